@@ -1,0 +1,20 @@
+"""Read use cases for accounts: a customer sees its own, staff see all."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from accounts.models import Account
+from dict_project.errors import NotFound
+
+
+def account_list(*, user: AbstractBaseUser) -> QuerySet[Account]:
+    qs = Account.objects.select_related("holder")
+    return qs if user.is_staff else qs.filter(holder__user=user)
+
+
+def account_get(*, user: AbstractBaseUser, account_id: int) -> Account:
+    """The account if the user may act on it; anyone else's is simply not found."""
+    account = account_list(user=user).filter(pk=account_id).first()
+    if account is None:
+        raise NotFound("Account not found.")
+    return account

@@ -1,0 +1,150 @@
+"""Write use cases for holders and accounts (core-banking mirror)."""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+
+from accounts.domain import validate_account, validate_holder
+from accounts.models import Account, Holder
+from dict_project.errors import AccountInvalid, DomainError, FieldError
+from events.services import event_record
+
+Outcome = Literal["created", "updated", "unchanged"]
+BRT = ZoneInfo("America/Sao_Paulo")
+IMPORT_COLUMNS = ("tax_id", "name", "trade_name", "branch", "number", "account_type", "opening_date", "username")
+
+
+def _apply(instance, values: dict) -> bool:
+    """Set only the fields that differ; say whether anything changed."""
+    changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    for name in changed:
+        setattr(instance, name, values[name])
+    if changed:
+        instance.save(update_fields=[*changed, "updated_at"])
+    return bool(changed)
+
+
+@transaction.atomic
+def holder_upsert(
+    *, tax_id: str, name: str, trade_name: str = "", user: AbstractBaseUser | None = None
+) -> tuple[Holder, Outcome]:
+    """Create or update the holder with this tax id; names may change, the tax id never does."""
+    person_type = validate_holder(tax_id=tax_id, name=name, trade_name=trade_name)
+    values = {"person_type": person_type.value, "name": name, "trade_name": trade_name}
+    if user is not None:
+        values["user"] = user
+    holder = Holder.objects.select_for_update().filter(tax_id=tax_id).first()
+    if holder is None:
+        holder = Holder.objects.create(tax_id=tax_id, **values)
+        event_record(aggregate_type="holder", aggregate_id=holder.pk, event_type="HolderCreated")
+        return holder, "created"
+    if _apply(holder, values):
+        event_record(aggregate_type="holder", aggregate_id=holder.pk, event_type="HolderUpdated")
+        return holder, "updated"
+    return holder, "unchanged"
+
+
+@transaction.atomic
+def account_upsert(
+    *, holder: Holder, branch: str, number: str, account_type: str, opening_date: datetime
+) -> tuple[Account, Outcome]:
+    """Create or update the account DICT knows as (ISPB, branch, number, type) for this PSP."""
+    ispb = settings.DICT_ISPB
+    validate_account(ispb=ispb, branch=branch, number=number, account_type=account_type, opening_date=opening_date)
+    identity = {"ispb": ispb, "branch": branch, "number": number, "account_type": account_type}
+    account = Account.objects.select_for_update().filter(**identity).first()
+    if account is None:
+        account = Account.objects.create(holder=holder, opening_date=opening_date, **identity)
+        event_record(aggregate_type="account", aggregate_id=account.pk, event_type="AccountCreated")
+        return account, "created"
+    if account.holder_id != holder.pk:
+        raise AccountInvalid.on_field("number", "this account already belongs to another holder.")
+    if _apply(account, {"opening_date": opening_date}):
+        event_record(aggregate_type="account", aggregate_id=account.pk, event_type="AccountUpdated")
+        return account, "updated"
+    return account, "unchanged"
+
+
+def parse_opening_date(raw: str) -> datetime:
+    """ISO date or date-time; a bare date means the start of that day in BRT (DICT's rule)."""
+    try:
+        if "T" in raw or " " in raw.strip():
+            parsed = datetime.fromisoformat(raw.strip())
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=BRT)
+        return datetime.combine(datetime.fromisoformat(raw.strip()).date(), time.min, tzinfo=BRT)
+    except ValueError as exc:
+        raise AccountInvalid.on_field("opening_date", "opening_date must be an ISO date (YYYY-MM-DD).") from exc
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged + len(self.rejected)
+
+
+def _user_for(username: str) -> AbstractBaseUser | None:
+    if not username:
+        return None
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def _describe(error: DomainError) -> str:
+    return "; ".join(f"{f.field}: {f.message}" for f in error.fields) or error.message
+
+
+@transaction.atomic
+def account_import_row(row: dict[str, str]) -> Outcome:
+    """Import one core-banking row (holder + account) in one transaction."""
+    missing = [c for c in ("tax_id", "name", "branch", "number", "account_type", "opening_date") if not row.get(c)]
+    if missing:
+        raise AccountInvalid(fields=[FieldError(c, "required") for c in missing])
+    clean = {k: (row.get(k) or "").strip() for k in IMPORT_COLUMNS}
+    holder, holder_outcome = holder_upsert(
+        tax_id=clean["tax_id"], name=clean["name"], trade_name=clean["trade_name"], user=_user_for(clean["username"])
+    )
+    _, account_outcome = account_upsert(
+        holder=holder,
+        branch=clean["branch"],
+        number=clean["number"],
+        account_type=clean["account_type"].upper(),
+        opening_date=parse_opening_date(clean["opening_date"]),
+    )
+    if account_outcome == "created":
+        return "created"
+    return "updated" if "updated" in (holder_outcome, account_outcome) else "unchanged"
+
+
+def accounts_import(rows: Iterable[dict[str, str]], *, first_line: int = 2) -> Iterator[ImportReport]:
+    """Import rows one by one, yielding the running report after each (for progress output).
+
+    Each row commits on its own, so a rejected or crashed row never undoes the others, and a
+    re-run of the same file changes nothing (idempotent).
+    """
+    report = ImportReport()
+    for line, row in enumerate(rows, start=first_line):
+        try:
+            outcome = account_import_row(row)
+        except DomainError as error:
+            report.rejected.append((line, _describe(error)))
+        except IntegrityError:
+            report.rejected.append((line, "conflicts with another row (duplicate user or account)"))
+        else:
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        yield report

@@ -1,0 +1,75 @@
+"""Shared fixtures: real PostgreSQL and Redis (DATABASE_URL, REDIS_URL), users, holders, accounts, tokens."""
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.models import Account, Holder
+from accounts.services import account_upsert, holder_upsert
+from tests.factories import new_cnpj, new_cpf
+
+User = get_user_model()
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., "User"]:
+    def make(
+        username: str | None = None, *, staff: bool = False, superuser: bool = False, password: str = "pw-Secret-123"
+    ):
+        return User.objects.create_user(
+            username=username or f"user-{uuid.uuid4().hex[:8]}",
+            password=password,
+            is_staff=staff or superuser,
+            is_superuser=superuser,
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_account(db, make_user) -> Callable[..., Account]:
+    """An account of a fresh holder (natural by default) acting through a fresh user."""
+
+    def make(*, legal: bool = False, holder: Holder | None = None, account_type: str = "CACC") -> Account:
+        if holder is None:
+            tax_id = new_cnpj() if legal else new_cpf()
+            name = "ACME COMERCIO LTDA" if legal else "Maria da Silva"
+            holder, _ = holder_upsert(tax_id=tax_id, name=name, trade_name="ACME" if legal else "", user=make_user())
+        account, _ = account_upsert(
+            holder=holder,
+            branch="1",
+            number=str(uuid.uuid4().int)[:10],
+            account_type=account_type,
+            opening_date=datetime(2024, 1, 2, 3, tzinfo=UTC),
+        )
+        return account
+
+    return make
+
+
+def bearer(user) -> str:
+    return f"Bearer {AccessToken.for_user(user)}"
+
+
+@pytest.fixture
+def client_for() -> Callable[..., APIClient]:
+    """An API client authenticated as the given user with a real JWT."""
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=bearer(user))
+        return client
+
+    return make

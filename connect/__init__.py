@@ -1,0 +1,1 @@
+"""The port to the central directory (DICT, through the Connect gateway)."""

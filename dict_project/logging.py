@@ -1,0 +1,39 @@
+"""Log filters: attach the request id, and mask PII (CPF, CNPJ, phones, e-mails, names).
+
+Masking works on the rendered message, so a careless f-string cannot leak a tax id.
+"""
+
+import logging
+import re
+
+from dict_project.request_id import current_request_id
+
+_EMAIL = re.compile(r"([A-Za-z0-9._%+!#$'*/=?^`{|}~-])[A-Za-z0-9._%+!#$'*/=?^`{|}~-]*@([A-Za-z0-9.-]+)")
+_PHONE = re.compile(r"\+\d{6,15}")
+_TAX_ID = re.compile(r"(?<![0-9a-f-])\d{11}(?:\d{3})?(?![0-9a-f-])")
+_FORMATTED_TAX_ID = re.compile(r"\d{2,3}\.\d{3}\.\d{3}[-/]\d{2,4}(?:-\d{2})?")
+# Structured fields whose values are PII and are masked whole.
+PII_FIELDS = frozenset({"name", "trade_name", "tax_id", "key", "key_value", "phone", "email"})
+
+
+def mask_pii(text: str) -> str:
+    """Mask every CPF/CNPJ, phone and e-mail-looking token in ``text``."""
+    text = _EMAIL.sub(r"\1***@\2", text)
+    text = _PHONE.sub(lambda m: m.group(0)[:5] + "*" * (len(m.group(0)) - 7) + m.group(0)[-2:], text)
+    text = _FORMATTED_TAX_ID.sub("***", text)
+    return _TAX_ID.sub(lambda m: "*" * (len(m.group(0)) - 2) + m.group(0)[-2:], text)
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id()
+        return True
+
+
+class MaskPiiFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = mask_pii(record.getMessage())
+        record.args = None
+        for field in PII_FIELDS & record.__dict__.keys():
+            setattr(record, field, "***")
+        return True

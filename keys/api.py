@@ -1,0 +1,67 @@
+"""REST views for keys: parse, call a service or selector, render. No rules live here."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dict_project.pagination import NewestFirstCursorPagination
+from keys import selectors, services
+from keys.serializers import EntryCreateIn, EntryDeleteIn, EntryOut
+
+
+class KeyListCreateApi(APIView):
+    @extend_schema(
+        summary="List the caller's keys",
+        parameters=[
+            OpenApiParameter("key_type", OpenApiTypes.STR, enum=["CPF", "CNPJ", "PHONE", "EMAIL", "EVP"]),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=["PENDING", "ACTIVE", "FAILED", "DELETED"]),
+            OpenApiParameter("cursor", OpenApiTypes.STR),
+            OpenApiParameter("page_size", OpenApiTypes.INT),
+        ],
+        responses=EntryOut(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        qs = selectors.entry_list(
+            user=request.user,
+            key_type=request.query_params.get("key_type"),
+            status=request.query_params.get("status"),
+        )
+        paginator = NewestFirstCursorPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(EntryOut(page, many=True).data)
+
+    @extend_schema(
+        summary="Register a key for one of the caller's accounts",
+        description="The key starts PENDING and becomes ACTIVE or FAILED once DICT answers. "
+        "A retry with the same request_id returns the first result.",
+        request=EntryCreateIn,
+        responses={201: EntryOut},
+    )
+    def post(self, request: Request) -> Response:
+        data = EntryCreateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry, replayed = services.entry_create(user=request.user, **data.validated_data)
+        entry = selectors.entry_get(user=request.user, entry_id=entry.pk)
+        headers = {"Idempotent-Replayed": "true"} if replayed else {}
+        return Response(EntryOut(entry).data, status=status.HTTP_201_CREATED, headers=headers)
+
+
+class KeyDetailApi(APIView):
+    @extend_schema(summary="One of the caller's keys", responses=EntryOut)
+    def get(self, request: Request, entry_id) -> Response:
+        return Response(EntryOut(selectors.entry_get(user=request.user, entry_id=entry_id)).data)
+
+    @extend_schema(
+        summary="Delete a key (soft delete; the history stays)",
+        parameters=[OpenApiParameter("reason", OpenApiTypes.STR, description="Default USER_REQUESTED")],
+        request=EntryDeleteIn,
+        responses=EntryOut,
+    )
+    def delete(self, request: Request, entry_id) -> Response:
+        data = EntryDeleteIn(data=request.data or request.query_params)
+        data.is_valid(raise_exception=True)
+        entry = services.entry_delete(user=request.user, entry_id=entry_id, reason=data.validated_data.get("reason"))
+        return Response(EntryOut(entry).data)

@@ -1,0 +1,51 @@
+"""Entries: one PIX key pointing at one of our accounts, mirrored at DICT."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from keys.domain import KEY_MAX_LENGTH, LIVE_STATUSES, DeleteReason, EntryStatus, KeyType
+
+LIVE = Q(status__in=[s.value for s in LIVE_STATUSES])
+
+
+class Entry(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="entries")
+    key_type = models.CharField(max_length=8, choices=[(t.value, t.value) for t in KeyType])
+    # Empty only for an EVP key DICT has not generated yet.
+    key_value = models.CharField(max_length=KEY_MAX_LENGTH, null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=[(s.value, s.value) for s in EntryStatus], default=EntryStatus.PENDING
+    )
+    # The customer's idempotency key, unique per requesting user.
+    request_id = models.UUIDField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The RequestId we send to DICT (unique per participant) and the CID computed from it.
+    dict_request_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    cid = models.CharField(max_length=64, blank=True, db_index=True)
+    failure_code = models.CharField(max_length=64, blank=True)
+    delete_reason = models.CharField(max_length=16, choices=[(r.value, r.value) for r in DeleteReason], blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    registered_at = models.DateTimeField(null=True, blank=True)
+    key_ownership_date = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "entries"
+        constraints = [
+            # One live entry per key: two concurrent creates can never both succeed.
+            models.UniqueConstraint(fields=["key_value"], condition=LIVE, name="entry_one_live_per_key"),
+            models.UniqueConstraint(fields=["requested_by", "request_id"], name="entry_request_id_per_user"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "status"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_type} entry {self.pk} ({self.status})"
