@@ -17,6 +17,14 @@ from tests.factories import new_cnpj, new_cpf
 User = get_user_model()
 
 
+def pytest_configure(config) -> None:
+    """The suite runs on the real servers; the embedded SQLite default is tested in a subprocess."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
+        raise pytest.UsageError("tests need PostgreSQL and Redis: run `make test` (sets DATABASE_URL and REDIS_URL)")
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()

@@ -1,0 +1,29 @@
+"""PII never reaches a log line: tax ids, phones and e-mails are masked, request ids attached."""
+import logging
+
+from dict_project.logging import MaskPiiFilter, RequestIdFilter, mask_pii
+from dict_project.request_id import bind_request_id
+
+
+def test_mask_pii_hides_tax_ids_phones_and_emails() -> None:
+    text = mask_pii("cpf 11144477735 cnpj 11222333000181 phone +5511987654321 mail maria.silva@example.com")
+    assert "11144477735" not in text and "*********35" in text
+    assert "11222333000181" not in text and "************81" in text
+    assert "+5511987654321" not in text and "+5511*******21" in text
+    assert "maria.silva@" not in text and "m***@example.com" in text
+
+
+def test_formatted_tax_ids_are_masked_and_uuids_left_alone() -> None:
+    assert mask_pii("cpf 111.444.777-35 and cnpj 11.222.333/0001-81") == "cpf *** and cnpj ***"
+    uid = "123e4567-e89b-12d3-a456-426614174000"
+    assert mask_pii(f"entry {uid}") == f"entry {uid}"
+
+
+def test_log_records_are_masked_and_carry_the_request_id() -> None:
+    bind_request_id("req-12345678")
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, "key %s for %s", ("+5511987654321", "a@b.com"), None)
+    record.tax_id = "11144477735"
+    assert MaskPiiFilter().filter(record) and RequestIdFilter().filter(record)
+    assert record.getMessage() == "key +5511*******21 for a***@b.com"
+    assert record.tax_id == "***"
+    assert record.request_id == "req-12345678"
