@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.domain import validate_account, validate_holder
@@ -98,6 +100,14 @@ class ImportReport:
 def _user_for(username: str) -> AbstractBaseUser | None:
     if not username:
         return None
+    try:
+        UnicodeUsernameValidator()(username)
+        if len(username) > 150:
+            raise ValidationError("too long")
+    except ValidationError:
+        raise AccountInvalid.on_field(
+            "username", "username must be 1-150 letters, digits and @.+-_ characters."
+        ) from None
     user, created = get_user_model().objects.get_or_create(username=username)
     if created:
         user.set_unusable_password()
@@ -131,14 +141,14 @@ def account_import_row(row: dict[str, str]) -> Outcome:
     return "updated" if "updated" in (holder_outcome, account_outcome) else "unchanged"
 
 
-def accounts_import(rows: Iterable[dict[str, str]], *, first_line: int = 2) -> Iterator[ImportReport]:
-    """Import rows one by one, yielding the running report after each (for progress output).
+def accounts_import(rows: Iterable[tuple[int, dict[str, str]]]) -> Iterator[ImportReport]:
+    """Import (line number, row) pairs one by one, yielding the running report after each.
 
     Each row commits on its own, so a rejected or crashed row never undoes the others, and a
     re-run of the same file changes nothing (idempotent).
     """
     report = ImportReport()
-    for line, row in enumerate(rows, start=first_line):
+    for line, row in rows:
         try:
             outcome = account_import_row(row)
         except DomainError as error:

@@ -1,0 +1,119 @@
+"""Helpers every admin of this project shares: view-only bases, PII masking, event timelines.
+
+PII is shown unmasked only to users with ``accounts.view_pii``; everyone else gets a masked
+twin of each PII field.
+"""
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from django.contrib import admin
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from accounts.domain import mask_tax_id
+from dict_project.logging import mask_pii
+from events.selectors import event_list_for
+
+PII_PERMISSION = "accounts.view_pii"
+
+
+def can_view_pii(request: HttpRequest) -> bool:
+    """Superusers pass implicitly (has_perm), everyone else needs the permission."""
+    return request.user.has_perm(PII_PERMISSION)
+
+
+def mask_document(tax_id: str) -> str:
+    """A CPF as DICT shows it to payers; a CNPJ keeps its root (the company), not branch and check digits."""
+    if len(tax_id) == 11:
+        return mask_tax_id(tax_id)
+    if len(tax_id) == 14:
+        return f"{tax_id[:8]}******"
+    return "***"
+
+
+def mask_name(name: str) -> str:
+    """Initials only: enough to match a caller to a record, not to identify a stranger."""
+    return " ".join(f"{word[0]}***" for word in name.split())
+
+
+def mask_contact(value: str) -> str:
+    """An e-mail or phone as the logs show it; a value mask_pii does not recognise is hidden whole."""
+    masked = mask_pii(value)
+    return masked if masked != value else "***"
+
+
+def mask_user(user: AbstractBaseUser | None) -> str | None:
+    """A login name may be a CPF or an e-mail, so it gets the same treatment as free text in logs."""
+    return None if user is None else mask_pii(str(user))
+
+
+def event_details(payload: dict[str, Any]) -> str:
+    """``name: value`` pairs; not ``name=value``, since mask_pii would take ``name=`` for part of an e-mail."""
+    return "; ".join(f"{name}: {value}" for name, value in sorted(payload.items()))
+
+
+def event_history_table(*, aggregate_type: str, aggregate_id: object, masked: bool) -> SafeString | str:
+    """One aggregate's audit trail, oldest first; every value is escaped, and masked unless PII may be seen."""
+    show = mask_pii if masked else str
+    rows = format_html_join(
+        "\n",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                timezone.localtime(event.occurred_at).isoformat(sep=" ", timespec="seconds"),
+                event.event_type,
+                show(str(event.actor)) if event.actor else "system",
+                show(event_details(event.payload)),
+                event.request_id,
+            )
+            for event in event_list_for(aggregate_type=aggregate_type, aggregate_id=str(aggregate_id))
+        ),
+    )
+    if not rows:
+        return "No events."
+    return format_html(
+        "<table><thead><tr><th>When</th><th>Event</th><th>Actor</th><th>Details</th><th>Request id</th></tr>"
+        "</thead><tbody>{}</tbody></table>",
+        rows,
+    )
+
+
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Rows here change only through services (imports, DICT's answers), so the admin never saves one."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class PiiMaskingMixin:
+    """Swap each PII column and field for its ``<name>_masked`` twin unless the user may see PII.
+
+    Swapping the names (rather than masking inside one method) keeps the raw value out of the
+    page entirely: the form, the list and the read-only widgets never receive it.
+    """
+
+    pii_fields: ClassVar[tuple[str, ...]] = ()
+
+    def _for_viewer(self, request: HttpRequest, names: Iterable[str]) -> list[str]:
+        if can_view_pii(request):
+            return list(names)
+        return [f"{name}_masked" if name in self.pii_fields else name for name in names]
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        return self._for_viewer(request, super().get_list_display(request))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[tuple[str | None, dict[str, Any]]]:
+        return [
+            (title, {**options, "fields": self._for_viewer(request, options["fields"])})
+            for title, options in super().get_fieldsets(request, obj)
+        ]

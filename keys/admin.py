@@ -1,0 +1,110 @@
+"""Back-office for entries: DICT owns every field, so staff only look, and delete at DICT via the service."""
+
+from uuid import UUID
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.safestring import SafeString
+
+from accounts.admin import HolderColumnsMixin
+from accounts.models import Holder
+from dict_project.admin_helpers import (
+    PiiMaskingMixin,
+    ViewOnlyAdmin,
+    event_history_table,
+    mask_contact,
+    mask_document,
+    mask_user,
+)
+from dict_project.errors import DomainError
+from keys.domain import DeleteReason, EntryStatus, KeyType
+from keys.models import Entry
+from keys.selectors import entry_list
+from keys.services import entry_delete
+
+
+def mask_key(key_type: str, key_value: str | None) -> str | None:
+    """Tax-id keys are masked like tax ids, phones and e-mails like in logs; EVPs are random, not PII."""
+    if key_value is None or key_type == KeyType.EVP:
+        return key_value
+    if key_type in (KeyType.CPF, KeyType.CNPJ):
+        return mask_document(key_value)
+    return mask_contact(key_value)
+
+
+@admin.register(Entry)
+class EntryAdmin(HolderColumnsMixin, PiiMaskingMixin, ViewOnlyAdmin):
+    list_display = ("id", "key_type", "key_value", "status", "account", "holder_tax_id", "created_at")
+    list_filter = ("key_type", "status", "delete_reason", "account__holder__person_type", "account__account_type")
+    search_fields = ("=key_value", "=account__holder__tax_id", "=account__branch", "=account__number", "=cid")
+    search_help_text = "Exact key, holder tax id (digits only), branch, account number or CID."
+    list_select_related = ("account__holder",)
+    pii_fields = ("key_value", "holder_tax_id", "holder_name", "requested_by", "history")
+    fieldsets = (
+        (None, {"fields": ("key_type", "key_value", "status", "delete_reason", "failure_code")}),
+        ("Account", {"fields": ("account", "holder_tax_id", "holder_name")}),
+        ("DICT", {"fields": ("cid", "dict_request_id", "request_id", "requested_by")}),
+        ("Dates", {"fields": ("created_at", "updated_at", "registered_at", "key_ownership_date", "deleted_at")}),
+        ("History", {"fields": ("history",)}),
+    )
+    actions = ("delete_at_dict_fraud", "delete_at_dict_rfb_validation")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Entry]:
+        return entry_list(user=request.user)
+
+    def holder_of(self, entry: Entry) -> Holder:
+        return entry.account.holder
+
+    def has_dict_delete_permission(self, request: HttpRequest) -> bool:
+        """The admin never deletes rows, so the model's delete permission means "may delete keys at DICT"."""
+        return request.user.has_perm("keys.delete_entry")
+
+    @admin.display(description="key value")
+    def key_value_masked(self, entry: Entry) -> str | None:
+        return mask_key(entry.key_type, entry.key_value)
+
+    @admin.display(description="requested by")
+    def requested_by_masked(self, entry: Entry) -> str | None:
+        return mask_user(entry.requested_by)
+
+    @admin.display(description="events")
+    def history(self, entry: Entry) -> SafeString | str:
+        return event_history_table(aggregate_type="entry", aggregate_id=entry.pk, masked=False)
+
+    @admin.display(description="events")
+    def history_masked(self, entry: Entry) -> SafeString | str:
+        return event_history_table(aggregate_type="entry", aggregate_id=entry.pk, masked=True)
+
+    @admin.action(description="Delete selected keys at DICT (reason FRAUD)", permissions=["dict_delete"])
+    def delete_at_dict_fraud(self, request: HttpRequest, queryset: QuerySet[Entry]) -> None:
+        self._delete_at_dict(request, queryset, DeleteReason.FRAUD)
+
+    @admin.action(description="Delete selected keys at DICT (reason RFB_VALIDATION)", permissions=["dict_delete"])
+    def delete_at_dict_rfb_validation(self, request: HttpRequest, queryset: QuerySet[Entry]) -> None:
+        self._delete_at_dict(request, queryset, DeleteReason.RFB_VALIDATION)
+
+    def _delete_at_dict(self, request: HttpRequest, queryset: QuerySet[Entry], reason: DeleteReason) -> None:
+        """One service call per key, each in its own transaction, so one refusal never blocks the others."""
+        deleted = already_deleted = 0
+        refused: list[tuple[UUID, DomainError]] = []
+        for entry_id, status_before in queryset.values_list("pk", "status"):
+            try:
+                entry_delete(user=request.user, entry_id=entry_id, reason=reason)
+            except DomainError as error:
+                refused.append((entry_id, error))
+            else:
+                if status_before == EntryStatus.DELETED:
+                    already_deleted += 1
+                else:
+                    deleted += 1
+        if deleted:
+            self.message_user(request, f"{_keys(deleted)} deleted at DICT with reason {reason}.", messages.SUCCESS)
+        if already_deleted:
+            self.message_user(request, f"{_keys(already_deleted)} already deleted, left unchanged.", messages.INFO)
+        for entry_id, error in refused:
+            self.message_user(request, f"Key {entry_id} not deleted: {error.code}: {error.message}", messages.ERROR)
+
+
+def _keys(count: int) -> str:
+    return f"{count} key" if count == 1 else f"{count} keys"
