@@ -1,21 +1,42 @@
-"""The local stand-in directory: accepts every valid registration, as a lone PSP would see DICT.
+"""The embedded directory: the simulated DICT (dictsim) called in-process, on this database.
 
-It is the embedded default until the simulated directory (dictsim) takes its place; it keeps
-no state of its own, so it cannot detect keys held at other participants.
+A real implementation, not a mock: the same services `run_dictsim` serves over gRPC.
 """
 
-import uuid
+from collections.abc import Iterator
+from datetime import datetime
 
 from django.utils import timezone
 
-from connect.ports import EntryRequest, RegisteredEntry
+from connect.ports import BankAccount, DirectoryEntry, EntryRequest, Owner
+from dictsim import services
 
 
 class LocalDirectoryClient:
-    def create_entry(self, request: EntryRequest) -> RegisteredEntry:
-        now = timezone.now()
-        key = request.key if request.key is not None else str(uuid.uuid4())
-        return RegisteredEntry(key=key, created_at=now, key_ownership_date=now)
+    def __init__(self, *, participant: str) -> None:
+        self._participant = participant
 
-    def delete_entry(self, *, key: str, participant: str, reason: str) -> None:
-        return None
+    def create_entry(self, request: EntryRequest) -> DirectoryEntry:
+        return services.entry_create(participant=self._participant, request=request)
+
+    def get_entry(self, *, key: str, payer_id: str, end_to_end_id: str) -> DirectoryEntry:
+        return services.entry_get(
+            participant=self._participant, key=key, payer_id=payer_id, end_to_end_id=end_to_end_id
+        )
+
+    def update_entry(self, *, key: str, account: BankAccount, owner: Owner, reason: str) -> DirectoryEntry:
+        return services.entry_update(
+            participant=self._participant, key=key, account=account, owner=owner, reason=reason
+        )
+
+    def delete_entry(self, *, key: str, reason: str) -> None:
+        services.entry_delete(participant=self._participant, key=key, reason=reason)
+
+    def check_sync(self, *, key_type: str, verifier: str) -> tuple[bool, str]:
+        return services.sync_verify(participant=self._participant, key_type=key_type, verifier=verifier)
+
+    def list_cids(self, *, key_type: str) -> Iterator[str]:
+        return services.cid_iter(participant=self._participant, key_type=key_type)
+
+    def health(self) -> datetime:
+        return timezone.now()

@@ -1,4 +1,4 @@
-"""What Core DICT asks of the directory, independent of how it is reached.
+"""What Core DICT asks of the directory, in DICT's vocabulary, independent of how it is reached.
 
 Adapters raise the DomainError subclasses of dict_project.errors named after DICT's error
 types (EntryKeyOwnedByDifferentPerson, ...) for a refusal, and ServiceUnavailable when the
@@ -6,6 +6,7 @@ directory cannot be reached, so callers can tell "no" from "try again".
 """
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -35,16 +36,35 @@ class EntryRequest:
     owner: Owner
     account: BankAccount
     request_id: uuid.UUID
+    reason: str = "USER_REQUESTED"
 
 
 @dataclass(frozen=True)
-class RegisteredEntry:
+class DirectoryEntry:
     key: str
+    key_type: str
+    owner: Owner
+    account: BankAccount
     created_at: datetime
     key_ownership_date: datetime
+    open_claim_creation_date: datetime | None = None
 
 
 class DirectoryClient(Protocol):
-    def create_entry(self, request: EntryRequest) -> RegisteredEntry: ...
+    def create_entry(self, request: EntryRequest) -> DirectoryEntry: ...
 
-    def delete_entry(self, *, key: str, participant: str, reason: str) -> None: ...
+    def get_entry(self, *, key: str, payer_id: str, end_to_end_id: str) -> DirectoryEntry: ...
+
+    def update_entry(self, *, key: str, account: BankAccount, owner: Owner, reason: str) -> DirectoryEntry: ...
+
+    def delete_entry(self, *, key: str, reason: str) -> None: ...
+
+    def check_sync(self, *, key_type: str, verifier: str) -> tuple[bool, str]:
+        """Whether the directory's VSync for our keys of this type equals ours; and its value."""
+        ...
+
+    def list_cids(self, *, key_type: str) -> Iterator[str]: ...
+
+    def health(self) -> datetime:
+        """The directory's clock; raises ServiceUnavailable when it cannot be reached."""
+        ...

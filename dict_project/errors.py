@@ -100,3 +100,39 @@ class EntryStateInvalid(DomainError):
 class ServiceUnavailable(DomainError):
     code = "ServiceUnavailable"
     default_message = "The central directory is unavailable; try again later."
+
+
+class ParticipantInvalid(DomainError):
+    code = "ParticipantInvalid"
+    default_message = "The participant may not act on this entry or account."
+
+
+class EntryCannotBeQueriedForBookTransfer(DomainError):
+    code = "EntryCannotBeQueriedForBookTransfer"
+    default_message = "The key is held by the requesting participant; resolve it locally."
+
+
+class RateLimited(DomainError):
+    code = "RateLimited"
+    default_message = "Too many requests; try again later."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+ERRORS_BY_CODE: dict[str, type[DomainError]] = {}
+
+
+def _index(cls: type[DomainError]) -> None:
+    for sub in cls.__subclasses__():
+        ERRORS_BY_CODE.setdefault(sub.code, sub)
+        _index(sub)
+
+
+_index(DomainError)
+
+
+def error_for_code(code: str, message: str) -> DomainError:
+    """Rebuild the domain error a remote peer named (unknown codes become BadRequest)."""
+    return ERRORS_BY_CODE.get(code, BadRequest)(message)

@@ -42,6 +42,13 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
 # This PSP's ISPB: the participant every account and entry belongs to.
 DICT_ISPB = env_str("DICT_ISPB", "12345678")
 
+# The directory: Connect over gRPC when CONNECT_URL is set, else the simulated DICT in-process.
+CONNECT_URL = env_str("CONNECT_URL")
+CONNECT_TIMEOUT_SEC = float(env_str("CONNECT_TIMEOUT_SEC", "5"))
+CONNECT_RETRY_ATTEMPTS = env_int("CONNECT_RETRY_ATTEMPTS", 3)
+CONNECT_BREAKER_FAIL_MAX = env_int("CONNECT_BREAKER_FAIL_MAX", 10)
+CONNECT_BREAKER_RESET_SEC = float(env_str("CONNECT_BREAKER_RESET_SEC", "60"))
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -55,6 +62,7 @@ INSTALLED_APPS = [
     "accounts",
     "connect",
     "keys",
+    "dictsim",
 ]
 
 MIDDLEWARE = [
@@ -104,7 +112,6 @@ elif env_str("DB_HOST"):
         }
     }
 else:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -149,6 +156,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request if it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -126,9 +126,13 @@ def _insert_pending(
 
 
 def _enqueue_registration(entry_id: UUID) -> None:
-    from keys.tasks import register_entry
+    """Hand the registration to a worker; the entry is committed, so a broker outage loses nothing."""
+    from keys.tasks import register_entry  # tasks import this module
 
-    register_entry.delay(str(entry_id))
+    try:
+        register_entry.delay(str(entry_id))
+    except Exception:  # the broker is down: the entry stays PENDING for the re-drive job
+        logger.warning("could not enqueue registration of entry %s; it stays PENDING", entry_id, exc_info=True)
 
 
 def _entry_request(entry: Entry) -> EntryRequest:
@@ -205,7 +209,7 @@ def entry_delete(*, user: AbstractBaseUser, entry_id: UUID, reason: str | None =
         if entry.status == EntryStatus.PENDING:
             raise EntryStateInvalid("the key is still being registered at DICT; try again shortly.")
         if entry.status == EntryStatus.ACTIVE:
-            get_client().delete_entry(key=entry.key_value, participant=entry.account.ispb, reason=delete_reason)
+            get_client().delete_entry(key=entry.key_value, reason=delete_reason)
         entry.status = EntryStatus.DELETED
         entry.delete_reason = delete_reason
         entry.deleted_at = timezone.now()

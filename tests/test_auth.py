@@ -1,4 +1,5 @@
 """JWT: tokens come from the token endpoint and are checked for signature, issuer, audience and expiry."""
+
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -33,7 +34,9 @@ def get_accounts(token: str):
 
 def test_password_grant_issues_tokens_carrying_issuer_and_audience(make_user) -> None:
     make_user("carol", password="carol-Secret-1")
-    response = APIClient().post("/api/v1/auth/token/", {"username": "carol", "password": "carol-Secret-1"}, format="json")
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "carol", "password": "carol-Secret-1"}, format="json"
+    )
     assert response.status_code == 200
     claims = jwt.decode(
         response.json()["access"],
@@ -81,8 +84,14 @@ def test_tokens_with_bad_claims_are_refused(make_user, overrides: dict) -> None:
 def test_a_token_signed_with_another_key_is_refused(make_user) -> None:
     user = make_user()
     forged = jwt.encode(
-        {"token_type": "access", "user_id": str(user.pk), "jti": "x", "exp": datetime.now(UTC) + timedelta(minutes=5),
-         "iss": settings.SIMPLE_JWT["ISSUER"], "aud": settings.SIMPLE_JWT["AUDIENCE"]},
+        {
+            "token_type": "access",
+            "user_id": str(user.pk),
+            "jti": "x",
+            "exp": datetime.now(UTC) + timedelta(minutes=5),
+            "iss": settings.SIMPLE_JWT["ISSUER"],
+            "aud": settings.SIMPLE_JWT["AUDIENCE"],
+        },
         "not-the-secret-" * 3,
         algorithm="HS256",
     )

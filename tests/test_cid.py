@@ -1,4 +1,5 @@
 """CID and VSync as DICT computes them (DICT_RULES §7, the spec's worked example)."""
+
 import uuid
 
 from keys.domain import compute_cid, vsync

@@ -1,4 +1,5 @@
 """Concurrent creates on real PostgreSQL: the database, not luck, keeps keys unique and limits exact."""
+
 import threading
 import uuid
 from collections import Counter

@@ -3,6 +3,7 @@
 A real gunicorn process on SQLite, the in-process cache and in-process tasks: the README's
 `make run` scenario, end to end over HTTP on loopback.
 """
+
 import json
 import os
 import socket

@@ -1,4 +1,5 @@
 """Probes: /healthz says the process lives; /readyz checks the real database and Redis."""
+
 import pytest
 from django.core.cache import cache
 

@@ -1,4 +1,5 @@
 """Key formats of DICT_RULES §1, as the domain enforces them (no database)."""
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -154,7 +155,9 @@ def test_cpf_and_cnpj_keys_must_be_the_holders_own_tax_id() -> None:
     with pytest.raises(EntryTaxIdNumberByDifferentOwner):
         check_key_matches_owner(key_type="CPF", key="11144477735", person_type="NATURAL_PERSON", tax_id="52998224725")
     with pytest.raises(EntryTaxIdNumberByDifferentOwner):
-        check_key_matches_owner(key_type="CNPJ", key="11222333000181", person_type="NATURAL_PERSON", tax_id="11144477735")
+        check_key_matches_owner(
+            key_type="CNPJ", key="11222333000181", person_type="NATURAL_PERSON", tax_id="11144477735"
+        )
     check_key_matches_owner(key_type="EMAIL", key="a@b.com", person_type="NATURAL_PERSON", tax_id="11144477735")
 
 

@@ -1,4 +1,5 @@
 """Keys over REST: create each type, limits, idempotency, visibility, delete, errors as problem+json."""
+
 import uuid
 
 import pytest
@@ -54,7 +55,7 @@ def test_sixth_key_on_a_natural_persons_account_is_refused(make_account, client_
 def test_legal_person_account_holds_twenty_keys(make_account, client_for) -> None:
     account = make_account(legal=True)
     client = client_for(account.holder.user)
-    for i in range(20):
+    for _ in range(20):
         assert create(client, account, "EVP").status_code == 201
     assert create(client, account, "EVP").json()["code"] == "EntryLimitExceeded"
     assert Entry.objects.filter(account=account, status="ACTIVE").count() == 20
@@ -149,9 +150,7 @@ def test_bad_input_is_a_400_problem_naming_the_field(make_account, client_for, b
 
 def test_malformed_json_is_a_400_not_a_500(make_account, client_for) -> None:
     account = make_account()
-    response = client_for(account.holder.user).post(
-        "/api/v1/keys/", data="{not json", content_type="application/json"
-    )
+    response = client_for(account.holder.user).post("/api/v1/keys/", data="{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "BadRequest"
 

@@ -1,4 +1,5 @@
 """PII never reaches a log line: tax ids, phones and e-mails are masked, request ids attached."""
+
 import logging
 
 from dict_project.logging import MaskPiiFilter, RequestIdFilter, mask_pii

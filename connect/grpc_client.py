@@ -1,0 +1,128 @@
+"""The Connect gRPC adapter: timeout, retries with backoff and jitter, and a circuit breaker.
+
+Only transport failures (UNAVAILABLE, DEADLINE_EXCEEDED) are retried and counted by the
+breaker; a directory refusal (a DICT error type in the trailers) is final and raised as the
+matching DomainError. Anything else the directory cannot answer becomes ServiceUnavailable,
+so the caller keeps the work pending and tries again later.
+"""
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+
+import grpc
+import pybreaker
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_random_exponential
+
+from connect import mappers
+from connect.ports import BankAccount, DirectoryEntry, EntryRequest, Owner
+from dict_project.errors import ServiceUnavailable
+from dict_project.grpc_errors import domain_error_from_rpc
+from protos.dict.connect.v1 import connect_pb2 as pb
+from protos.dict.connect.v1 import connect_pb2_grpc
+
+logger = logging.getLogger(__name__)
+
+RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+PARTICIPANT_METADATA_KEY = "x-participant-ispb"
+CID_PAGE = 10_000
+
+
+def is_transport_failure(error: BaseException) -> bool:
+    return isinstance(error, grpc.RpcError) and error.code() in RETRYABLE
+
+
+class _BreakerLog(pybreaker.CircuitBreakerListener):
+    def state_change(self, cb: pybreaker.CircuitBreaker, old_state, new_state) -> None:
+        logger.warning("connect circuit breaker %s -> %s", old_state.name, new_state.name)
+
+
+def new_breaker(*, fail_max: int, reset_timeout: float) -> pybreaker.CircuitBreaker:
+    """Opens after ``fail_max`` consecutive transport failures, half-opens after ``reset_timeout`` s."""
+    return pybreaker.CircuitBreaker(
+        fail_max=fail_max,
+        reset_timeout=reset_timeout,
+        exclude=[lambda error: not is_transport_failure(error)],
+        listeners=[_BreakerLog()],
+        name="connect",
+    )
+
+
+class GrpcDirectoryClient:
+    def __init__(
+        self,
+        *,
+        url: str,
+        participant: str,
+        timeout: float,
+        attempts: int,
+        breaker: pybreaker.CircuitBreaker,
+        credentials: grpc.ChannelCredentials | None = None,
+    ) -> None:
+        self._channel = grpc.secure_channel(url, credentials) if credentials is not None else grpc.insecure_channel(url)
+        self._stub = connect_pb2_grpc.ConnectServiceStub(self._channel)
+        self._metadata = ((PARTICIPANT_METADATA_KEY, participant),)
+        self._timeout = timeout
+        self.breaker = breaker
+        self._invoke = retry(
+            retry=retry_if_exception(is_transport_failure),
+            stop=stop_after_attempt(attempts),
+            wait=wait_random_exponential(multiplier=0.2, max=3),
+            reraise=True,
+        )(self._invoke_once)
+
+    def _invoke_once(self, method: str, request):
+        return getattr(self._stub, method)(request, timeout=self._timeout, metadata=self._metadata)
+
+    def _call(self, method: str, request):
+        try:
+            return self.breaker.call(self._invoke, method, request)
+        except pybreaker.CircuitBreakerError:
+            raise ServiceUnavailable("the directory is unreachable (circuit open); try again later.") from None
+        except grpc.RpcError as error:
+            refusal = domain_error_from_rpc(error)
+            if refusal is not None:
+                raise refusal from None
+            logger.warning("connect %s failed: %s", method, error.code().name)
+            raise ServiceUnavailable(f"the directory did not answer ({error.code().name}).") from None
+
+    def create_entry(self, request: EntryRequest) -> DirectoryEntry:
+        response = self._call("CreateEntry", mappers.create_request_to_pb(request))
+        return mappers.entry_from_pb(response.entry)
+
+    def get_entry(self, *, key: str, payer_id: str, end_to_end_id: str) -> DirectoryEntry:
+        request = pb.GetEntryRequest(key=key, payer_id=payer_id, end_to_end_id=end_to_end_id)
+        return mappers.entry_from_pb(self._call("GetEntry", request).entry)
+
+    def update_entry(self, *, key: str, account: BankAccount, owner: Owner, reason: str) -> DirectoryEntry:
+        request = pb.UpdateEntryRequest(
+            key=key,
+            account=mappers.account_to_pb(account),
+            owner=mappers.owner_to_pb(owner),
+            reason=pb.Reason.Value(reason),
+        )
+        return mappers.entry_from_pb(self._call("UpdateEntry", request).entry)
+
+    def delete_entry(self, *, key: str, reason: str) -> None:
+        self._call("DeleteEntry", pb.DeleteEntryRequest(key=key, reason=pb.Reason.Value(reason)))
+
+    def check_sync(self, *, key_type: str, verifier: str) -> tuple[bool, str]:
+        request = pb.CheckSyncRequest(key_type=pb.KeyType.Value(key_type), participant_sync_verifier=verifier)
+        response = self._call("CheckSync", request)
+        return response.result == pb.CheckSyncResponse.OK, response.directory_sync_verifier
+
+    def list_cids(self, *, key_type: str) -> Iterator[str]:
+        token = ""
+        while True:
+            request = pb.ListCidsRequest(key_type=pb.KeyType.Value(key_type), page_size=CID_PAGE, page_token=token)
+            response = self._call("ListCids", request)
+            yield from response.cids
+            if not response.next_page_token:
+                return
+            token = response.next_page_token
+
+    def health(self) -> datetime:
+        return mappers.from_ts(self._call("Health", pb.HealthRequest()).now)
+
+    def close(self) -> None:
+        self._channel.close()

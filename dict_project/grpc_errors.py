@@ -1,0 +1,54 @@
+"""The one place where domain errors become gRPC statuses, and back again on the client side.
+
+The status carries DICT's error type in trailing metadata ``x-dict-error`` so the peer can
+rebuild the exact DomainError; the details string is the human message.
+"""
+
+import grpc
+
+from dict_project import errors
+
+ERROR_METADATA_KEY = "x-dict-error"
+
+GRPC_STATUS: dict[type[errors.DomainError], grpc.StatusCode] = {
+    errors.BadRequest: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.EntryInvalid: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.AccountInvalid: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.TaxIdInvalid: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.InvalidReason: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.Forbidden: grpc.StatusCode.PERMISSION_DENIED,
+    errors.ParticipantInvalid: grpc.StatusCode.PERMISSION_DENIED,
+    errors.NotFound: grpc.StatusCode.NOT_FOUND,
+    errors.EntryAlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
+    errors.EntryKeyOwnedByDifferentPerson: grpc.StatusCode.ALREADY_EXISTS,
+    errors.EntryKeyInCustodyOfDifferentParticipant: grpc.StatusCode.ALREADY_EXISTS,
+    errors.RequestIdAlreadyUsed: grpc.StatusCode.ALREADY_EXISTS,
+    errors.EntryStateInvalid: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.EntryLimitExceeded: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.EntryTaxIdNumberByDifferentOwner: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.EntryCannotBeQueriedForBookTransfer: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.RateLimited: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    errors.ServiceUnavailable: grpc.StatusCode.UNAVAILABLE,
+}
+
+
+def grpc_status_for(error: errors.DomainError) -> grpc.StatusCode:
+    for cls in type(error).__mro__:
+        if cls in GRPC_STATUS:
+            return GRPC_STATUS[cls]
+    return grpc.StatusCode.INVALID_ARGUMENT
+
+
+def abort(context: grpc.ServicerContext, error: errors.DomainError) -> None:
+    """End the call with the error's status; never returns."""
+    context.set_trailing_metadata(((ERROR_METADATA_KEY, error.code),))
+    context.abort(grpc_status_for(error), error.message)
+
+
+def domain_error_from_rpc(error: grpc.RpcError) -> errors.DomainError | None:
+    """The DomainError a peer sent, or None when the failure is not a domain refusal."""
+    metadata = dict(error.trailing_metadata() or ())
+    code = metadata.get(ERROR_METADATA_KEY)
+    if not code:
+        return None
+    return errors.error_for_code(code, error.details() or "")

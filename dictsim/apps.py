@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DictsimConfig(AppConfig):
+    name = "dictsim"
+    verbose_name = "Simulated DICT (central directory)"

@@ -1,0 +1,115 @@
+"""The simulated directory served over the Connect gRPC API: proto <-> dictsim services."""
+
+import functools
+import re
+import uuid
+from collections.abc import Callable
+
+import grpc
+from django.db import close_old_connections
+from django.utils import timezone
+
+from connect import mappers
+from dict_project.errors import BadRequest, DomainError, ParticipantInvalid
+from dict_project.grpc_errors import abort
+from dictsim import services
+from protos.dict.connect.v1 import connect_pb2 as pb
+from protos.dict.connect.v1 import connect_pb2_grpc
+
+PARTICIPANT_METADATA_KEY = "x-participant-ispb"
+_ISPB_RE = re.compile(r"^[0-9]{8}$")
+
+
+def _participant(context: grpc.ServicerContext) -> str:
+    ispb = dict(context.invocation_metadata()).get(PARTICIPANT_METADATA_KEY, "")
+    if not _ISPB_RE.match(ispb):
+        raise ParticipantInvalid(f"metadata {PARTICIPANT_METADATA_KEY} must carry the caller's 8-digit ISPB.")
+    return ispb
+
+
+def rpc(method: Callable) -> Callable:
+    """Give each call fresh DB connections and turn domain errors into statuses."""
+
+    @functools.wraps(method)
+    def wrapper(self, request, context: grpc.ServicerContext):
+        close_old_connections()
+        try:
+            return method(self, request, context, _participant(context))
+        except DomainError as error:
+            abort(context, error)
+        finally:
+            close_old_connections()
+
+    return wrapper
+
+
+def _correlation_id() -> str:
+    return uuid.uuid4().hex
+
+
+class ConnectServicer(connect_pb2_grpc.ConnectServiceServicer):
+    @rpc
+    def CreateEntry(self, request: pb.CreateEntryRequest, context, participant: str) -> pb.CreateEntryResponse:
+        try:
+            request_id = uuid.UUID(request.request_id)
+        except ValueError:
+            raise BadRequest.on_field("request_id", "RequestId must be a UUID.") from None
+        entry = services.entry_create(
+            participant=participant, request=mappers.create_request_from_pb(request, request_id)
+        )
+        return pb.CreateEntryResponse(entry=mappers.entry_to_pb(entry), correlation_id=_correlation_id())
+
+    @rpc
+    def GetEntry(self, request: pb.GetEntryRequest, context, participant: str) -> pb.GetEntryResponse:
+        entry = services.entry_get(
+            participant=participant, key=request.key, payer_id=request.payer_id, end_to_end_id=request.end_to_end_id
+        )
+        return pb.GetEntryResponse(entry=mappers.entry_to_pb(entry), correlation_id=_correlation_id())
+
+    @rpc
+    def UpdateEntry(self, request: pb.UpdateEntryRequest, context, participant: str) -> pb.UpdateEntryResponse:
+        entry = services.entry_update(
+            participant=participant,
+            key=request.key,
+            account=mappers.account_from_pb(request.account),
+            owner=mappers.owner_from_pb(request.owner),
+            reason=mappers.enum_name(pb.Reason, request.reason),
+        )
+        return pb.UpdateEntryResponse(entry=mappers.entry_to_pb(entry), correlation_id=_correlation_id())
+
+    @rpc
+    def DeleteEntry(self, request: pb.DeleteEntryRequest, context, participant: str) -> pb.DeleteEntryResponse:
+        if request.participant and request.participant != participant:
+            raise ParticipantInvalid("the participant in the body must be the caller.")
+        services.entry_delete(
+            participant=participant, key=request.key, reason=mappers.enum_name(pb.Reason, request.reason)
+        )
+        return pb.DeleteEntryResponse(key=request.key, correlation_id=_correlation_id())
+
+    @rpc
+    def CheckSync(self, request: pb.CheckSyncRequest, context, participant: str) -> pb.CheckSyncResponse:
+        ok, theirs = services.sync_verify(
+            participant=participant,
+            key_type=mappers.enum_name(pb.KeyType, request.key_type),
+            verifier=request.participant_sync_verifier,
+        )
+        return pb.CheckSyncResponse(
+            result=pb.CheckSyncResponse.OK if ok else pb.CheckSyncResponse.NOK,
+            directory_sync_verifier=theirs,
+            correlation_id=_correlation_id(),
+        )
+
+    @rpc
+    def ListCids(self, request: pb.ListCidsRequest, context, participant: str) -> pb.ListCidsResponse:
+        page = services.cid_list(
+            participant=participant,
+            key_type=mappers.enum_name(pb.KeyType, request.key_type),
+            after=request.page_token,
+            limit=request.page_size or services.CID_PAGE_MAX,
+        )
+        full = len(page) == min(request.page_size or services.CID_PAGE_MAX, services.CID_PAGE_MAX)
+        return pb.ListCidsResponse(cids=page, next_page_token=page[-1] if page and full else "")
+
+    @rpc
+    def Health(self, request: pb.HealthRequest, context, participant: str) -> pb.HealthResponse:
+        return pb.HealthResponse(serving=True, now=mappers.ts(timezone.now()))

@@ -1,0 +1,310 @@
+"""The simulated directory's use cases, for many participants, with BCB's rules (DICT_RULES §1-3, §6, §7).
+
+Every call names the calling participant (its ISPB), as DICT knows it from the mTLS certificate.
+"""
+
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Iterator
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accounts.domain import validate_account, validate_holder
+from connect.ports import BankAccount, DirectoryEntry, EntryRequest, Owner
+from dict_project.errors import (
+    BadRequest,
+    EntryAlreadyExists,
+    EntryCannotBeQueriedForBookTransfer,
+    EntryInvalid,
+    EntryKeyInCustodyOfDifferentParticipant,
+    EntryKeyOwnedByDifferentPerson,
+    EntryLimitExceeded,
+    InvalidReason,
+    NotFound,
+    ParticipantInvalid,
+    RequestIdAlreadyUsed,
+)
+from dictsim.models import DirCidEvent, DirEntry, DirRequest, DirVSync
+from keys.domain import KeyType, check_key_matches_owner, compute_cid, key_limit_for, normalize_key
+
+CREATE_REASONS = frozenset({"USER_REQUESTED", "RECONCILIATION"})
+UPDATE_REASONS = frozenset({"USER_REQUESTED", "BRANCH_TRANSFER", "RECONCILIATION", "RFB_VALIDATION"})
+DELETE_REASONS = frozenset({"USER_REQUESTED", "ACCOUNT_CLOSURE", "RECONCILIATION", "FRAUD", "RFB_VALIDATION"})
+PAYER_ID_RE = re.compile(r"^([0-9]{11}|[0-9]{14})$")
+CID_PAGE_MAX = 10_000
+
+
+def _to_port(entry: DirEntry) -> DirectoryEntry:
+    return DirectoryEntry(
+        key=entry.key,
+        key_type=entry.key_type,
+        owner=Owner(
+            person_type=entry.owner_type,
+            tax_id=entry.owner_tax_id,
+            name=entry.owner_name,
+            trade_name=entry.owner_trade_name,
+        ),
+        account=BankAccount(
+            participant=entry.participant,
+            branch=entry.branch,
+            number=entry.account_number,
+            account_type=entry.account_type,
+            opening_date=entry.opening_date,
+        ),
+        created_at=entry.created_at,
+        key_ownership_date=entry.key_ownership_date,
+    )
+
+
+def _fingerprint(request: EntryRequest) -> str:
+    data = {
+        "key_type": request.key_type,
+        "key": request.key,
+        "owner": [request.owner.person_type, request.owner.tax_id, request.owner.name, request.owner.trade_name],
+        "account": [request.account.participant, request.account.branch, request.account.number],
+        "account_type": request.account.account_type,
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _validate(request: EntryRequest, participant: str) -> str | None:
+    """Formats and ownership rules; return the key as stored (None for a new EVP)."""
+    if request.reason not in CREATE_REASONS:
+        raise InvalidReason("a create takes USER_REQUESTED or RECONCILIATION.")
+    if request.account.participant != participant:
+        raise ParticipantInvalid("a participant registers keys only for its own accounts.")
+    person_type = validate_holder(
+        tax_id=request.owner.tax_id, name=request.owner.name, trade_name=request.owner.trade_name
+    )
+    if person_type != request.owner.person_type:
+        raise EntryInvalid.on_field("owner.type", "the owner type does not match the tax id.")
+    validate_account(
+        ispb=request.account.participant,
+        branch=request.account.branch,
+        number=request.account.number,
+        account_type=request.account.account_type,
+        opening_date=request.account.opening_date,
+    )
+    key = normalize_key(request.key_type, request.key)
+    if key is not None and key != request.key:
+        raise EntryInvalid.on_field("key", "the key must be sent exactly in DICT's format.")
+    check_key_matches_owner(key_type=request.key_type, key=key, person_type=person_type, tax_id=request.owner.tax_id)
+    return key
+
+
+def _refuse_duplicate(existing: DirEntry, request: EntryRequest, participant: str) -> None:
+    """DICT's three answers for a key that is already there (DICT_RULES §3)."""
+    if existing.owner_tax_id != request.owner.tax_id:
+        raise EntryKeyOwnedByDifferentPerson("the key belongs to another person.")
+    if existing.participant != participant:
+        raise EntryKeyInCustodyOfDifferentParticipant("the key is held by the same owner at another participant.")
+    raise EntryAlreadyExists("the key is already registered for this owner here.")
+
+
+def _lock_account(account: BankAccount) -> None:
+    """Serialize creates on one account so its key limit holds (PostgreSQL advisory lock)."""
+    if connection.vendor != "postgresql":
+        return  # SQLite serializes every write transaction anyway
+    ident = f"{account.participant}|{account.branch}|{account.number}|{account.account_type}"
+    lock_id = int.from_bytes(hashlib.sha256(ident.encode()).digest()[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+
+
+def _xor_vsync(participant: str, key_type: str, cid: str, event: str) -> None:
+    DirCidEvent.objects.create(participant=participant, key_type=key_type, cid=cid, event=event)
+    row, _ = DirVSync.objects.select_for_update().get_or_create(participant=participant, key_type=key_type)
+    row.value = f"{int(row.value, 16) ^ int(cid, 16):064x}"
+    row.save(update_fields=["value"])
+
+
+def _cid(entry: DirEntry) -> str:
+    return compute_cid(
+        request_id=entry.request_id,
+        key_type=entry.key_type,
+        key=entry.key,
+        owner_tax_id=entry.owner_tax_id,
+        owner_name=entry.owner_name,
+        owner_trade_name=entry.owner_trade_name,
+        participant=entry.participant,
+        branch=entry.branch,
+        account_number=entry.account_number,
+        account_type=entry.account_type,
+    )
+
+
+def entry_create(*, participant: str, request: EntryRequest) -> DirectoryEntry:
+    """createEntry: register a key for one of the participant's accounts.
+
+    A repeat of the same RequestId with the same data returns the first answer; with other
+    data it is RequestIdAlreadyUsed.
+    """
+    key = _validate(request, participant)
+    fingerprint = _fingerprint(request)
+    try:
+        with transaction.atomic():
+            return _create(participant=participant, request=request, key=key, fingerprint=fingerprint)
+    except IntegrityError:
+        # A concurrent create won: with this RequestId, or for this key.
+        with transaction.atomic():
+            replay = _replay(participant, request, fingerprint)
+            if replay is not None:
+                return replay
+            existing = DirEntry.objects.filter(key=key).first() if key else None
+            if existing is not None:
+                _refuse_duplicate(existing, request, participant)
+            raise
+
+
+def _replay(participant: str, request: EntryRequest, fingerprint: str) -> DirectoryEntry | None:
+    earlier = DirRequest.objects.filter(participant=participant, request_id=request.request_id).first()
+    if earlier is None:
+        return None
+    if earlier.fingerprint != fingerprint:
+        raise RequestIdAlreadyUsed("this RequestId was already used with different data.")
+    entry = DirEntry.objects.filter(key=earlier.key, request_id=request.request_id).first()
+    if entry is None:
+        raise RequestIdAlreadyUsed("this RequestId was already used for an entry that no longer exists.")
+    return _to_port(entry)
+
+
+def _create(*, participant: str, request: EntryRequest, key: str | None, fingerprint: str) -> DirectoryEntry:
+    replay = _replay(participant, request, fingerprint)
+    if replay is not None:
+        return replay
+    if key is not None:
+        existing = DirEntry.objects.filter(key=key).first()
+        if existing is not None:
+            _refuse_duplicate(existing, request, participant)
+    _lock_account(request.account)
+    account_keys = DirEntry.objects.filter(
+        participant=participant,
+        branch=request.account.branch,
+        account_number=request.account.number,
+        account_type=request.account.account_type,
+    ).count()
+    if account_keys >= key_limit_for(request.owner.person_type):
+        raise EntryLimitExceeded("the account already holds the maximum number of keys.")
+    now = timezone.now()
+    entry = DirEntry(
+        key=key if key is not None else str(uuid.uuid4()),
+        key_type=request.key_type,
+        participant=participant,
+        branch=request.account.branch,
+        account_number=request.account.number,
+        account_type=request.account.account_type,
+        opening_date=request.account.opening_date,
+        owner_type=request.owner.person_type,
+        owner_tax_id=request.owner.tax_id,
+        owner_name=request.owner.name,
+        owner_trade_name=request.owner.trade_name,
+        request_id=request.request_id,
+        created_at=now,
+        key_ownership_date=now,
+        updated_at=now,
+    )
+    entry.cid = _cid(entry)
+    entry.save(force_insert=True)
+    DirRequest.objects.create(
+        participant=participant, request_id=request.request_id, fingerprint=fingerprint, key=entry.key
+    )
+    _xor_vsync(participant, entry.key_type, entry.cid, "ADDED")
+    return _to_port(entry)
+
+
+def entry_get(*, participant: str, key: str, payer_id: str, end_to_end_id: str) -> DirectoryEntry:
+    """getEntry: a lookup before a payment. A participant may not look up its own keys."""
+    if not PAYER_ID_RE.match(payer_id or ""):
+        raise BadRequest.on_field("payer_id", "PI-PayerId must be a CPF or CNPJ, digits only.")
+    if not end_to_end_id:
+        raise BadRequest.on_field("end_to_end_id", "PI-EndToEndId is required.")
+    entry = DirEntry.objects.filter(key=key).first()
+    if entry is None:
+        raise NotFound("no entry for this key.")
+    if entry.participant == participant:
+        raise EntryCannotBeQueriedForBookTransfer()
+    return _to_port(entry)
+
+
+def _owned(participant: str, key: str) -> DirEntry:
+    entry = DirEntry.objects.select_for_update().filter(key=key).first()
+    if entry is None:
+        raise NotFound("no entry for this key.")
+    if entry.participant != participant:
+        raise ParticipantInvalid("only the participant holding the key may change it.")
+    return entry
+
+
+@transaction.atomic
+def entry_update(*, participant: str, key: str, account: BankAccount, owner: Owner, reason: str) -> DirectoryEntry:
+    """updateEntry: only the account data and the owner's names may change (DICT_RULES §5)."""
+    if reason not in UPDATE_REASONS:
+        raise InvalidReason("an update takes USER_REQUESTED, BRANCH_TRANSFER, RECONCILIATION or RFB_VALIDATION.")
+    entry = _owned(participant, key)
+    if entry.key_type == KeyType.EVP and reason != "RFB_VALIDATION":
+        raise InvalidReason("an EVP key may be updated only with RFB_VALIDATION.")
+    if account.participant != participant:
+        raise ParticipantInvalid("a key cannot move to another participant by an update; use portability.")
+    if (owner.tax_id, owner.person_type) != (entry.owner_tax_id, entry.owner_type):
+        raise EntryInvalid.on_field("owner", "the owner cannot change by an update; use an ownership claim.")
+    validate_holder(tax_id=owner.tax_id, name=owner.name, trade_name=owner.trade_name)
+    validate_account(
+        ispb=account.participant,
+        branch=account.branch,
+        number=account.number,
+        account_type=account.account_type,
+        opening_date=account.opening_date,
+    )
+    old_cid = entry.cid
+    entry.branch, entry.account_number, entry.account_type = account.branch, account.number, account.account_type
+    entry.opening_date = account.opening_date
+    entry.owner_name, entry.owner_trade_name = owner.name, owner.trade_name
+    entry.updated_at = timezone.now()
+    entry.cid = _cid(entry)
+    entry.save()
+    if entry.cid != old_cid:
+        _xor_vsync(participant, entry.key_type, old_cid, "REMOVED")
+        _xor_vsync(participant, entry.key_type, entry.cid, "ADDED")
+    return _to_port(entry)
+
+
+@transaction.atomic
+def entry_delete(*, participant: str, key: str, reason: str) -> None:
+    """deleteEntry: the holding participant removes a key; the key is free again."""
+    if reason not in DELETE_REASONS:
+        raise InvalidReason("a delete takes USER_REQUESTED, ACCOUNT_CLOSURE, RECONCILIATION, FRAUD or RFB_VALIDATION.")
+    entry = _owned(participant, key)
+    _xor_vsync(participant, entry.key_type, entry.cid, "REMOVED")
+    entry.delete()
+
+
+def vsync_get(*, participant: str, key_type: str) -> str:
+    row = DirVSync.objects.filter(participant=participant, key_type=key_type).first()
+    return row.value if row else "0" * 64
+
+
+def sync_verify(*, participant: str, key_type: str, verifier: str) -> tuple[bool, str]:
+    """createSyncVerification: OK when the participant's VSync equals the directory's."""
+    if key_type not in KeyType.__members__:
+        raise BadRequest.on_field("key_type", "unknown key type.")
+    ours = vsync_get(participant=participant, key_type=key_type)
+    return verifier.lower() == ours, ours
+
+
+def cid_list(*, participant: str, key_type: str, after: str = "", limit: int = CID_PAGE_MAX) -> list[str]:
+    """The participant's CIDs of one type in order, a page after ``after`` (DICT's CID file)."""
+    return list(
+        DirEntry.objects.filter(participant=participant, key_type=key_type, cid__gt=after)
+        .order_by("cid")
+        .values_list("cid", flat=True)[: min(limit, CID_PAGE_MAX)]
+    )
+
+
+def cid_iter(*, participant: str, key_type: str) -> Iterator[str]:
+    after = ""
+    while page := cid_list(participant=participant, key_type=key_type, after=after):
+        yield from page
+        after = page[-1]
