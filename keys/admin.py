@@ -86,7 +86,7 @@ class EntryAdmin(HolderColumnsMixin, PiiMaskingMixin, ViewOnlyAdmin):
 
     def _delete_at_dict(self, request: HttpRequest, queryset: QuerySet[Entry], reason: DeleteReason) -> None:
         """One service call per key, each in its own transaction, so one refusal never blocks the others."""
-        deleted = already_deleted = 0
+        requested = already_deleted = 0
         refused: list[tuple[UUID, DomainError]] = []
         for entry_id, status_before in queryset.values_list("pk", "status"):
             try:
@@ -94,14 +94,16 @@ class EntryAdmin(HolderColumnsMixin, PiiMaskingMixin, ViewOnlyAdmin):
             except DomainError as error:
                 refused.append((entry_id, error))
             else:
-                if status_before == EntryStatus.DELETED:
+                if status_before in (EntryStatus.DELETED, EntryStatus.DELETE_PENDING):
                     already_deleted += 1
                 else:
-                    deleted += 1
-        if deleted:
-            self.message_user(request, f"{_keys(deleted)} deleted at DICT with reason {reason}.", messages.SUCCESS)
+                    requested += 1
+        if requested:
+            message = f"{_keys(requested)} sent to DICT for deletion with reason {reason}."
+            self.message_user(request, message, messages.SUCCESS)
         if already_deleted:
-            self.message_user(request, f"{_keys(already_deleted)} already deleted, left unchanged.", messages.INFO)
+            message = f"{_keys(already_deleted)} already deleted or being deleted, left unchanged."
+            self.message_user(request, message, messages.INFO)
         for entry_id, error in refused:
             self.message_user(request, f"Key {entry_id} not deleted: {error.code}: {error.message}", messages.ERROR)
 

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from dict_project.pagination import NewestFirstCursorPagination
 from keys import selectors, services
+from keys.domain import EntryStatus
 from keys.serializers import EntryCreateIn, EntryDeleteIn, EntryOut
 
 
@@ -56,12 +57,15 @@ class KeyDetailApi(APIView):
 
     @extend_schema(
         summary="Delete a key (soft delete; the history stays)",
+        description="200 when the key is deleted; 202 while DICT has yet to remove it (DELETE_PENDING).",
         parameters=[OpenApiParameter("reason", OpenApiTypes.STR, description="Default USER_REQUESTED")],
         request=EntryDeleteIn,
-        responses=EntryOut,
+        responses={200: EntryOut, 202: EntryOut},
     )
     def delete(self, request: Request, entry_id) -> Response:
         data = EntryDeleteIn(data=request.data or request.query_params)
         data.is_valid(raise_exception=True)
-        entry = services.entry_delete(user=request.user, entry_id=entry_id, reason=data.validated_data.get("reason"))
-        return Response(EntryOut(entry).data)
+        services.entry_delete(user=request.user, entry_id=entry_id, reason=data.validated_data.get("reason"))
+        entry = selectors.entry_get(user=request.user, entry_id=entry_id)
+        pending = entry.status == EntryStatus.DELETE_PENDING
+        return Response(EntryOut(entry).data, status=status.HTTP_202_ACCEPTED if pending else status.HTTP_200_OK)

@@ -37,11 +37,14 @@ class EntryStatus(StrEnum):
     PENDING = "PENDING"  # saved here, waiting for DICT's answer
     ACTIVE = "ACTIVE"  # registered at DICT
     FAILED = "FAILED"  # DICT refused it; failure_code says why
+    DELETE_PENDING = "DELETE_PENDING"  # still at DICT, waiting for DICT to remove it
     DELETED = "DELETED"  # soft-deleted (LGPD: the row and its history stay)
 
 
 # Statuses that hold the key: at most one such entry per key, and they count toward limits.
-LIVE_STATUSES = frozenset({EntryStatus.PENDING, EntryStatus.ACTIVE})
+LIVE_STATUSES = frozenset({EntryStatus.PENDING, EntryStatus.ACTIVE, EntryStatus.DELETE_PENDING})
+# Statuses whose key is registered at DICT under our participant (they make up our VSync).
+REGISTERED_STATUSES = frozenset({EntryStatus.ACTIVE, EntryStatus.DELETE_PENDING})
 
 
 class DeleteReason(StrEnum):

@@ -18,7 +18,7 @@ class Entry(models.Model):
     # Empty only for an EVP key DICT has not generated yet.
     key_value = models.CharField(max_length=KEY_MAX_LENGTH, null=True, blank=True)
     status = models.CharField(
-        max_length=10, choices=[(s.value, s.value) for s in EntryStatus], default=EntryStatus.PENDING
+        max_length=16, choices=[(s.value, s.value) for s in EntryStatus], default=EntryStatus.PENDING
     )
     # The customer's idempotency key, unique per requesting user.
     request_id = models.UUIDField()

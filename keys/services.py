@@ -1,6 +1,8 @@
 """Write use cases for entries: create (idempotent), register at DICT, delete (soft, LGPD)."""
 
 import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -23,6 +25,7 @@ from dict_project.errors import (
 )
 from events.services import event_record
 from keys.domain import (
+    REGISTERED_STATUSES,
     EntryStatus,
     KeyType,
     check_key_matches_owner,
@@ -30,9 +33,10 @@ from keys.domain import (
     key_limit_for,
     normalize_key,
     parse_delete_reason,
+    vsync,
 )
 from keys.models import LIVE, Entry
-from keys.selectors import entry_list
+from keys.selectors import entry_list, invalidate_own_entry
 
 logger = logging.getLogger(__name__)
 
@@ -121,18 +125,25 @@ def _insert_pending(
     )
     _record(entry, "EntryCreated", actor=user)
     entry_id = entry.pk
-    transaction.on_commit(lambda: _enqueue_registration(entry_id))
+    transaction.on_commit(lambda: _enqueue("register_entry", entry_id))
     return entry
 
 
-def _enqueue_registration(entry_id: UUID) -> None:
-    """Hand the registration to a worker; the entry is committed, so a broker outage loses nothing."""
-    from keys.tasks import register_entry  # tasks import this module
+def _enqueue(task_name: str, entry_id: UUID) -> None:
+    """Hand DICT work to a worker; the row is committed, so a broker outage loses nothing."""
+    from keys import tasks  # tasks import this module
 
     try:
-        register_entry.delay(str(entry_id))
-    except Exception:  # the broker is down: the entry stays PENDING for the re-drive job
-        logger.warning("could not enqueue registration of entry %s; it stays PENDING", entry_id, exc_info=True)
+        getattr(tasks, task_name).delay(str(entry_id))
+    except Exception:  # the broker is down: sync_pending re-drives the entry later
+        logger.warning("could not enqueue %s for entry %s; sync_pending will", task_name, entry_id, exc_info=True)
+
+
+def _on_commit_invalidate(entry: Entry) -> None:
+    """Cached views of this key (lookups of our own keys) are dropped once the change commits."""
+    if entry.key_value:
+        key = entry.key_value
+        transaction.on_commit(lambda: invalidate_own_entry(key))
 
 
 def _entry_request(entry: Entry) -> EntryRequest:
@@ -193,29 +204,70 @@ def entry_register(*, entry_id: UUID) -> Entry:
         entry.key_ownership_date = registered.key_ownership_date
         entry.save(update_fields=["key_value", "cid", "status", "registered_at", "key_ownership_date", "updated_at"])
         _record(entry, "EntryActivated", cid=entry.cid)
+        _on_commit_invalidate(entry)
         return entry
 
 
 def entry_delete(*, user: AbstractBaseUser, entry_id: UUID, reason: str | None = None) -> Entry:
-    """Soft-delete a key: DICT first for a registered key, then our row keeps its history.
+    """Ask for a key's deletion: a registered key waits (DELETE_PENDING) for DICT to remove it.
 
-    Deleting an already deleted key returns it unchanged (idempotent retry).
+    A key DICT never registered (FAILED) is deleted here at once. Deleting a key already
+    deleted or being deleted returns it unchanged (idempotent retry). The row and its
+    history stay (soft delete, LGPD).
     """
     delete_reason = parse_delete_reason(reason, staff=user.is_staff)
     with transaction.atomic():
         entry = _lock_visible(user=user, entry_id=entry_id)
-        if entry.status == EntryStatus.DELETED:
+        if entry.status in (EntryStatus.DELETED, EntryStatus.DELETE_PENDING):
             return entry
         if entry.status == EntryStatus.PENDING:
             raise EntryStateInvalid("the key is still being registered at DICT; try again shortly.")
-        if entry.status == EntryStatus.ACTIVE:
-            get_client().delete_entry(key=entry.key_value, reason=delete_reason)
-        entry.status = EntryStatus.DELETED
         entry.delete_reason = delete_reason
-        entry.deleted_at = timezone.now()
-        entry.save(update_fields=["status", "delete_reason", "deleted_at", "updated_at"])
-        _record(entry, "EntryDeleted", actor=user, reason=delete_reason)
+        if entry.status == EntryStatus.FAILED:
+            _mark_deleted(entry, actor=user)
+            return entry
+        entry.status = EntryStatus.DELETE_PENDING
+        entry.save(update_fields=["status", "delete_reason", "updated_at"])
+        _record(entry, "EntryDeleteRequested", actor=user, reason=delete_reason)
+        _on_commit_invalidate(entry)
+        entry_id = entry.pk
+        transaction.on_commit(lambda: _enqueue("unregister_entry", entry_id))
     return entry
+
+
+def _mark_deleted(entry: Entry, actor: AbstractBaseUser | None = None) -> None:
+    entry.status = EntryStatus.DELETED
+    entry.deleted_at = timezone.now()
+    entry.save(update_fields=["status", "delete_reason", "deleted_at", "updated_at"])
+    _record(entry, "EntryDeleted", actor=actor, reason=entry.delete_reason)
+    _on_commit_invalidate(entry)
+
+
+def entry_unregister(*, entry_id: UUID) -> Entry:
+    """Ask DICT to remove a DELETE_PENDING entry; then it is DELETED here too.
+
+    ServiceUnavailable propagates with the entry still DELETE_PENDING, so the caller retries.
+    If DICT refuses (e.g. the key is locked by a claim) the key stays ACTIVE, with the code.
+    """
+    with transaction.atomic():
+        entry = Entry.objects.select_for_update(of=("self",)).get(pk=entry_id)
+        if entry.status != EntryStatus.DELETE_PENDING:
+            return entry
+        try:
+            get_client().delete_entry(key=entry.key_value, reason=entry.delete_reason)
+        except ServiceUnavailable:
+            raise
+        except NotFound:
+            pass  # DICT no longer has it: the deletion we asked for already happened
+        except DomainError as refusal:
+            entry.status = EntryStatus.ACTIVE
+            entry.failure_code = refusal.code
+            entry.save(update_fields=["status", "failure_code", "updated_at"])
+            _record(entry, "EntryDeleteRefused", failure_code=refusal.code)
+            _on_commit_invalidate(entry)
+            return entry
+        _mark_deleted(entry)
+        return entry
 
 
 def _lock_visible(*, user: AbstractBaseUser, entry_id: UUID) -> Entry:
@@ -223,3 +275,68 @@ def _lock_visible(*, user: AbstractBaseUser, entry_id: UUID) -> Entry:
     if entry is None:
         raise NotFound("Key not found.")
     return entry
+
+
+def entries_redrive(*, older_than: timedelta, limit: int = 500) -> dict[str, int]:
+    """Push stuck DICT work again: registrations and deletions waiting longer than ``older_than``.
+
+    Stops at the first ServiceUnavailable (the directory is down; the next run tries again).
+    Each entry is handled in its own transaction under a row lock, so concurrent runs and the
+    workers' own retries never act twice.
+    """
+    cutoff = timezone.now() - older_than
+    counts = dict.fromkeys(["registered", "failed", "deleted", "delete_refused", "still_pending"], 0)
+    outcomes = {
+        (EntryStatus.PENDING, EntryStatus.ACTIVE): "registered",
+        (EntryStatus.PENDING, EntryStatus.FAILED): "failed",
+        (EntryStatus.DELETE_PENDING, EntryStatus.DELETED): "deleted",
+        (EntryStatus.DELETE_PENDING, EntryStatus.ACTIVE): "delete_refused",
+    }
+    work = [
+        (EntryStatus.PENDING, entry_register),
+        (EntryStatus.DELETE_PENDING, entry_unregister),
+    ]
+    for status, action in work:
+        stuck = Entry.objects.filter(status=status, updated_at__lt=cutoff).order_by("updated_at")
+        ids = list(stuck.values_list("pk", flat=True)[:limit])
+        for position, entry_id in enumerate(ids):
+            try:
+                outcome = action(entry_id=entry_id).status
+            except ServiceUnavailable:
+                counts["still_pending"] += len(ids) - position
+                break
+            counts[outcomes.get((status, outcome), "still_pending")] += 1
+    return counts
+
+
+@dataclass
+class SyncReport:
+    key_type: str
+    ok: bool
+    ours: str
+    theirs: str
+    count: int
+    missing_at_dict: list[str] = field(default_factory=list)  # our CIDs DICT does not have
+    unknown_here: list[str] = field(default_factory=list)  # DICT's CIDs for us that we do not have
+
+
+def sync_check(*, repair: bool = False) -> list[SyncReport]:
+    """Compare our VSync per key type with DICT's (DICT_RULES §7); with ``repair``, list what differs.
+
+    Our VSync is the XOR of the CIDs of every entry DICT holds for us (ACTIVE, DELETE_PENDING).
+    """
+    client = get_client()
+    reports = []
+    for key_type in KeyType:
+        cids = list(
+            Entry.objects.filter(key_type=key_type, status__in=list(REGISTERED_STATUSES)).values_list("cid", flat=True)
+        )
+        ours = vsync(cids)
+        ok, theirs = client.check_sync(key_type=key_type, verifier=ours)
+        report = SyncReport(key_type=key_type, ok=ok, ours=ours, theirs=theirs, count=len(cids))
+        if repair and not ok:
+            at_dict = set(client.list_cids(key_type=key_type))
+            report.missing_at_dict = sorted(set(cids) - at_dict)
+            report.unknown_here = sorted(at_dict - set(cids))
+        reports.append(report)
+    return reports

@@ -1,18 +1,45 @@
 """Celery tasks for entries: thin wrappers that call services."""
 
-from celery import shared_task
+import logging
+from datetime import timedelta
+
+from celery import Task, shared_task
+from celery.utils.time import get_exponential_backoff_interval
 
 from dict_project.errors import ServiceUnavailable
-from keys.services import entry_register
+from keys import services
+
+logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    autoretry_for=(ServiceUnavailable,),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=8,
-)
-def register_entry(entry_id: str) -> str:
-    """Register a PENDING entry at DICT; retried with backoff while the directory is down."""
-    return entry_register(entry_id=entry_id).status
+def _retry_later(task: Task, error: ServiceUnavailable, entry_id: str) -> str:
+    """Retry with exponential backoff and jitter on a worker; in-process, leave it to sync_pending."""
+    if task.request.is_eager:
+        logger.warning("directory unavailable for entry %s; sync_pending will re-drive it", entry_id)
+        return "PENDING"
+    countdown = get_exponential_backoff_interval(factor=2, retries=task.request.retries, maximum=300, full_jitter=True)
+    raise task.retry(exc=error, countdown=countdown, max_retries=20)
+
+
+@shared_task(bind=True, acks_late=True)
+def register_entry(self: Task, entry_id: str) -> str:
+    """Register a PENDING entry at DICT."""
+    try:
+        return services.entry_register(entry_id=entry_id).status
+    except ServiceUnavailable as error:
+        return _retry_later(self, error, entry_id)
+
+
+@shared_task(bind=True, acks_late=True)
+def unregister_entry(self: Task, entry_id: str) -> str:
+    """Remove a DELETE_PENDING entry from DICT."""
+    try:
+        return services.entry_unregister(entry_id=entry_id).status
+    except ServiceUnavailable as error:
+        return _retry_later(self, error, entry_id)
+
+
+@shared_task
+def sync_pending(older_than_seconds: int = 60) -> dict[str, int]:
+    """Beat job: re-drive registrations and deletions stuck longer than a minute."""
+    return services.entries_redrive(older_than=timedelta(seconds=older_than_seconds))

@@ -230,34 +230,45 @@ def test_event_history_escapes_and_masks_payloads(make_account) -> None:
     assert event_history_table(aggregate_type="account", aggregate_id="0", masked=False) == "No events."
 
 
-def test_fraud_action_deletes_the_key_at_dict(client, make_staff, make_account, make_entry) -> None:
+def test_fraud_action_deletes_the_key_at_dict(
+    client, make_staff, make_account, make_entry, django_capture_on_commit_callbacks
+) -> None:
     entry = make_entry(make_account())
     staff = make_staff(*VIEW_PERMISSIONS, "keys.delete_entry")
     client.force_login(staff)
-    response = client.post(ENTRIES, {"action": "delete_at_dict_fraud", "_selected_action": [str(entry.pk)]})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(ENTRIES, {"action": "delete_at_dict_fraud", "_selected_action": [str(entry.pk)]})
     assert response.status_code == 302
     entry.refresh_from_db()
     assert (entry.status, entry.delete_reason) == ("DELETED", "FRAUD")
     assert entry.deleted_at is not None
-    assert entry_events(entry) == ["EntryCreated", "EntryActivated", "EntryDeleted"]
+    assert entry_events(entry) == ["EntryCreated", "EntryActivated", "EntryDeleteRequested", "EntryDeleted"]
+    requested = DomainEvent.objects.get(aggregate_id=str(entry.pk), event_type="EntryDeleteRequested")
+    assert requested.actor == staff
     deleted = DomainEvent.objects.get(aggregate_id=str(entry.pk), event_type="EntryDeleted")
-    assert deleted.actor == staff
     assert deleted.payload == {"status": "DELETED", "key_type": "EMAIL", "reason": "FRAUD"}
-    assert message_texts(response) == [("success", "1 key deleted at DICT with reason FRAUD.")]
+    assert message_texts(response) == [("success", "1 key sent to DICT for deletion with reason FRAUD.")]
 
 
-def test_rfb_action_reports_each_key_and_never_fails_the_page(client, make_staff, make_account, make_entry) -> None:
+def test_rfb_action_reports_each_key_and_never_fails_the_page(
+    client, make_staff, make_account, make_entry, django_capture_on_commit_callbacks
+) -> None:
     account = make_account()
     active = make_entry(account)
     pending = make_entry(account, register=False)
     gone = make_entry(account)
     staff = make_staff(*VIEW_PERMISSIONS, "keys.delete_entry")
-    entry_delete(user=staff, entry_id=gone.pk, reason="FRAUD")
+    with django_capture_on_commit_callbacks(execute=True):
+        entry_delete(user=staff, entry_id=gone.pk, reason="FRAUD")
     client.force_login(staff)
-    response = client.post(
-        ENTRIES,
-        {"action": "delete_at_dict_rfb_validation", "_selected_action": [str(e.pk) for e in (active, pending, gone)]},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            ENTRIES,
+            {
+                "action": "delete_at_dict_rfb_validation",
+                "_selected_action": [str(e.pk) for e in (active, pending, gone)],
+            },
+        )
     assert response.status_code == 302
     for entry in (active, pending, gone):
         entry.refresh_from_db()
@@ -267,10 +278,10 @@ def test_rfb_action_reports_each_key_and_never_fails_the_page(client, make_staff
         ("DELETED", "FRAUD"),
     ]
     assert entry_events(pending) == ["EntryCreated"]
-    assert entry_events(gone) == ["EntryCreated", "EntryActivated", "EntryDeleted"]
+    assert entry_events(gone) == ["EntryCreated", "EntryActivated", "EntryDeleteRequested", "EntryDeleted"]
     assert message_texts(response) == [
-        ("success", "1 key deleted at DICT with reason RFB_VALIDATION."),
-        ("info", "1 key already deleted, left unchanged."),
+        ("success", "1 key sent to DICT for deletion with reason RFB_VALIDATION."),
+        ("info", "1 key already deleted or being deleted, left unchanged."),
         (
             "error",
             f"Key {pending.pk} not deleted: EntryStateInvalid: "

@@ -209,7 +209,7 @@ def test_delete_is_soft_and_keeps_history(make_account, client_for) -> None:
     assert again.status_code == 200 and again.json()["deleted_at"] == deleted.json()["deleted_at"]
     assert client.get(f"/api/v1/keys/{key_id}/").json()["status"] == "DELETED"
     events = DomainEvent.objects.filter(aggregate_id=key_id).values_list("event_type", flat=True)
-    assert list(events) == ["EntryCreated", "EntryActivated", "EntryDeleted"]
+    assert list(events) == ["EntryCreated", "EntryActivated", "EntryDeleteRequested", "EntryDeleted"]
     # The key is free again for anyone.
     assert create(client, account, "EMAIL", "bye@example.com").status_code == 201
 

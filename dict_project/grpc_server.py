@@ -1,0 +1,55 @@
+"""Running a gRPC server: thread pool, standard health service, reflection, graceful SIGTERM.
+
+Shared by `run_dictsim` (the Connect API) and, later, the CoreDictService server.
+"""
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterable
+from concurrent import futures
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+logger = logging.getLogger(__name__)
+
+
+def build_server(
+    *,
+    address: str,
+    workers: int,
+    register: Iterable[Callable[[grpc.Server], None]],
+    service_names: Iterable[str],
+) -> tuple[grpc.Server, int, health.HealthServicer]:
+    """A started server with the given servicers, health (all SERVING) and reflection; returns its port."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"))
+    for add in register:
+        add(server)
+    health_servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names = list(service_names)
+    for name in [*names, ""]:
+        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    port = server.add_insecure_port(address)
+    if port == 0:
+        raise OSError(f"cannot bind gRPC server to {address}")
+    server.start()
+    return server, port, health_servicer
+
+
+def serve_until_signalled(server: grpc.Server, health_servicer: health.HealthServicer, *, grace: float) -> None:
+    """Block until SIGTERM/SIGINT, then stop taking calls and let in-flight ones finish."""
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame) -> None:
+        logger.info("signal %s: draining gRPC calls (grace %.0fs)", signum, grace)
+        health_servicer.enter_graceful_shutdown()
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    stopping.wait()
+    server.stop(grace).wait()

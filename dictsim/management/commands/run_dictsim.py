@@ -1,0 +1,28 @@
+"""Serve the simulated DICT over the Connect gRPC API, on its own port and database."""
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from dict_project.grpc_server import build_server, serve_until_signalled
+from dictsim.grpc import ConnectServicer
+from protos.dict.connect.v1 import connect_pb2, connect_pb2_grpc
+
+
+class Command(BaseCommand):
+    help = "Run the simulated central directory (Connect gRPC API). Point DATABASE_URL at its own database."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--bind", default="127.0.0.1:50051", help="host:port to listen on (port 0: any free)")
+        parser.add_argument("--workers", type=int, default=16, help="gRPC thread pool size")
+        parser.add_argument("--grace", type=float, default=10.0, help="seconds in-flight calls get on SIGTERM")
+
+    def handle(self, *args, bind: str, workers: int, grace: float, **options) -> None:
+        server, port, health = build_server(
+            address=bind,
+            workers=workers,
+            register=[lambda s: connect_pb2_grpc.add_ConnectServiceServicer_to_server(ConnectServicer(), s)],
+            service_names=[connect_pb2.DESCRIPTOR.services_by_name["ConnectService"].full_name],
+        )
+        host = bind.rsplit(":", 1)[0]
+        self.stdout.write(f"dictsim serving Connect on {host}:{port}", ending="\n")
+        self.stdout.flush()
+        serve_until_signalled(server, health, grace=grace)

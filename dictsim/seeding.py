@@ -1,0 +1,115 @@
+"""Synthetic entries of other participants, for lookups and benchmarks.
+
+Keys are a pure function of their index (``seed_key``), so a benchmark can pick keys that
+exist without reading the directory's database.
+"""
+
+import random
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+from django.db import transaction
+from validate_docbr import CNPJ, CPF
+
+from dictsim.models import DirEntry, DirVSync
+from keys.domain import compute_cid
+
+DEFAULT_PARTICIPANTS = ("99999901", "99999902", "99999903", "99999904")
+_EVP_NAMESPACE = uuid.UUID("5f6b2c1e-8f43-4a3a-9a43-3b1c0e2d7a10")
+_OPENED = datetime(2020, 1, 2, 3, tzinfo=UTC)
+
+
+def seed_key(index: int) -> tuple[str, str]:
+    """(key type, key) of the index-th synthetic entry: e-mails, phones and EVPs in turn."""
+    kind = index % 3
+    if kind == 0:
+        return "EMAIL", f"seed{index}@example.com"
+    if kind == 1:
+        return "PHONE", f"+55119{10_000_000 + index:08d}"
+    return "EVP", str(uuid.uuid5(_EVP_NAMESPACE, str(index)))
+
+
+def is_legal_person(index: int) -> bool:
+    """One synthetic owner in ten is a company (their lookups may be cached)."""
+    return index % 10 == 9
+
+
+def _entry(index: int, participant: str, rng: random.Random) -> DirEntry:
+    key_type, key = seed_key(index)
+    legal = is_legal_person(index)
+    random.seed(rng.random())  # validate_docbr draws from the module's generator
+    now = datetime.now(UTC)
+    entry = DirEntry(
+        key=key,
+        key_type=key_type,
+        participant=participant,
+        branch=f"{index % 9999 + 1}",
+        account_number=f"{index:010d}",
+        account_type="CACC",
+        opening_date=_OPENED,
+        owner_type="LEGAL_PERSON" if legal else "NATURAL_PERSON",
+        owner_tax_id=CNPJ().generate() if legal else CPF().generate(),
+        owner_name=f"EMPRESA SINTETICA {index} LTDA" if legal else f"Pessoa Sintetica {chr(65 + index % 26)}",
+        owner_trade_name=f"SINTETICA {index}" if legal else "",
+        request_id=uuid.UUID(int=rng.getrandbits(128), version=4),
+        created_at=now,
+        key_ownership_date=now,
+        updated_at=now,
+    )
+    entry.cid = compute_cid(
+        request_id=entry.request_id,
+        key_type=key_type,
+        key=key,
+        owner_tax_id=entry.owner_tax_id,
+        owner_name=entry.owner_name,
+        owner_trade_name=entry.owner_trade_name,
+        participant=participant,
+        branch=entry.branch,
+        account_number=entry.account_number,
+        account_type=entry.account_type,
+    )
+    return entry
+
+
+def _batches(start: int, count: int, size: int) -> Iterator[range]:
+    for first in range(start, start + count, size):
+        yield range(first, min(first + size, start + count))
+
+
+def seed_entries(
+    *,
+    count: int,
+    start: int = 0,
+    participants: tuple[str, ...] = DEFAULT_PARTICIPANTS,
+    batch_size: int = 2000,
+    seed: int = 42,
+    progress: Callable[[int], None] = lambda n: None,
+) -> int:
+    """Insert entries ``start`` .. ``start + count - 1`` (skipping keys already there); return how many.
+
+    Each batch commits with its VSync contributions, so an interrupted run leaves a
+    consistent directory and a re-run adds only what is missing.
+    """
+    rng = random.Random(seed + start)  # noqa: S311 - reproducible synthetic data, not secrets
+    created = 0
+    for indexes in _batches(start, count, batch_size):
+        entries = [_entry(i, participants[i % len(participants)], rng) for i in indexes]
+        existing = set(DirEntry.objects.filter(key__in=[e.key for e in entries]).values_list("key", flat=True))
+        fresh = [e for e in entries if e.key not in existing]
+        with transaction.atomic():
+            DirEntry.objects.bulk_create(fresh, batch_size=batch_size)
+            _add_to_vsyncs(fresh)
+        created += len(fresh)
+        progress(len(indexes))
+    return created
+
+
+def _add_to_vsyncs(entries: list[DirEntry]) -> None:
+    deltas: dict[tuple[str, str], int] = {}
+    for e in entries:
+        deltas[(e.participant, e.key_type)] = deltas.get((e.participant, e.key_type), 0) ^ int(e.cid, 16)
+    for (participant, key_type), delta in deltas.items():
+        row, _ = DirVSync.objects.select_for_update().get_or_create(participant=participant, key_type=key_type)
+        row.value = f"{int(row.value, 16) ^ delta:064x}"
+        row.save(update_fields=["value"])
