@@ -25,3 +25,10 @@ def get_client() -> DirectoryClient:
     from connect.local import LocalDirectoryClient
 
     return LocalDirectoryClient(participant=settings.DICT_ISPB)
+
+
+def connect_state() -> str:
+    """For probes and logs: 'in-process', or the gRPC circuit breaker's state (closed, open, half-open)."""
+    client = get_client()
+    breaker = getattr(client, "breaker", None)
+    return "in-process" if breaker is None else str(breaker.current_state)

@@ -6,6 +6,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
+from connect.client import connect_state
+
 logger = logging.getLogger(__name__)
 
 
@@ -35,7 +37,12 @@ def _cache() -> None:
 
 
 def readyz(request: HttpRequest) -> JsonResponse:
-    """The database and the cache answer; 503 otherwise, so a balancer stops routing here."""
+    """The database and the cache answer; 503 otherwise, so a balancer stops routing here.
+
+    The Connect breaker's state is reported but does not make us unready: with the directory
+    down we still take requests, and registrations wait as PENDING.
+    """
     checks = {"database": _check("database", _database), "cache": _check("cache", _cache)}
     ready = all(v == "ok" for v in checks.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+    body = {"status": "ok" if ready else "unavailable", "checks": checks, "connect": connect_state()}
+    return JsonResponse(body, status=200 if ready else 503)

@@ -4,52 +4,21 @@ A real gunicorn process on SQLite, the in-process cache and in-process tasks: th
 `make run` scenario, end to end over HTTP on loopback.
 """
 
-import json
-import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from tests.e2e_support import BIN, ROOT, base_env, call, free_port
+
 pytestmark = pytest.mark.e2e
-
-
-def embedded_env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "DB_", "REDIS_", "CELERY_"))}
-    env["DATA_DIR"] = str(data_dir)
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    return env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def call(method: str, url: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body else None)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
 
 
 @pytest.fixture
 def embedded_server(tmp_path):
-    env = embedded_env(tmp_path)
+    env = base_env(DATA_DIR=str(tmp_path))
     for args in (["migrate", "--noinput"], ["seed_demo"]):
         subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True)
     port = free_port()
@@ -77,7 +46,8 @@ def embedded_server(tmp_path):
 
 def test_the_readme_scenario_on_embedded_defaults(embedded_server: str) -> None:
     base = embedded_server
-    assert call("GET", f"{base}/readyz") == (200, {"status": "ok", "checks": {"database": "ok", "cache": "ok"}})
+    ready = {"status": "ok", "checks": {"database": "ok", "cache": "ok"}, "connect": "in-process"}
+    assert call("GET", f"{base}/readyz") == (200, ready)
     status, tokens = call("POST", f"{base}/api/v1/auth/token/", {"username": "alice", "password": "alice-demo-pass"})
     assert status == 200
     token = tokens["access"]

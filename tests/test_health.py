@@ -9,7 +9,7 @@ def test_healthz_and_readyz_answer_without_a_token(client) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+    assert ready.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}, "connect": "in-process"}
 
 
 @pytest.mark.django_db
