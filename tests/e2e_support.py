@@ -65,11 +65,12 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> 
 
 
 @contextmanager
-def running(args: list[str], env: dict[str, str], port: int) -> Iterator[subprocess.Popen]:
-    """A process that listens on ``port``, stopped with SIGTERM on exit."""
+def running(args: list[str], env: dict[str, str], port: int | None = None) -> Iterator[subprocess.Popen]:
+    """A background process (listening on ``port`` when given), stopped with SIGTERM on exit."""
     process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        wait_for_port(port, process)
+        if port is not None:
+            wait_for_port(port, process)
         yield process
     finally:
         process.terminate()
