@@ -14,4 +14,4 @@ RUN useradd --create-home --uid 10001 coredict \
 USER coredict
 
 EXPOSE 8000
-CMD ["gunicorn", "dict_project.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--no-control-socket", "--access-logfile", "-"]
+CMD ["gunicorn", "dict_project.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--no-control-socket"]

@@ -28,7 +28,7 @@ migrate: venv
 run: migrate
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --noinput -v 0
-	$(BIN)/gunicorn dict_project.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --no-control-socket --access-logfile -
+	$(BIN)/gunicorn dict_project.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --no-control-socket
 
 test: dev-venv
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \

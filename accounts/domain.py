@@ -40,12 +40,12 @@ class AccountType(StrEnum):
 
 def is_valid_cpf(value: str) -> bool:
     """11 digits with both mod-11 check digits right (repeated digits such as 111... are not)."""
-    return bool(CPF_RE.match(value)) and _cpf.validate(value)
+    return bool(CPF_RE.fullmatch(value)) and _cpf.validate(value)
 
 
 def is_valid_cnpj(value: str) -> bool:
     """14 digits with both mod-11 check digits right."""
-    return bool(CNPJ_RE.match(value)) and _cnpj.validate(value)
+    return bool(CNPJ_RE.fullmatch(value)) and _cnpj.validate(value)
 
 
 def person_type_for_tax_id(tax_id: str) -> PersonType:
@@ -64,12 +64,12 @@ def validate_holder(*, tax_id: str, name: str, trade_name: str) -> PersonType:
     person_type = person_type_for_tax_id(tax_id)
     problems: list[FieldError] = []
     name_re = NATURAL_NAME_RE if person_type is PersonType.NATURAL_PERSON else LEGAL_NAME_RE
-    if not name or len(name) > NAME_MAX or not name_re.match(name) or name != " ".join(name.split()):
+    if not name or len(name) > NAME_MAX or not name_re.fullmatch(name) or name != " ".join(name.split()):
         problems.append(FieldError("name", f"name must be 1-{NAME_MAX} allowed characters, single-spaced."))
     if trade_name:
         if person_type is PersonType.NATURAL_PERSON:
             problems.append(FieldError("trade_name", "only a legal person has a trade name."))
-        elif len(trade_name) > TRADE_NAME_MAX or not LEGAL_NAME_RE.match(trade_name):
+        elif len(trade_name) > TRADE_NAME_MAX or not LEGAL_NAME_RE.fullmatch(trade_name):
             problems.append(
                 FieldError("trade_name", f"trade_name must be at most {TRADE_NAME_MAX} Latin-1 characters.")
             )
@@ -81,11 +81,11 @@ def validate_holder(*, tax_id: str, name: str, trade_name: str) -> PersonType:
 def validate_account(*, ispb: str, branch: str, number: str, account_type: str, opening_date: date | None) -> None:
     """Check account data against DICT's BrazilianAccount schema."""
     problems: list[FieldError] = []
-    if not ISPB_RE.match(ispb):
+    if not ISPB_RE.fullmatch(ispb):
         problems.append(FieldError("ispb", "ispb must be 8 digits."))
-    if not BRANCH_RE.match(branch):
+    if not BRANCH_RE.fullmatch(branch):
         problems.append(FieldError("branch", "branch must be 1-4 digits, without check digit."))
-    if not ACCOUNT_NUMBER_RE.match(number):
+    if not ACCOUNT_NUMBER_RE.fullmatch(number):
         problems.append(FieldError("number", "number must be 1-20 digits, check digit included."))
     if account_type not in AccountType.__members__:
         problems.append(FieldError("account_type", f"account_type must be one of {', '.join(AccountType)}."))

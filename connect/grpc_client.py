@@ -76,7 +76,10 @@ class GrpcDirectoryClient:
 
     def _call(self, method: str, request):
         try:
-            return self.breaker.call(self._invoke, method, request)
+            # Not breaker.call(): it holds the breaker's lock for the whole call, so every
+            # directory call of the process would wait for the one in flight.
+            with self.breaker.calling():
+                return self._invoke(method, request)
         except pybreaker.CircuitBreakerError:
             raise ServiceUnavailable("the directory is unreachable (circuit open); try again later.") from None
         except grpc.RpcError as error:

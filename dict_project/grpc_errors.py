@@ -1,14 +1,18 @@
 """The one place where domain errors become gRPC statuses, and back again on the client side.
 
 The status carries DICT's error type in trailing metadata ``x-dict-error`` so the peer can
-rebuild the exact DomainError; the details string is the human message.
+rebuild the exact DomainError; the details string is the human message, and the invalid
+fields, if any, travel as JSON in ``x-dict-error-fields-bin``.
 """
+
+import json
 
 import grpc
 
 from dict_project import errors
 
 ERROR_METADATA_KEY = "x-dict-error"
+FIELDS_METADATA_KEY = "x-dict-error-fields-bin"  # binary metadata: any characters
 
 GRPC_STATUS: dict[type[errors.DomainError], grpc.StatusCode] = {
     errors.BadRequest: grpc.StatusCode.INVALID_ARGUMENT,
@@ -41,7 +45,11 @@ def grpc_status_for(error: errors.DomainError) -> grpc.StatusCode:
 
 def abort(context: grpc.ServicerContext, error: errors.DomainError) -> None:
     """End the call with the error's status; never returns."""
-    context.set_trailing_metadata(((ERROR_METADATA_KEY, error.code),))
+    metadata = [(ERROR_METADATA_KEY, error.code)]
+    if error.fields:
+        fields = [[f.field, f.message] for f in error.fields]
+        metadata.append((FIELDS_METADATA_KEY, json.dumps(fields).encode()))
+    context.set_trailing_metadata(tuple(metadata))
     context.abort(grpc_status_for(error), error.message)
 
 
@@ -51,4 +59,8 @@ def domain_error_from_rpc(error: grpc.RpcError) -> errors.DomainError | None:
     code = metadata.get(ERROR_METADATA_KEY)
     if not code:
         return None
-    return errors.error_for_code(code, error.details() or "")
+    refusal = errors.error_for_code(code, error.details() or "")
+    fields = metadata.get(FIELDS_METADATA_KEY)
+    if fields:
+        refusal.fields = [errors.FieldError(field, message) for field, message in json.loads(fields)]
+    return refusal

@@ -33,9 +33,7 @@ def build_server(
     for name in [*names, ""]:
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
-    port = server.add_insecure_port(address)
-    if port == 0:
-        raise OSError(f"cannot bind gRPC server to {address}")
+    port = server.add_insecure_port(address)  # grpcio raises RuntimeError if it cannot bind
     server.start()
     return server, port, health_servicer
 

@@ -35,6 +35,7 @@ HTTP_STATUS: dict[type[errors.DomainError], int] = {
     errors.EntryStateInvalid: 409,
     errors.EntryLimitExceeded: 422,
     errors.EntryTaxIdNumberByDifferentOwner: 422,
+    errors.RateLimited: 429,
     errors.ServiceUnavailable: 503,
 }
 
@@ -95,7 +96,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     """DRF's EXCEPTION_HANDLER."""
     if isinstance(exc, errors.DomainError):
         fields = [{"field": f.field, "message": f.message} for f in exc.fields]
-        return _response(problem(http_status_for(exc), exc.code, exc.message, fields))
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, errors.RateLimited) else None
+        return _response(problem(http_status_for(exc), exc.code, exc.message, fields), headers)
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -12,12 +12,15 @@ _EMAIL = re.compile(r"([A-Za-z0-9._%+!#$'*/=?^`{|}~-])[A-Za-z0-9._%+!#$'*/=?^`{|
 _PHONE = re.compile(r"\+\d{6,15}")
 _TAX_ID = re.compile(r"(?<![0-9a-f-])\d{11}(?:\d{3})?(?![0-9a-f-])")
 _FORMATTED_TAX_ID = re.compile(r"\d{2,3}\.\d{3}\.\d{3}[-/]\d{2,4}(?:-\d{2})?")
-# Structured fields whose values are PII and are masked whole.
-PII_FIELDS = frozenset({"name", "trade_name", "tax_id", "key", "key_value", "phone", "email"})
+# Any key in a lookup path (EVPs included, which look like any other UUID).
+_LOOKUP_PATH = re.compile(r"(/lookup/)[^/\s?\"']+")
+# Structured fields whose values are PII and are masked whole ("name" is the logger's own).
+PII_FIELDS = frozenset({"holder_name", "owner_name", "trade_name", "tax_id", "key", "key_value", "phone", "email"})
 
 
 def mask_pii(text: str) -> str:
     """Mask every CPF/CNPJ, phone and e-mail-looking token in ``text``."""
+    text = _LOOKUP_PATH.sub(r"\1***", text)
     text = _EMAIL.sub(r"\1***@\2", text)
     text = _PHONE.sub(lambda m: m.group(0)[:5] + "*" * (len(m.group(0)) - 7) + m.group(0)[-2:], text)
     text = _FORMATTED_TAX_ID.sub("***", text)

@@ -21,7 +21,7 @@ def current_request_id() -> str:
 
 def bind_request_id(value: str | None) -> str:
     """Bind a caller-supplied id if it is well-formed, otherwise a fresh one; return it."""
-    request_id = value if value and _SAFE.match(value) else uuid.uuid4().hex
+    request_id = value if value and _SAFE.fullmatch(value) else uuid.uuid4().hex
     _current.set(request_id)
     return request_id
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "accounts",
     "connect",
     "keys",
+    "lookup",
     "dictsim",
 ]
 
@@ -180,6 +181,17 @@ REST_FRAMEWORK = {
 
 # Requests per second per client on the whole API (0 turns the limit off).
 RATE_LIMIT_RPS = env_int("RATE_LIMIT_RPS", 50)
+
+# Lookups (DICT_RULES §6). Directory answers about legal persons are cached at most 180 s
+# (the code caps it); natural persons' answers never are. DICT assigns the PSP's category
+# (A-H). The payer buckets default to DICT's own numbers: ours must be equal or stricter, so
+# raise them only for benchmarks.
+LOOKUP_CACHE_TTL_LEGAL_SEC = env_int("LOOKUP_CACHE_TTL_LEGAL_SEC", 180)
+LOOKUP_PSP_CATEGORY = env_str("LOOKUP_PSP_CATEGORY", "E").upper()
+LOOKUP_PAYER_NATURAL_CAPACITY = env_int("LOOKUP_PAYER_NATURAL_CAPACITY", 100)
+LOOKUP_PAYER_NATURAL_REFILL_PER_MIN = env_int("LOOKUP_PAYER_NATURAL_REFILL_PER_MIN", 2)
+LOOKUP_PAYER_LEGAL_CAPACITY = env_int("LOOKUP_PAYER_LEGAL_CAPACITY", 1000)
+LOOKUP_PAYER_LEGAL_REFILL_PER_MIN = env_int("LOOKUP_PAYER_LEGAL_REFILL_PER_MIN", 20)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(seconds=env_int("JWT_ACCESS_TTL_SEC", 900)),

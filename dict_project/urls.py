@@ -13,6 +13,7 @@ api_v1 = [
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("accounts/", AccountListApi.as_view(), name="account-list"),
     path("keys/", include("keys.urls")),
+    path("lookup/", include("lookup.urls")),
 ]
 
 urlpatterns = [

@@ -22,7 +22,7 @@ _ISPB_RE = re.compile(r"^[0-9]{8}$")
 
 def _participant(context: grpc.ServicerContext) -> str:
     ispb = dict(context.invocation_metadata()).get(PARTICIPANT_METADATA_KEY, "")
-    if not _ISPB_RE.match(ispb):
+    if not _ISPB_RE.fullmatch(ispb):
         raise ParticipantInvalid(f"metadata {PARTICIPANT_METADATA_KEY} must carry the caller's 8-digit ISPB.")
     return ispb
 

@@ -1,8 +1,4 @@
-"""Synthetic entries of other participants, for lookups and benchmarks.
-
-Keys are a pure function of their index (``seed_key``), so a benchmark can pick keys that
-exist without reading the directory's database.
-"""
+"""Synthetic entries of other participants, for lookups and benchmarks (keys: dictsim.synthetic)."""
 
 import random
 import uuid
@@ -13,26 +9,11 @@ from django.db import transaction
 from validate_docbr import CNPJ, CPF
 
 from dictsim.models import DirEntry, DirVSync
+from dictsim.synthetic import is_legal_person, seed_key
 from keys.domain import compute_cid
 
 DEFAULT_PARTICIPANTS = ("99999901", "99999902", "99999903", "99999904")
-_EVP_NAMESPACE = uuid.UUID("5f6b2c1e-8f43-4a3a-9a43-3b1c0e2d7a10")
 _OPENED = datetime(2020, 1, 2, 3, tzinfo=UTC)
-
-
-def seed_key(index: int) -> tuple[str, str]:
-    """(key type, key) of the index-th synthetic entry: e-mails, phones and EVPs in turn."""
-    kind = index % 3
-    if kind == 0:
-        return "EMAIL", f"seed{index}@example.com"
-    if kind == 1:
-        return "PHONE", f"+55119{10_000_000 + index:08d}"
-    return "EVP", str(uuid.uuid5(_EVP_NAMESPACE, str(index)))
-
-
-def is_legal_person(index: int) -> bool:
-    """One synthetic owner in ten is a company (their lookups may be cached)."""
-    return index % 10 == 9
 
 
 def _entry(index: int, participant: str, rng: random.Random) -> DirEntry:

@@ -114,6 +114,16 @@ def _lock_account(account: BankAccount) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
 
 
+def _account_keys(participant: str, account: BankAccount) -> int:
+    """How many keys DICT holds for one account (participant + branch + number + type, DICT_RULES §3)."""
+    return DirEntry.objects.filter(
+        participant=participant,
+        branch=account.branch,
+        account_number=account.number,
+        account_type=account.account_type,
+    ).count()
+
+
 def _xor_vsync(participant: str, key_type: str, cid: str, event: str) -> None:
     DirCidEvent.objects.create(participant=participant, key_type=key_type, cid=cid, event=event)
     row, _ = DirVSync.objects.select_for_update().get_or_create(participant=participant, key_type=key_type)
@@ -180,13 +190,7 @@ def _create(*, participant: str, request: EntryRequest, key: str | None, fingerp
         if existing is not None:
             _refuse_duplicate(existing, request, participant)
     _lock_account(request.account)
-    account_keys = DirEntry.objects.filter(
-        participant=participant,
-        branch=request.account.branch,
-        account_number=request.account.number,
-        account_type=request.account.account_type,
-    ).count()
-    if account_keys >= key_limit_for(request.owner.person_type):
+    if _account_keys(participant, request.account) >= key_limit_for(request.owner.person_type):
         raise EntryLimitExceeded("the account already holds the maximum number of keys.")
     now = timezone.now()
     entry = DirEntry(
@@ -217,7 +221,7 @@ def _create(*, participant: str, request: EntryRequest, key: str | None, fingerp
 
 def entry_get(*, participant: str, key: str, payer_id: str, end_to_end_id: str) -> DirectoryEntry:
     """getEntry: a lookup before a payment. A participant may not look up its own keys."""
-    if not PAYER_ID_RE.match(payer_id or ""):
+    if not PAYER_ID_RE.fullmatch(payer_id or ""):
         raise BadRequest.on_field("payer_id", "PI-PayerId must be a CPF or CNPJ, digits only.")
     if not end_to_end_id:
         raise BadRequest.on_field("end_to_end_id", "PI-EndToEndId is required.")
@@ -258,6 +262,15 @@ def entry_update(*, participant: str, key: str, account: BankAccount, owner: Own
         account_type=account.account_type,
         opening_date=account.opening_date,
     )
+    if (account.branch, account.number, account.account_type) != (
+        entry.branch,
+        entry.account_number,
+        entry.account_type,
+    ):
+        # The key moves to another account: that account's limit holds as on a create.
+        _lock_account(account)
+        if _account_keys(participant, account) >= key_limit_for(entry.owner_type):
+            raise EntryLimitExceeded("the target account already holds the maximum number of keys.")
     old_cid = entry.cid
     entry.branch, entry.account_number, entry.account_type = account.branch, account.number, account.account_type
     entry.opening_date = account.opening_date
@@ -296,6 +309,8 @@ def sync_verify(*, participant: str, key_type: str, verifier: str) -> tuple[bool
 
 def cid_list(*, participant: str, key_type: str, after: str = "", limit: int = CID_PAGE_MAX) -> list[str]:
     """The participant's CIDs of one type in order, a page after ``after`` (DICT's CID file)."""
+    if limit < 1:
+        raise BadRequest.on_field("page_size", "the page size must be positive.")
     return list(
         DirEntry.objects.filter(participant=participant, key_type=key_type, cid__gt=after)
         .order_by("cid")

@@ -104,7 +104,7 @@ def _is_cnpj_key(value: str) -> bool:
 
 
 def _is_phone_key(value: str) -> bool:
-    if not PHONE_RE.match(value):
+    if not PHONE_RE.fullmatch(value):
         return False
     number = phonenumbers.parse(value, None)
     return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in (
@@ -114,7 +114,7 @@ def _is_phone_key(value: str) -> bool:
 
 
 def _is_email_key(value: str) -> bool:
-    return bool(EMAIL_RE.match(value))
+    return bool(EMAIL_RE.fullmatch(value))
 
 
 def check_key_matches_owner(*, key_type: str, key: str | None, person_type: str, tax_id: str) -> None:

@@ -292,20 +292,18 @@ def entries_redrive(*, older_than: timedelta, limit: int = 500) -> dict[str, int
         (EntryStatus.DELETE_PENDING, EntryStatus.DELETED): "deleted",
         (EntryStatus.DELETE_PENDING, EntryStatus.ACTIVE): "delete_refused",
     }
-    work = [
-        (EntryStatus.PENDING, entry_register),
-        (EntryStatus.DELETE_PENDING, entry_unregister),
-    ]
-    for status, action in work:
+    actions = {EntryStatus.PENDING: entry_register, EntryStatus.DELETE_PENDING: entry_unregister}
+    work = []
+    for status in actions:
         stuck = Entry.objects.filter(status=status, updated_at__lt=cutoff).order_by("updated_at")
-        ids = list(stuck.values_list("pk", flat=True)[:limit])
-        for position, entry_id in enumerate(ids):
-            try:
-                outcome = action(entry_id=entry_id).status
-            except ServiceUnavailable:
-                counts["still_pending"] += len(ids) - position
-                break
-            counts[outcomes.get((status, outcome), "still_pending")] += 1
+        work += [(status, entry_id) for entry_id in stuck.values_list("pk", flat=True)[:limit]]
+    for position, (status, entry_id) in enumerate(work):
+        try:
+            outcome = actions[status](entry_id=entry_id).status
+        except ServiceUnavailable:
+            counts["still_pending"] += len(work) - position
+            break  # the directory is down: the next run tries again
+        counts[outcomes.get((status, outcome), "still_pending")] += 1
     return counts
 
 

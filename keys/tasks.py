@@ -8,15 +8,16 @@ from celery.utils.time import get_exponential_backoff_interval
 
 from dict_project.errors import ServiceUnavailable
 from keys import services
+from keys.domain import EntryStatus
 
 logger = logging.getLogger(__name__)
 
 
-def _retry_later(task: Task, error: ServiceUnavailable, entry_id: str) -> str:
+def _retry_later(task: Task, error: ServiceUnavailable, entry_id: str, waiting: EntryStatus) -> str:
     """Retry with exponential backoff and jitter on a worker; in-process, leave it to sync_pending."""
     if task.request.is_eager:
         logger.warning("directory unavailable for entry %s; sync_pending will re-drive it", entry_id)
-        return "PENDING"
+        return waiting
     countdown = get_exponential_backoff_interval(factor=2, retries=task.request.retries, maximum=300, full_jitter=True)
     raise task.retry(exc=error, countdown=countdown, max_retries=20)
 
@@ -27,7 +28,7 @@ def register_entry(self: Task, entry_id: str) -> str:
     try:
         return services.entry_register(entry_id=entry_id).status
     except ServiceUnavailable as error:
-        return _retry_later(self, error, entry_id)
+        return _retry_later(self, error, entry_id, EntryStatus.PENDING)
 
 
 @shared_task(bind=True, acks_late=True)
@@ -36,7 +37,7 @@ def unregister_entry(self: Task, entry_id: str) -> str:
     try:
         return services.entry_unregister(entry_id=entry_id).status
     except ServiceUnavailable as error:
-        return _retry_later(self, error, entry_id)
+        return _retry_later(self, error, entry_id, EntryStatus.DELETE_PENDING)
 
 
 @shared_task

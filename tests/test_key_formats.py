@@ -166,3 +166,15 @@ def test_tax_id_decides_the_person_type() -> None:
     assert person_type_for_tax_id("11222333000181") == "LEGAL_PERSON"
     with pytest.raises(TaxIdInvalid):
         person_type_for_tax_id("11144477736")
+
+
+@pytest.mark.parametrize(
+    ("key_type", "value"),
+    [("PHONE", "+5511987654321\n"), ("EMAIL", "a@example.com\n"), ("CPF", "11144477735\n")],
+)
+def test_a_trailing_newline_is_not_part_of_a_valid_value(key_type: str, value: str) -> None:
+    """``$`` matches before a final newline; the rules must use whole-string matches."""
+    from keys.domain import _is_email_key, _is_phone_key
+
+    checks = {"PHONE": _is_phone_key, "EMAIL": _is_email_key, "CPF": is_valid_cpf}
+    assert not checks[key_type](value)

@@ -28,3 +28,16 @@ def test_log_records_are_masked_and_carry_the_request_id() -> None:
     assert record.getMessage() == "key +5511*******21 for a***@b.com"
     assert record.tax_id == "***"
     assert record.request_id == "req-12345678"
+
+
+def test_lookup_paths_are_masked_whatever_the_key() -> None:
+    evp = "123e4567-e89b-12d3-a456-426614174000"
+    assert mask_pii(f"Not Found: /api/v1/lookup/{evp}/") == "Not Found: /api/v1/lookup/***/"
+    assert mask_pii("GET /api/v1/lookup/a@b.com/?x=1") == "GET /api/v1/lookup/***/?x=1"
+
+
+def test_the_logger_name_is_not_mistaken_for_a_persons_name() -> None:
+    record = logging.LogRecord("keys.services", logging.INFO, __file__, 1, "x", None, None)
+    record.owner_name = "Maria"
+    MaskPiiFilter().filter(record)
+    assert (record.name, record.owner_name) == ("keys.services", "***")

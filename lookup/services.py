@@ -1,0 +1,173 @@
+"""Lookups for a paying customer (GetEntry, DICT_RULES §6) and the token credit a payment earns.
+
+Our own keys are answered here (a book transfer: DICT refuses to be asked); legal persons'
+directory answers come from the cache while it is valid; anything else asks the directory with
+the payer's own tax id. Every lookup first reserves tokens in the anti-scan buckets, atomically
+for all of them, so a refused lookup never reaches the directory: the payer's bucket for every
+lookup, the PSP's bucket (DICT's participant policy) only when the directory is asked.
+"""
+
+import hashlib
+import logging
+from dataclasses import asdict
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.utils import timezone
+
+from accounts.domain import PersonType
+from accounts.models import Holder
+from connect.client import get_client
+from connect.ports import DirectoryEntry
+from dict_project.errors import EntryCannotBeQueriedForBookTransfer, Forbidden, NotFound, RateLimited
+from keys.selectors import own_entry_view
+from lookup.buckets import Charge, get_buckets
+from lookup.domain import (
+    PAYER_COST,
+    PAYER_PAYMENT_CREDIT,
+    PSP_COST,
+    PSP_PAYMENT_CREDIT,
+    BucketPolicy,
+    LookupAnswer,
+    PayerView,
+    answer_cache_ttl,
+    new_end_to_end_id,
+    normalize_lookup_key,
+    parse_end_to_end_id,
+    payer_view,
+    psp_policy,
+)
+
+logger = logging.getLogger(__name__)
+
+# A payment order may follow a lookup for this long and still earn its tokens back.
+END_TO_END_ID_TTL_SEC = 24 * 3600
+
+
+def lookup_key(*, user: AbstractBaseUser, key: str) -> LookupAnswer:
+    """Resolve a key for the user about to pay, with a fresh EndToEndId for that payment."""
+    payer = _payer(user)
+    key = normalize_lookup_key(key)
+    end_to_end_id = new_end_to_end_id(ispb=settings.DICT_ISPB, at=timezone.now())
+    view = _local_view(key)
+    from_directory = view is None
+    charges = [_payer_charge(payer, -PAYER_COST.found)]
+    if from_directory:
+        charges.append(_psp_charge(-PSP_COST.found))
+    reserved = get_buckets().settle(charges, gated=True)
+    if not reserved.allowed:
+        logger.warning("lookup refused by the anti-scan limit for payer #%s", payer.pk)
+        raise RateLimited("Too many lookups; try again later.", retry_after=reserved.retry_after_sec)
+    if from_directory:
+        view = _directory_view(payer=payer, key=key, end_to_end_id=end_to_end_id)
+    payment = {"payer": payer.pk, "directory": from_directory}
+    cache.set(_payment_cache_key(end_to_end_id), payment, END_TO_END_ID_TTL_SEC)
+    logger.info("lookup %s answered from %s", end_to_end_id, "the directory" if from_directory else "here")
+    return LookupAnswer(**asdict(view), end_to_end_id=end_to_end_id)
+
+
+def payment_credit(*, user: AbstractBaseUser, end_to_end_id: str) -> None:
+    """A payment order went out for a looked-up EndToEndId: give tokens back as DICT does, once.
+
+    Only the payer who looked it up may report it; anyone else's, an unknown or an expired id is
+    NotFound. The record is dropped on use, and only the caller whose delete removed it credits.
+    """
+    payer = _payer(user)
+    record_key = _payment_cache_key(parse_end_to_end_id(end_to_end_id))
+    record = cache.get(record_key)
+    if not record or record["payer"] != payer.pk or not cache.delete(record_key):
+        raise NotFound("No lookup with this end_to_end_id awaits a payment.")
+    charges = [_payer_charge(payer, PAYER_PAYMENT_CREDIT[PersonType(payer.person_type)])]
+    if record["directory"]:
+        charges.append(_psp_charge(PSP_PAYMENT_CREDIT))
+    get_buckets().settle(charges, gated=False)
+    logger.info("payment for lookup %s credited", end_to_end_id)
+
+
+def _payer(user: AbstractBaseUser) -> Holder:
+    """The paying customer is always the caller's own holder: its tax id is DICT's PayerId."""
+    holder = getattr(user, "holder", None)
+    if holder is None:
+        raise Forbidden("Only a customer (an account holder) may look up keys.")
+    return holder
+
+
+def _local_view(key: str) -> PayerView | None:
+    """Our own key (book transfer), or a legal person's directory answer still in the cache."""
+    own = own_entry_view(key)
+    if own is not None:
+        return payer_view(
+            key=own.key,
+            key_type=own.key_type,
+            person_type=own.person_type,
+            tax_id=own.tax_id,
+            name=own.name,
+            trade_name=own.trade_name,
+            ispb=own.ispb,
+        )
+    cached = cache.get(_answer_cache_key(key))
+    return PayerView(**cached) if cached else None
+
+
+def _directory_view(*, payer: Holder, key: str, end_to_end_id: str) -> PayerView:
+    """Ask the directory; a miss costs the rest of a 404's price, and is never cached."""
+    try:
+        entry = _directory_entry(payer=payer, key=key, end_to_end_id=end_to_end_id)
+    except NotFound:
+        extra = [
+            _payer_charge(payer, PAYER_COST.found - PAYER_COST.not_found),
+            _psp_charge(PSP_COST.found - PSP_COST.not_found),
+        ]
+        get_buckets().settle(extra, gated=False)
+        logger.info("lookup %s: no such key", end_to_end_id)
+        raise
+    owner = entry.owner
+    view = payer_view(
+        key=entry.key,
+        key_type=entry.key_type,
+        person_type=owner.person_type,
+        tax_id=owner.tax_id,
+        name=owner.name,
+        trade_name=owner.trade_name,
+        ispb=entry.account.participant,
+    )
+    ttl = answer_cache_ttl(person_type=owner.person_type, configured_sec=settings.LOOKUP_CACHE_TTL_LEGAL_SEC)
+    if ttl:
+        cache.set(_answer_cache_key(key), asdict(view), ttl)
+    return view
+
+
+def _directory_entry(*, payer: Holder, key: str, end_to_end_id: str) -> DirectoryEntry:
+    try:
+        return get_client().get_entry(key=key, payer_id=payer.tax_id, end_to_end_id=end_to_end_id)
+    except EntryCannotBeQueriedForBookTransfer:
+        # DICT holds it under our ISPB but it is not ACTIVE here (being deleted, or out of sync).
+        logger.warning("lookup %s: the directory says the key is ours, but no active key here", end_to_end_id)
+        raise NotFound("No entry for this key.") from None
+
+
+def _payer_charge(payer: Holder, delta: int) -> Charge:
+    if payer.person_type == PersonType.LEGAL_PERSON:
+        policy = BucketPolicy(
+            capacity=settings.LOOKUP_PAYER_LEGAL_CAPACITY, refill_tokens=settings.LOOKUP_PAYER_LEGAL_REFILL_PER_MIN
+        )
+    else:
+        policy = BucketPolicy(
+            capacity=settings.LOOKUP_PAYER_NATURAL_CAPACITY,
+            refill_tokens=settings.LOOKUP_PAYER_NATURAL_REFILL_PER_MIN,
+        )
+    return Charge(bucket=f"payer:{payer.pk}", policy=policy, delta=delta)
+
+
+def _psp_charge(delta: int) -> Charge:
+    return Charge(bucket=f"psp:{settings.DICT_ISPB}", policy=psp_policy(settings.LOOKUP_PSP_CATEGORY), delta=delta)
+
+
+def _answer_cache_key(key: str) -> str:
+    """Keys are PII: the cache key holds a hash, never the key itself."""
+    return "lookup:answer:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _payment_cache_key(end_to_end_id: str) -> str:
+    return f"lookup:payment:{end_to_end_id}"
