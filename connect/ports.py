@@ -50,6 +50,49 @@ class DirectoryEntry:
     open_claim_creation_date: datetime | None = None
 
 
+@dataclass(frozen=True)
+class ClaimRequest:
+    claim_type: str  # OWNERSHIP or PORTABILITY
+    key: str
+    key_type: str
+    claimer_account: BankAccount
+    claimer: Owner
+
+
+@dataclass(frozen=True)
+class DirectoryClaim:
+    """DICT's ExtendedClaim: the periods are the directory's, never recomputed here."""
+
+    id: uuid.UUID
+    claim_type: str
+    key: str
+    key_type: str
+    claimer_account: BankAccount
+    claimer: Owner
+    donor_participant: str
+    status: str
+    created_at: datetime
+    resolution_period_end: datetime
+    completion_period_end: datetime | None
+    last_modified: datetime
+    confirm_reason: str = ""
+    cancel_reason: str = ""
+    cancelled_by: str = ""  # DONOR or CLAIMER
+
+
+@dataclass(frozen=True)
+class CompletedClaim:
+    claim: DirectoryClaim
+    entry_created_at: datetime
+    key_ownership_date: datetime
+
+
+@dataclass(frozen=True)
+class ClaimPage:
+    claims: list[DirectoryClaim]
+    has_more: bool
+
+
 class DirectoryClient(Protocol):
     def create_entry(self, request: EntryRequest) -> DirectoryEntry: ...
 
@@ -68,3 +111,29 @@ class DirectoryClient(Protocol):
     def health(self) -> datetime:
         """The directory's clock; raises ServiceUnavailable when it cannot be reached."""
         ...
+
+    def create_claim(self, request: ClaimRequest) -> DirectoryClaim: ...
+
+    def get_claim(self, claim_id: uuid.UUID) -> DirectoryClaim: ...
+
+    def list_claims(
+        self,
+        *,
+        as_donor: bool,
+        as_claimer: bool,
+        modified_after: datetime | None = None,
+        modified_before: datetime | None = None,
+        statuses: tuple[str, ...] = (),
+        claim_type: str = "",
+        limit: int = 200,
+    ) -> ClaimPage:
+        """Claims where we are donor and/or claimer, oldest LastModified first (inclusive window)."""
+        ...
+
+    def acknowledge_claim(self, claim_id: uuid.UUID) -> DirectoryClaim: ...
+
+    def confirm_claim(self, claim_id: uuid.UUID, *, reason: str) -> DirectoryClaim: ...
+
+    def cancel_claim(self, claim_id: uuid.UUID, *, reason: str) -> DirectoryClaim: ...
+
+    def complete_claim(self, claim_id: uuid.UUID, *, request_id: uuid.UUID) -> CompletedClaim: ...

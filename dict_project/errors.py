@@ -121,6 +121,51 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
+
+class EntryLockedByClaim(DomainError):
+    code = "EntryLockedByClaim"
+    default_message = "The key is locked by an open claim."
+
+
+class ClaimInvalid(DomainError):
+    code = "ClaimInvalid"
+    default_message = "The claim is invalid."
+
+
+class ClaimTypeInconsistent(DomainError):
+    code = "ClaimTypeInconsistent"
+    default_message = "An ownership claim is for another person's key, a portability for one's own."
+
+
+class ClaimKeyNotFound(DomainError):
+    code = "ClaimKeyNotFound"
+    default_message = "The key is not registered in DICT."
+
+
+class ClaimAlreadyExistsForKey(DomainError):
+    code = "ClaimAlreadyExistsForKey"
+    default_message = "Another claim for this key is still open."
+
+
+class ClaimResultingEntryAlreadyExists(DomainError):
+    code = "ClaimResultingEntryAlreadyExists"
+    default_message = "The entry the claim would create already exists."
+
+
+class ClaimOperationInvalid(DomainError):
+    code = "ClaimOperationInvalid"
+    default_message = "This operation is not allowed on the claim in its current status or for this party."
+
+
+class ClaimResolutionPeriodNotEnded(DomainError):
+    code = "ClaimResolutionPeriodNotEnded"
+    default_message = "The claim's resolution period has not ended."
+
+
+class ClaimCompletionPeriodNotEnded(DomainError):
+    code = "ClaimCompletionPeriodNotEnded"
+    default_message = "The claim's completion period has not ended."
+
 ERRORS_BY_CODE: dict[str, type[DomainError]] = {}
 
 

@@ -33,6 +33,15 @@ GRPC_STATUS: dict[type[errors.DomainError], grpc.StatusCode] = {
     errors.EntryCannotBeQueriedForBookTransfer: grpc.StatusCode.FAILED_PRECONDITION,
     errors.RateLimited: grpc.StatusCode.RESOURCE_EXHAUSTED,
     errors.ServiceUnavailable: grpc.StatusCode.UNAVAILABLE,
+    errors.ClaimInvalid: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.ClaimKeyNotFound: grpc.StatusCode.NOT_FOUND,
+    errors.EntryLockedByClaim: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.ClaimAlreadyExistsForKey: grpc.StatusCode.ALREADY_EXISTS,
+    errors.ClaimResultingEntryAlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
+    errors.ClaimOperationInvalid: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.ClaimTypeInconsistent: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.ClaimResolutionPeriodNotEnded: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.ClaimCompletionPeriodNotEnded: grpc.StatusCode.FAILED_PRECONDITION,
 }
 
 

@@ -37,6 +37,15 @@ HTTP_STATUS: dict[type[errors.DomainError], int] = {
     errors.EntryTaxIdNumberByDifferentOwner: 422,
     errors.RateLimited: 429,
     errors.ServiceUnavailable: 503,
+    errors.ClaimInvalid: 400,
+    errors.ClaimKeyNotFound: 404,
+    errors.EntryLockedByClaim: 409,
+    errors.ClaimAlreadyExistsForKey: 409,
+    errors.ClaimResultingEntryAlreadyExists: 409,
+    errors.ClaimOperationInvalid: 409,
+    errors.ClaimTypeInconsistent: 422,
+    errors.ClaimResolutionPeriodNotEnded: 422,
+    errors.ClaimCompletionPeriodNotEnded: 422,
 }
 
 # DRF exception class -> (status, stable code); the most specific class first.

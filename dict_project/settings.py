@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "connect",
     "keys",
     "lookup",
+    "claims",
+    "portability",
     "dictsim",
 ]
 

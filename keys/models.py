@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from keys.domain import KEY_MAX_LENGTH, LIVE_STATUSES, DeleteReason, EntryStatus, KeyType
 
-LIVE = Q(status__in=[s.value for s in LIVE_STATUSES])
+LIVE = Q(status__in=sorted(LIVE_STATUSES))  # sorted: a set's order changes per process
 
 
 class Entry(models.Model):

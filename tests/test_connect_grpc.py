@@ -499,6 +499,13 @@ def test_standard_health_checking_and_reflection_are_served(start_server) -> Non
             "CheckSync",
             "ListCids",
             "Health",
+            "CreateClaim",
+            "GetClaim",
+            "ListClaims",
+            "AcknowledgeClaim",
+            "ConfirmClaim",
+            "CancelClaim",
+            "CompleteClaim",
         ]
 
 

@@ -25,6 +25,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='entry',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['DELETE_PENDING', 'PENDING', 'ACTIVE'])), fields=('key_value',), name='entry_one_live_per_key'),
+            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['ACTIVE', 'DELETE_PENDING', 'PENDING'])), fields=('key_value',), name='entry_one_live_per_key'),
         ),
     ]

@@ -43,6 +43,27 @@ class Reason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FRAUD: _ClassVar[Reason]
     RFB_VALIDATION: _ClassVar[Reason]
     DEFAULT_OPERATION: _ClassVar[Reason]
+
+class ClaimType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLAIM_TYPE_UNSPECIFIED: _ClassVar[ClaimType]
+    OWNERSHIP: _ClassVar[ClaimType]
+    PORTABILITY: _ClassVar[ClaimType]
+
+class ClaimStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLAIM_STATUS_UNSPECIFIED: _ClassVar[ClaimStatus]
+    OPEN: _ClassVar[ClaimStatus]
+    WAITING_RESOLUTION: _ClassVar[ClaimStatus]
+    CONFIRMED: _ClassVar[ClaimStatus]
+    CANCELLED: _ClassVar[ClaimStatus]
+    COMPLETED: _ClassVar[ClaimStatus]
+
+class ClaimParty(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLAIM_PARTY_UNSPECIFIED: _ClassVar[ClaimParty]
+    DONOR: _ClassVar[ClaimParty]
+    CLAIMER: _ClassVar[ClaimParty]
 KEY_TYPE_UNSPECIFIED: KeyType
 CPF: KeyType
 CNPJ: KeyType
@@ -65,6 +86,18 @@ RECONCILIATION: Reason
 FRAUD: Reason
 RFB_VALIDATION: Reason
 DEFAULT_OPERATION: Reason
+CLAIM_TYPE_UNSPECIFIED: ClaimType
+OWNERSHIP: ClaimType
+PORTABILITY: ClaimType
+CLAIM_STATUS_UNSPECIFIED: ClaimStatus
+OPEN: ClaimStatus
+WAITING_RESOLUTION: ClaimStatus
+CONFIRMED: ClaimStatus
+CANCELLED: ClaimStatus
+COMPLETED: ClaimStatus
+CLAIM_PARTY_UNSPECIFIED: ClaimParty
+DONOR: ClaimParty
+CLAIMER: ClaimParty
 
 class BrazilianAccount(_message.Message):
     __slots__ = ("participant", "branch", "account_number", "account_type", "opening_date")
@@ -227,6 +260,122 @@ class ListCidsResponse(_message.Message):
     cids: _containers.RepeatedScalarFieldContainer[str]
     next_page_token: str
     def __init__(self, cids: _Optional[_Iterable[str]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class Claim(_message.Message):
+    __slots__ = ("id", "type", "key", "key_type", "claimer_account", "claimer", "donor_participant", "status", "creation_date", "resolution_period_end", "completion_period_end", "last_modified", "confirm_reason", "cancel_reason", "cancelled_by")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    KEY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CLAIMER_ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    CLAIMER_FIELD_NUMBER: _ClassVar[int]
+    DONOR_PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CREATION_DATE_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_PERIOD_END_FIELD_NUMBER: _ClassVar[int]
+    COMPLETION_PERIOD_END_FIELD_NUMBER: _ClassVar[int]
+    LAST_MODIFIED_FIELD_NUMBER: _ClassVar[int]
+    CONFIRM_REASON_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_REASON_FIELD_NUMBER: _ClassVar[int]
+    CANCELLED_BY_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    type: ClaimType
+    key: str
+    key_type: KeyType
+    claimer_account: BrazilianAccount
+    claimer: Person
+    donor_participant: str
+    status: ClaimStatus
+    creation_date: _timestamp_pb2.Timestamp
+    resolution_period_end: _timestamp_pb2.Timestamp
+    completion_period_end: _timestamp_pb2.Timestamp
+    last_modified: _timestamp_pb2.Timestamp
+    confirm_reason: Reason
+    cancel_reason: Reason
+    cancelled_by: ClaimParty
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[_Union[ClaimType, str]] = ..., key: _Optional[str] = ..., key_type: _Optional[_Union[KeyType, str]] = ..., claimer_account: _Optional[_Union[BrazilianAccount, _Mapping]] = ..., claimer: _Optional[_Union[Person, _Mapping]] = ..., donor_participant: _Optional[str] = ..., status: _Optional[_Union[ClaimStatus, str]] = ..., creation_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolution_period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completion_period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_modified: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., confirm_reason: _Optional[_Union[Reason, str]] = ..., cancel_reason: _Optional[_Union[Reason, str]] = ..., cancelled_by: _Optional[_Union[ClaimParty, str]] = ...) -> None: ...
+
+class CreateClaimRequest(_message.Message):
+    __slots__ = ("type", "key", "key_type", "claimer_account", "claimer")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    KEY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CLAIMER_ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    CLAIMER_FIELD_NUMBER: _ClassVar[int]
+    type: ClaimType
+    key: str
+    key_type: KeyType
+    claimer_account: BrazilianAccount
+    claimer: Person
+    def __init__(self, type: _Optional[_Union[ClaimType, str]] = ..., key: _Optional[str] = ..., key_type: _Optional[_Union[KeyType, str]] = ..., claimer_account: _Optional[_Union[BrazilianAccount, _Mapping]] = ..., claimer: _Optional[_Union[Person, _Mapping]] = ...) -> None: ...
+
+class ClaimIdRequest(_message.Message):
+    __slots__ = ("claim_id",)
+    CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
+    claim_id: str
+    def __init__(self, claim_id: _Optional[str] = ...) -> None: ...
+
+class ClaimReasonRequest(_message.Message):
+    __slots__ = ("claim_id", "reason")
+    CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    claim_id: str
+    reason: Reason
+    def __init__(self, claim_id: _Optional[str] = ..., reason: _Optional[_Union[Reason, str]] = ...) -> None: ...
+
+class CompleteClaimRequest(_message.Message):
+    __slots__ = ("claim_id", "request_id")
+    CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    claim_id: str
+    request_id: str
+    def __init__(self, claim_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ClaimResponse(_message.Message):
+    __slots__ = ("claim", "correlation_id")
+    CLAIM_FIELD_NUMBER: _ClassVar[int]
+    CORRELATION_ID_FIELD_NUMBER: _ClassVar[int]
+    claim: Claim
+    correlation_id: str
+    def __init__(self, claim: _Optional[_Union[Claim, _Mapping]] = ..., correlation_id: _Optional[str] = ...) -> None: ...
+
+class CompleteClaimResponse(_message.Message):
+    __slots__ = ("claim", "entry_creation_date", "key_ownership_date", "correlation_id")
+    CLAIM_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_CREATION_DATE_FIELD_NUMBER: _ClassVar[int]
+    KEY_OWNERSHIP_DATE_FIELD_NUMBER: _ClassVar[int]
+    CORRELATION_ID_FIELD_NUMBER: _ClassVar[int]
+    claim: Claim
+    entry_creation_date: _timestamp_pb2.Timestamp
+    key_ownership_date: _timestamp_pb2.Timestamp
+    correlation_id: str
+    def __init__(self, claim: _Optional[_Union[Claim, _Mapping]] = ..., entry_creation_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_ownership_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., correlation_id: _Optional[str] = ...) -> None: ...
+
+class ListClaimsRequest(_message.Message):
+    __slots__ = ("is_donor", "is_claimer", "status", "type", "modified_after", "modified_before", "limit")
+    IS_DONOR_FIELD_NUMBER: _ClassVar[int]
+    IS_CLAIMER_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    MODIFIED_AFTER_FIELD_NUMBER: _ClassVar[int]
+    MODIFIED_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    is_donor: bool
+    is_claimer: bool
+    status: _containers.RepeatedScalarFieldContainer[ClaimStatus]
+    type: ClaimType
+    modified_after: _timestamp_pb2.Timestamp
+    modified_before: _timestamp_pb2.Timestamp
+    limit: int
+    def __init__(self, is_donor: _Optional[bool] = ..., is_claimer: _Optional[bool] = ..., status: _Optional[_Iterable[_Union[ClaimStatus, str]]] = ..., type: _Optional[_Union[ClaimType, str]] = ..., modified_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., modified_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListClaimsResponse(_message.Message):
+    __slots__ = ("claims", "has_more_elements")
+    CLAIMS_FIELD_NUMBER: _ClassVar[int]
+    HAS_MORE_ELEMENTS_FIELD_NUMBER: _ClassVar[int]
+    claims: _containers.RepeatedCompositeFieldContainer[Claim]
+    has_more_elements: bool
+    def __init__(self, claims: _Optional[_Iterable[_Union[Claim, _Mapping]]] = ..., has_more_elements: _Optional[bool] = ...) -> None: ...
 
 class HealthRequest(_message.Message):
     __slots__ = ()

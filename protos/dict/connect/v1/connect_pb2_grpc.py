@@ -69,6 +69,41 @@ class ConnectServiceStub:
                 request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.HealthRequest.SerializeToString,
                 response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.HealthResponse.FromString,
                 _registered_method=True)
+        self.CreateClaim = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/CreateClaim',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CreateClaimRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimResponse.FromString,
+                _registered_method=True)
+        self.GetClaim = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/GetClaim',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimIdRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimResponse.FromString,
+                _registered_method=True)
+        self.ListClaims = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/ListClaims',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListClaimsRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListClaimsResponse.FromString,
+                _registered_method=True)
+        self.AcknowledgeClaim = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/AcknowledgeClaim',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimIdRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimResponse.FromString,
+                _registered_method=True)
+        self.ConfirmClaim = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/ConfirmClaim',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimReasonRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimResponse.FromString,
+                _registered_method=True)
+        self.CancelClaim = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/CancelClaim',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimReasonRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimResponse.FromString,
+                _registered_method=True)
+        self.CompleteClaim = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/CompleteClaim',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CompleteClaimRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CompleteClaimResponse.FromString,
+                _registered_method=True)
 
 
 class ConnectServiceServicer:
@@ -116,6 +151,48 @@ class ConnectServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateClaim(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetClaim(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListClaims(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcknowledgeClaim(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmClaim(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelClaim(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteClaim(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ConnectServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -153,6 +230,41 @@ def add_ConnectServiceServicer_to_server(servicer, server):
                     servicer.Health,
                     request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.HealthRequest.FromString,
                     response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.HealthResponse.SerializeToString,
+            ),
+            'CreateClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateClaim,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CreateClaimRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimResponse.SerializeToString,
+            ),
+            'GetClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetClaim,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimIdRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimResponse.SerializeToString,
+            ),
+            'ListClaims': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListClaims,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListClaimsRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListClaimsResponse.SerializeToString,
+            ),
+            'AcknowledgeClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcknowledgeClaim,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimIdRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimResponse.SerializeToString,
+            ),
+            'ConfirmClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmClaim,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimReasonRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimResponse.SerializeToString,
+            ),
+            'CancelClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelClaim,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimReasonRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimResponse.SerializeToString,
+            ),
+            'CompleteClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteClaim,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CompleteClaimRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CompleteClaimResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -344,6 +456,195 @@ class ConnectService:
             '/dict.connect.v1.ConnectService/Health',
             protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.HealthRequest.SerializeToString,
             protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.HealthResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/CreateClaim',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CreateClaimRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/GetClaim',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimIdRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListClaims(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/ListClaims',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListClaimsRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListClaimsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcknowledgeClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/AcknowledgeClaim',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimIdRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/ConfirmClaim',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimReasonRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/CancelClaim',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimReasonRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ClaimResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/CompleteClaim',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CompleteClaimRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CompleteClaimResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,259 @@
+"""The claim lifecycle shared by ownership claims and portability, written once (DICT_RULES §4).
+
+Pure rules: which key types each claim type allows, the transition table, who may do which
+action with which reason, the periods, and what a deadline obliges each side to do. The
+simulated directory enforces these; Core DICT uses them to decide its own deadline actions.
+Where the rules say UNCERTAIN the stricter reading is taken and named below.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from dict_project.errors import (
+    ClaimCompletionPeriodNotEnded,
+    ClaimInvalid,
+    ClaimOperationInvalid,
+    ClaimResolutionPeriodNotEnded,
+    ClaimTypeInconsistent,
+    InvalidReason,
+)
+
+
+class ClaimType(StrEnum):
+    OWNERSHIP = "OWNERSHIP"
+    PORTABILITY = "PORTABILITY"
+
+
+class ClaimStatus(StrEnum):
+    OPEN = "OPEN"  # created by the claimer; the donor has not acknowledged it yet
+    WAITING_RESOLUTION = "WAITING_RESOLUTION"  # acknowledged by the donor
+    CONFIRMED = "CONFIRMED"  # the donor confirmed; its entry is gone; the claimer must complete
+    CANCELLED = "CANCELLED"
+    COMPLETED = "COMPLETED"  # the claimer's entry exists
+
+
+class ClaimReason(StrEnum):
+    USER_REQUESTED = "USER_REQUESTED"
+    ACCOUNT_CLOSURE = "ACCOUNT_CLOSURE"
+    FRAUD = "FRAUD"
+    DEFAULT_OPERATION = "DEFAULT_OPERATION"
+    RECONCILIATION = "RECONCILIATION"
+    RFB_VALIDATION = "RFB_VALIDATION"
+
+
+class Role(StrEnum):
+    DONOR = "DONOR"
+    CLAIMER = "CLAIMER"
+
+
+class Action(StrEnum):
+    ACKNOWLEDGE = "ACKNOWLEDGE"
+    CONFIRM = "CONFIRM"
+    CANCEL = "CANCEL"
+    COMPLETE = "COMPLETE"
+
+
+# Key types each claim type may move (API 2.6.1 after Res. BCB 457/2025: e-mail ownership abolished).
+CLAIMABLE_KEY_TYPES = {
+    ClaimType.OWNERSHIP: frozenset({"PHONE"}),
+    ClaimType.PORTABILITY: frozenset({"CPF", "CNPJ", "PHONE", "EMAIL"}),
+}
+OPEN_STATUSES = frozenset({ClaimStatus.OPEN, ClaimStatus.WAITING_RESOLUTION, ClaimStatus.CONFIRMED})
+RESOLUTION_PERIOD = timedelta(days=7)
+COMPLETION_PERIOD = timedelta(days=7)  # ownership: days 8-14, right after the resolution period
+CLAIMER_DEADLINE = timedelta(days=30)  # ownership: the claimer must have completed by day 30
+
+# The transition table: which statuses an action starts from, and where it leads.
+TRANSITIONS: dict[Action, tuple[frozenset[ClaimStatus], ClaimStatus]] = {
+    Action.ACKNOWLEDGE: (frozenset({ClaimStatus.OPEN}), ClaimStatus.WAITING_RESOLUTION),
+    Action.CONFIRM: (frozenset({ClaimStatus.WAITING_RESOLUTION}), ClaimStatus.CONFIRMED),
+    Action.CANCEL: (OPEN_STATUSES, ClaimStatus.CANCELLED),
+    Action.COMPLETE: (frozenset({ClaimStatus.CONFIRMED}), ClaimStatus.COMPLETED),
+}
+ACTOR = {
+    Action.ACKNOWLEDGE: frozenset({Role.DONOR}),
+    Action.CONFIRM: frozenset({Role.DONOR}),
+    Action.CANCEL: frozenset({Role.DONOR, Role.CLAIMER}),
+    Action.COMPLETE: frozenset({Role.CLAIMER}),
+}
+
+# confirm (donor): reason -> claim types it is allowed for.
+CONFIRM_REASONS = {
+    ClaimReason.USER_REQUESTED: frozenset({ClaimType.OWNERSHIP, ClaimType.PORTABILITY}),
+    ClaimReason.ACCOUNT_CLOSURE: frozenset({ClaimType.PORTABILITY}),
+    ClaimReason.DEFAULT_OPERATION: frozenset({ClaimType.OWNERSHIP}),
+}
+# cancel of a portability: role -> reasons.
+PORTABILITY_CANCEL_REASONS = {
+    Role.DONOR: frozenset({ClaimReason.USER_REQUESTED, ClaimReason.DEFAULT_OPERATION, ClaimReason.FRAUD}),
+    Role.CLAIMER: frozenset(
+        {
+            ClaimReason.USER_REQUESTED,
+            ClaimReason.ACCOUNT_CLOSURE,
+            ClaimReason.FRAUD,
+            ClaimReason.RECONCILIATION,
+            ClaimReason.RFB_VALIDATION,
+        }
+    ),
+}
+# A claimer may cancel a CONFIRMED portability only with these.
+PORTABILITY_CONFIRMED_CANCEL_REASONS = frozenset(
+    {ClaimReason.FRAUD, ClaimReason.RECONCILIATION, ClaimReason.RFB_VALIDATION}
+)
+# cancel of an ownership claim: the donor only by proving possession (FRAUD); the claimer with
+# the v1 table's reasons plus DEFAULT_OPERATION at day 30 (2.6.1 does not list them: UNCERTAIN,
+# so nothing beyond what some BCB text allowed).
+OWNERSHIP_CANCEL_REASONS = {
+    Role.DONOR: frozenset({ClaimReason.FRAUD}),
+    Role.CLAIMER: frozenset(
+        {
+            ClaimReason.USER_REQUESTED,
+            ClaimReason.ACCOUNT_CLOSURE,
+            ClaimReason.FRAUD,
+            ClaimReason.DEFAULT_OPERATION,
+        }
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ClaimFacts:
+    """What the rules need to know of a claim."""
+
+    claim_type: ClaimType
+    status: ClaimStatus
+    created_at: datetime
+    resolution_period_end: datetime
+    completion_period_end: datetime | None
+
+
+def periods(claim_type: str, created_at: datetime) -> tuple[datetime, datetime | None]:
+    """ResolutionPeriodEnd and CompletionPeriodEnd as the directory computes them."""
+    resolution_end = created_at + RESOLUTION_PERIOD
+    if claim_type == ClaimType.OWNERSHIP:
+        return resolution_end, resolution_end + COMPLETION_PERIOD
+    return resolution_end, None  # portability has no completion period (since API 1.0.0-RC3)
+
+
+def parse_reason(raw: str | None, *, default: ClaimReason | None = None) -> ClaimReason:
+    try:
+        return ClaimReason(raw or default)
+    except ValueError:
+        raise InvalidReason.on_field("reason", f"reason must be one of {', '.join(ClaimReason)}.") from None
+
+
+def check_claimable(*, claim_type: str, key_type: str, same_owner: bool) -> None:
+    """A claim type moves only some key types; ownership is for another's key, portability one's own."""
+    try:
+        kind = ClaimType(claim_type)
+    except ValueError:
+        raise ClaimInvalid.on_field("type", f"type must be one of {', '.join(ClaimType)}.") from None
+    if key_type not in CLAIMABLE_KEY_TYPES[kind]:
+        allowed = ", ".join(sorted(CLAIMABLE_KEY_TYPES[kind]))
+        raise ClaimInvalid.on_field("key_type", f"a {kind} claim is only for {allowed} keys.")
+    if kind is ClaimType.OWNERSHIP and same_owner:
+        raise ClaimTypeInconsistent("the key already belongs to this person: ask for portability instead.")
+    if kind is ClaimType.PORTABILITY and not same_owner:
+        raise ClaimTypeInconsistent("the key belongs to another person: open an ownership claim instead.")
+
+
+def _check_transition(claim: ClaimFacts, action: Action, role: Role) -> None:
+    if role not in ACTOR[action]:
+        raise ClaimOperationInvalid(f"only the {' or '.join(sorted(ACTOR[action])).lower()} may {action.lower()}.")
+    allowed, _ = TRANSITIONS[action]
+    if claim.status not in allowed:
+        raise ClaimOperationInvalid(f"a {claim.status} claim cannot be {action.lower()}d.")
+
+
+def check_acknowledge(claim: ClaimFacts, *, role: Role) -> bool:
+    """Whether acknowledging changes anything: it is idempotent while WAITING_RESOLUTION."""
+    if role is Role.DONOR and claim.status is ClaimStatus.WAITING_RESOLUTION:
+        return False
+    _check_transition(claim, Action.ACKNOWLEDGE, role)
+    return True
+
+
+def check_confirm(claim: ClaimFacts, *, role: Role, reason: ClaimReason, now: datetime) -> datetime | None:
+    """The donor confirms; returns the CompletionPeriodEnd after confirming.
+
+    On an ownership claim USER_REQUESTED moves CompletionPeriodEnd forward to now, and is
+    possible only within the resolution period (MAN §22 v1.1: no confirmation in days 8-14);
+    DEFAULT_OPERATION only once the resolution period has ended.
+    """
+    _check_transition(claim, Action.CONFIRM, role)
+    if claim.claim_type not in CONFIRM_REASONS.get(reason, frozenset()):
+        raise InvalidReason.on_field("reason", f"a {claim.claim_type} claim cannot be confirmed with {reason}.")
+    ended = now >= claim.resolution_period_end
+    if reason is ClaimReason.DEFAULT_OPERATION and not ended:
+        raise ClaimResolutionPeriodNotEnded()
+    if claim.claim_type is ClaimType.OWNERSHIP and reason is ClaimReason.USER_REQUESTED:
+        if ended:
+            raise ClaimOperationInvalid("the resolution period is over; the claim is confirmed by default.")
+        return now
+    return claim.completion_period_end
+
+
+def check_cancel(claim: ClaimFacts, *, role: Role, reason: ClaimReason, now: datetime) -> None:
+    """Who may cancel which claim, from which status, with which reason (DICT_RULES §4.3)."""
+    _check_transition(claim, Action.CANCEL, role)
+    if claim.claim_type is ClaimType.PORTABILITY:
+        if reason not in PORTABILITY_CANCEL_REASONS[role]:
+            raise InvalidReason.on_field("reason", f"the {role.lower()} cannot cancel a portability with {reason}.")
+        if claim.status is ClaimStatus.CONFIRMED and not (
+            role is Role.CLAIMER and reason in PORTABILITY_CONFIRMED_CANCEL_REASONS
+        ):
+            raise ClaimOperationInvalid("a confirmed portability can only be completed.")
+        if reason is ClaimReason.RECONCILIATION and claim.status is ClaimStatus.WAITING_RESOLUTION:
+            raise InvalidReason.on_field("reason", "RECONCILIATION is not allowed while WAITING_RESOLUTION.")
+        if reason is ClaimReason.DEFAULT_OPERATION and now < claim.resolution_period_end:
+            raise ClaimResolutionPeriodNotEnded()
+        return
+    if reason not in OWNERSHIP_CANCEL_REASONS[role]:
+        raise InvalidReason.on_field("reason", f"the {role.lower()} cannot cancel an ownership claim with {reason}.")
+    if reason is ClaimReason.DEFAULT_OPERATION and now < claim.created_at + CLAIMER_DEADLINE:
+        raise ClaimOperationInvalid("the claimer may cancel by default only after day 30.")
+
+
+def check_complete(claim: ClaimFacts, *, role: Role, now: datetime) -> None:
+    """The claimer completes a CONFIRMED claim; an ownership claim only after CompletionPeriodEnd."""
+    _check_transition(claim, Action.COMPLETE, role)
+    end = claim.completion_period_end
+    if claim.claim_type is ClaimType.OWNERSHIP and end is not None and now < end:
+        raise ClaimCompletionPeriodNotEnded()
+
+
+def due_action(claim: ClaimFacts, *, role: Role, now: datetime) -> tuple[Action, ClaimReason | None] | None:
+    """What a deadline obliges our side to do now, if anything (DICT_RULES §4.4).
+
+    Donor: cancel an unanswered portability after the resolution period; confirm an unanswered
+    ownership claim at its end. Claimer: complete a confirmed claim when allowed; cancel an
+    ownership claim still not completed at day 30.
+    """
+    if claim.status not in OPEN_STATUSES:
+        return None
+    resolution_over = now >= claim.resolution_period_end
+    if role is Role.DONOR:
+        if claim.status is ClaimStatus.OPEN:
+            return Action.ACKNOWLEDGE, None  # acknowledge first, whatever the deadline
+        if claim.status is ClaimStatus.WAITING_RESOLUTION and resolution_over:
+            if claim.claim_type is ClaimType.PORTABILITY:
+                return Action.CANCEL, ClaimReason.DEFAULT_OPERATION
+            return Action.CONFIRM, ClaimReason.DEFAULT_OPERATION
+        return None
+    if claim.claim_type is ClaimType.OWNERSHIP and now >= claim.created_at + CLAIMER_DEADLINE:
+        return Action.CANCEL, ClaimReason.DEFAULT_OPERATION
+    if claim.status is ClaimStatus.CONFIRMED:
+        end = claim.completion_period_end
+        if claim.claim_type is ClaimType.PORTABILITY or end is None or now >= end:
+            return Action.COMPLETE, None
+    return None
+
+
+def time_left(claim: ClaimFacts, *, now: datetime) -> timedelta | None:
+    """Until the next deadline that matters for this claim (None once it is closed)."""
+    if claim.status not in OPEN_STATUSES:
+        return None
+    if claim.status is ClaimStatus.CONFIRMED and claim.completion_period_end is not None:
+        return max(claim.completion_period_end - now, timedelta(0))
+    return max(claim.resolution_period_end - now, timedelta(0))
