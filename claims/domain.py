@@ -152,9 +152,9 @@ def check_claimable(*, claim_type: str, key_type: str, same_owner: bool) -> None
     if key_type not in CLAIMABLE_KEY_TYPES[kind]:
         allowed = ", ".join(sorted(CLAIMABLE_KEY_TYPES[kind]))
         raise ClaimInvalid.on_field("key_type", f"a {kind} claim is only for {allowed} keys.")
-    if kind is ClaimType.OWNERSHIP and same_owner:
+    if kind == ClaimType.OWNERSHIP and same_owner:
         raise ClaimTypeInconsistent("the key already belongs to this person: ask for portability instead.")
-    if kind is ClaimType.PORTABILITY and not same_owner:
+    if kind == ClaimType.PORTABILITY and not same_owner:
         raise ClaimTypeInconsistent("the key belongs to another person: open an ownership claim instead.")
 
 
@@ -168,7 +168,7 @@ def _check_transition(claim: ClaimFacts, action: Action, role: Role) -> None:
 
 def check_acknowledge(claim: ClaimFacts, *, role: Role) -> bool:
     """Whether acknowledging changes anything: it is idempotent while WAITING_RESOLUTION."""
-    if role is Role.DONOR and claim.status is ClaimStatus.WAITING_RESOLUTION:
+    if role == Role.DONOR and claim.status == ClaimStatus.WAITING_RESOLUTION:
         return False
     _check_transition(claim, Action.ACKNOWLEDGE, role)
     return True
@@ -185,9 +185,9 @@ def check_confirm(claim: ClaimFacts, *, role: Role, reason: ClaimReason, now: da
     if claim.claim_type not in CONFIRM_REASONS.get(reason, frozenset()):
         raise InvalidReason.on_field("reason", f"a {claim.claim_type} claim cannot be confirmed with {reason}.")
     ended = now >= claim.resolution_period_end
-    if reason is ClaimReason.DEFAULT_OPERATION and not ended:
+    if reason == ClaimReason.DEFAULT_OPERATION and not ended:
         raise ClaimResolutionPeriodNotEnded()
-    if claim.claim_type is ClaimType.OWNERSHIP and reason is ClaimReason.USER_REQUESTED:
+    if claim.claim_type == ClaimType.OWNERSHIP and reason == ClaimReason.USER_REQUESTED:
         if ended:
             raise ClaimOperationInvalid("the resolution period is over; the claim is confirmed by default.")
         return now
@@ -197,21 +197,21 @@ def check_confirm(claim: ClaimFacts, *, role: Role, reason: ClaimReason, now: da
 def check_cancel(claim: ClaimFacts, *, role: Role, reason: ClaimReason, now: datetime) -> None:
     """Who may cancel which claim, from which status, with which reason (DICT_RULES §4.3)."""
     _check_transition(claim, Action.CANCEL, role)
-    if claim.claim_type is ClaimType.PORTABILITY:
+    if claim.claim_type == ClaimType.PORTABILITY:
         if reason not in PORTABILITY_CANCEL_REASONS[role]:
             raise InvalidReason.on_field("reason", f"the {role.lower()} cannot cancel a portability with {reason}.")
-        if claim.status is ClaimStatus.CONFIRMED and not (
-            role is Role.CLAIMER and reason in PORTABILITY_CONFIRMED_CANCEL_REASONS
+        if claim.status == ClaimStatus.CONFIRMED and not (
+            role == Role.CLAIMER and reason in PORTABILITY_CONFIRMED_CANCEL_REASONS
         ):
             raise ClaimOperationInvalid("a confirmed portability can only be completed.")
-        if reason is ClaimReason.RECONCILIATION and claim.status is ClaimStatus.WAITING_RESOLUTION:
+        if reason == ClaimReason.RECONCILIATION and claim.status == ClaimStatus.WAITING_RESOLUTION:
             raise InvalidReason.on_field("reason", "RECONCILIATION is not allowed while WAITING_RESOLUTION.")
-        if reason is ClaimReason.DEFAULT_OPERATION and now < claim.resolution_period_end:
+        if reason == ClaimReason.DEFAULT_OPERATION and now < claim.resolution_period_end:
             raise ClaimResolutionPeriodNotEnded()
         return
     if reason not in OWNERSHIP_CANCEL_REASONS[role]:
         raise InvalidReason.on_field("reason", f"the {role.lower()} cannot cancel an ownership claim with {reason}.")
-    if reason is ClaimReason.DEFAULT_OPERATION and now < claim.created_at + CLAIMER_DEADLINE:
+    if reason == ClaimReason.DEFAULT_OPERATION and now < claim.created_at + CLAIMER_DEADLINE:
         raise ClaimOperationInvalid("the claimer may cancel by default only after day 30.")
 
 
@@ -219,7 +219,7 @@ def check_complete(claim: ClaimFacts, *, role: Role, now: datetime) -> None:
     """The claimer completes a CONFIRMED claim; an ownership claim only after CompletionPeriodEnd."""
     _check_transition(claim, Action.COMPLETE, role)
     end = claim.completion_period_end
-    if claim.claim_type is ClaimType.OWNERSHIP and end is not None and now < end:
+    if claim.claim_type == ClaimType.OWNERSHIP and end is not None and now < end:
         raise ClaimCompletionPeriodNotEnded()
 
 
@@ -233,19 +233,19 @@ def due_action(claim: ClaimFacts, *, role: Role, now: datetime) -> tuple[Action,
     if claim.status not in OPEN_STATUSES:
         return None
     resolution_over = now >= claim.resolution_period_end
-    if role is Role.DONOR:
-        if claim.status is ClaimStatus.OPEN:
+    if role == Role.DONOR:
+        if claim.status == ClaimStatus.OPEN:
             return Action.ACKNOWLEDGE, None  # acknowledge first, whatever the deadline
-        if claim.status is ClaimStatus.WAITING_RESOLUTION and resolution_over:
-            if claim.claim_type is ClaimType.PORTABILITY:
+        if claim.status == ClaimStatus.WAITING_RESOLUTION and resolution_over:
+            if claim.claim_type == ClaimType.PORTABILITY:
                 return Action.CANCEL, ClaimReason.DEFAULT_OPERATION
             return Action.CONFIRM, ClaimReason.DEFAULT_OPERATION
         return None
-    if claim.claim_type is ClaimType.OWNERSHIP and now >= claim.created_at + CLAIMER_DEADLINE:
+    if claim.claim_type == ClaimType.OWNERSHIP and now >= claim.created_at + CLAIMER_DEADLINE:
         return Action.CANCEL, ClaimReason.DEFAULT_OPERATION
-    if claim.status is ClaimStatus.CONFIRMED:
+    if claim.status == ClaimStatus.CONFIRMED:
         end = claim.completion_period_end
-        if claim.claim_type is ClaimType.PORTABILITY or end is None or now >= end:
+        if claim.claim_type == ClaimType.PORTABILITY or end is None or now >= end:
             return Action.COMPLETE, None
     return None
 
@@ -254,6 +254,6 @@ def time_left(claim: ClaimFacts, *, now: datetime) -> timedelta | None:
     """Until the next deadline that matters for this claim (None once it is closed)."""
     if claim.status not in OPEN_STATUSES:
         return None
-    if claim.status is ClaimStatus.CONFIRMED and claim.completion_period_end is not None:
+    if claim.status == ClaimStatus.CONFIRMED and claim.completion_period_end is not None:
         return max(claim.completion_period_end - now, timedelta(0))
     return max(claim.resolution_period_end - now, timedelta(0))

@@ -7,6 +7,7 @@ so the caller keeps the work pending and tries again later.
 """
 
 import logging
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -15,7 +16,16 @@ import pybreaker
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from connect import mappers
-from connect.ports import BankAccount, DirectoryEntry, EntryRequest, Owner
+from connect.ports import (
+    BankAccount,
+    ClaimPage,
+    ClaimRequest,
+    CompletedClaim,
+    DirectoryClaim,
+    DirectoryEntry,
+    EntryRequest,
+    Owner,
+)
 from dict_project.errors import ServiceUnavailable
 from dict_project.grpc_errors import domain_error_from_rpc
 from protos.dict.connect.v1 import connect_pb2 as pb
@@ -126,6 +136,53 @@ class GrpcDirectoryClient:
 
     def health(self) -> datetime:
         return mappers.from_ts(self._call("Health", pb.HealthRequest()).now)
+
+    def create_claim(self, request: ClaimRequest) -> DirectoryClaim:
+        return mappers.claim_from_pb(self._call("CreateClaim", mappers.claim_request_to_pb(request)).claim)
+
+    def get_claim(self, claim_id: uuid.UUID) -> DirectoryClaim:
+        return mappers.claim_from_pb(self._call("GetClaim", pb.ClaimIdRequest(claim_id=str(claim_id))).claim)
+
+    def list_claims(
+        self,
+        *,
+        as_donor: bool,
+        as_claimer: bool,
+        modified_after: datetime | None = None,
+        modified_before: datetime | None = None,
+        statuses: tuple[str, ...] = (),
+        claim_type: str = "",
+        limit: int = 200,
+    ) -> ClaimPage:
+        request = mappers.list_claims_request_to_pb(
+            as_donor=as_donor,
+            as_claimer=as_claimer,
+            statuses=statuses,
+            claim_type=claim_type,
+            modified_after=modified_after,
+            modified_before=modified_before,
+            limit=limit,
+        )
+        response = self._call("ListClaims", request)
+        return ClaimPage(
+            claims=[mappers.claim_from_pb(claim) for claim in response.claims], has_more=response.has_more_elements
+        )
+
+    def acknowledge_claim(self, claim_id: uuid.UUID) -> DirectoryClaim:
+        response = self._call("AcknowledgeClaim", pb.ClaimIdRequest(claim_id=str(claim_id)))
+        return mappers.claim_from_pb(response.claim)
+
+    def confirm_claim(self, claim_id: uuid.UUID, *, reason: str) -> DirectoryClaim:
+        request = pb.ClaimReasonRequest(claim_id=str(claim_id), reason=pb.Reason.Value(reason))
+        return mappers.claim_from_pb(self._call("ConfirmClaim", request).claim)
+
+    def cancel_claim(self, claim_id: uuid.UUID, *, reason: str) -> DirectoryClaim:
+        request = pb.ClaimReasonRequest(claim_id=str(claim_id), reason=pb.Reason.Value(reason))
+        return mappers.claim_from_pb(self._call("CancelClaim", request).claim)
+
+    def complete_claim(self, claim_id: uuid.UUID, *, request_id: uuid.UUID) -> CompletedClaim:
+        request = pb.CompleteClaimRequest(claim_id=str(claim_id), request_id=str(request_id))
+        return mappers.completed_from_pb(self._call("CompleteClaim", request))
 
     def close(self) -> None:
         self._channel.close()

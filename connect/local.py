@@ -3,13 +3,21 @@
 A real implementation, not a mock: the same services `run_dictsim` serves over gRPC.
 """
 
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 
-from django.utils import timezone
-
-from connect.ports import BankAccount, DirectoryEntry, EntryRequest, Owner
-from dictsim import services
+from connect.ports import (
+    BankAccount,
+    ClaimPage,
+    ClaimRequest,
+    CompletedClaim,
+    DirectoryClaim,
+    DirectoryEntry,
+    EntryRequest,
+    Owner,
+)
+from dictsim import claims, clock, services
 
 
 class LocalDirectoryClient:
@@ -39,4 +47,44 @@ class LocalDirectoryClient:
         return services.cid_iter(participant=self._participant, key_type=key_type)
 
     def health(self) -> datetime:
-        return timezone.now()
+        return clock.now()
+
+    def create_claim(self, request: ClaimRequest) -> DirectoryClaim:
+        return claims.claim_create(participant=self._participant, request=request)
+
+    def get_claim(self, claim_id: uuid.UUID) -> DirectoryClaim:
+        return claims.claim_get(participant=self._participant, claim_id=claim_id)
+
+    def list_claims(
+        self,
+        *,
+        as_donor: bool,
+        as_claimer: bool,
+        modified_after: datetime | None = None,
+        modified_before: datetime | None = None,
+        statuses: tuple[str, ...] = (),
+        claim_type: str = "",
+        limit: int = 200,
+    ) -> ClaimPage:
+        return claims.claim_list(
+            participant=self._participant,
+            as_donor=as_donor,
+            as_claimer=as_claimer,
+            statuses=statuses,
+            claim_type=claim_type,
+            modified_after=modified_after,
+            modified_before=modified_before,
+            limit=limit,
+        )
+
+    def acknowledge_claim(self, claim_id: uuid.UUID) -> DirectoryClaim:
+        return claims.claim_acknowledge(participant=self._participant, claim_id=claim_id)
+
+    def confirm_claim(self, claim_id: uuid.UUID, *, reason: str) -> DirectoryClaim:
+        return claims.claim_confirm(participant=self._participant, claim_id=claim_id, reason=reason)
+
+    def cancel_claim(self, claim_id: uuid.UUID, *, reason: str) -> DirectoryClaim:
+        return claims.claim_cancel(participant=self._participant, claim_id=claim_id, reason=reason)
+
+    def complete_claim(self, claim_id: uuid.UUID, *, request_id: uuid.UUID) -> CompletedClaim:
+        return claims.claim_complete(participant=self._participant, claim_id=claim_id, request_id=request_id)

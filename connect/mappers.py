@@ -1,10 +1,19 @@
 """Explicit mappers between Connect proto messages and the port's dataclasses (both directions)."""
 
+import uuid
 from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from connect.ports import BankAccount, DirectoryEntry, EntryRequest, Owner
+from connect.ports import (
+    BankAccount,
+    ClaimRequest,
+    CompletedClaim,
+    DirectoryClaim,
+    DirectoryEntry,
+    EntryRequest,
+    Owner,
+)
 from protos.dict.connect.v1 import connect_pb2 as pb
 
 
@@ -111,4 +120,107 @@ def create_request_from_pb(message: pb.CreateEntryRequest, request_id) -> EntryR
         account=account_from_pb(message.entry.account),
         request_id=request_id,
         reason=enum_name(pb.Reason, message.reason),
+    )
+
+
+def _enum_value(enum, name: str) -> int:
+    """An enum's number, 0 (UNSPECIFIED) for an empty name."""
+    return enum.Value(name) if name else 0
+
+
+def claim_to_pb(claim: DirectoryClaim) -> pb.Claim:
+    return pb.Claim(
+        id=str(claim.id),
+        type=pb.ClaimType.Value(claim.claim_type),
+        key=claim.key,
+        key_type=pb.KeyType.Value(claim.key_type),
+        claimer_account=account_to_pb(claim.claimer_account),
+        claimer=owner_to_pb(claim.claimer),
+        donor_participant=claim.donor_participant,
+        status=pb.ClaimStatus.Value(claim.status),
+        creation_date=ts(claim.created_at),
+        resolution_period_end=ts(claim.resolution_period_end),
+        completion_period_end=ts(claim.completion_period_end),
+        last_modified=ts(claim.last_modified),
+        confirm_reason=_enum_value(pb.Reason, claim.confirm_reason),
+        cancel_reason=_enum_value(pb.Reason, claim.cancel_reason),
+        cancelled_by=_enum_value(pb.ClaimParty, claim.cancelled_by),
+    )
+
+
+def claim_from_pb(message: pb.Claim) -> DirectoryClaim:
+    return DirectoryClaim(
+        id=uuid.UUID(message.id),
+        claim_type=enum_name(pb.ClaimType, message.type),
+        key=message.key,
+        key_type=enum_name(pb.KeyType, message.key_type),
+        claimer_account=account_from_pb(message.claimer_account),
+        claimer=owner_from_pb(message.claimer),
+        donor_participant=message.donor_participant,
+        status=enum_name(pb.ClaimStatus, message.status),
+        created_at=from_ts(message.creation_date),
+        resolution_period_end=from_ts(message.resolution_period_end),
+        completion_period_end=from_ts(message.completion_period_end, message.HasField("completion_period_end")),
+        last_modified=from_ts(message.last_modified),
+        confirm_reason=enum_name(pb.Reason, message.confirm_reason),
+        cancel_reason=enum_name(pb.Reason, message.cancel_reason),
+        cancelled_by=enum_name(pb.ClaimParty, message.cancelled_by),
+    )
+
+
+def claim_request_to_pb(request: ClaimRequest) -> pb.CreateClaimRequest:
+    return pb.CreateClaimRequest(
+        type=pb.ClaimType.Value(request.claim_type),
+        key=request.key,
+        key_type=pb.KeyType.Value(request.key_type),
+        claimer_account=account_to_pb(request.claimer_account),
+        claimer=owner_to_pb(request.claimer),
+    )
+
+
+def claim_request_from_pb(message: pb.CreateClaimRequest) -> ClaimRequest:
+    return ClaimRequest(
+        claim_type=enum_name(pb.ClaimType, message.type),
+        key=message.key,
+        key_type=enum_name(pb.KeyType, message.key_type),
+        claimer_account=account_from_pb(message.claimer_account),
+        claimer=owner_from_pb(message.claimer),
+    )
+
+
+def completed_to_pb(completed: CompletedClaim, correlation_id: str) -> pb.CompleteClaimResponse:
+    return pb.CompleteClaimResponse(
+        claim=claim_to_pb(completed.claim),
+        entry_creation_date=ts(completed.entry_created_at),
+        key_ownership_date=ts(completed.key_ownership_date),
+        correlation_id=correlation_id,
+    )
+
+
+def completed_from_pb(message: pb.CompleteClaimResponse) -> CompletedClaim:
+    return CompletedClaim(
+        claim=claim_from_pb(message.claim),
+        entry_created_at=from_ts(message.entry_creation_date),
+        key_ownership_date=from_ts(message.key_ownership_date),
+    )
+
+
+def list_claims_request_to_pb(
+    *,
+    as_donor: bool,
+    as_claimer: bool,
+    statuses: tuple[str, ...],
+    claim_type: str,
+    modified_after: datetime | None,
+    modified_before: datetime | None,
+    limit: int,
+) -> pb.ListClaimsRequest:
+    return pb.ListClaimsRequest(
+        is_donor=as_donor,
+        is_claimer=as_claimer,
+        status=[pb.ClaimStatus.Value(status) for status in statuses],
+        type=_enum_value(pb.ClaimType, claim_type),
+        modified_after=ts(modified_after),
+        modified_before=ts(modified_before),
+        limit=limit,
     )

@@ -7,12 +7,11 @@ from collections.abc import Callable
 
 import grpc
 from django.db import close_old_connections
-from django.utils import timezone
 
 from connect import mappers
 from dict_project.errors import BadRequest, DomainError, ParticipantInvalid
 from dict_project.grpc_errors import abort
-from dictsim import services
+from dictsim import claims, clock, services
 from protos.dict.connect.v1 import connect_pb2 as pb
 from protos.dict.connect.v1 import connect_pb2_grpc
 
@@ -47,13 +46,21 @@ def _correlation_id() -> str:
     return uuid.uuid4().hex
 
 
+def _uuid(value: str, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise BadRequest.on_field(field, f"{field} must be a UUID.") from None
+
+
+def _claim_response(claim) -> pb.ClaimResponse:
+    return pb.ClaimResponse(claim=mappers.claim_to_pb(claim), correlation_id=_correlation_id())
+
+
 class ConnectServicer(connect_pb2_grpc.ConnectServiceServicer):
     @rpc
     def CreateEntry(self, request: pb.CreateEntryRequest, context, participant: str) -> pb.CreateEntryResponse:
-        try:
-            request_id = uuid.UUID(request.request_id)
-        except ValueError:
-            raise BadRequest.on_field("request_id", "RequestId must be a UUID.") from None
+        request_id = _uuid(request.request_id, "request_id")
         entry = services.entry_create(
             participant=participant, request=mappers.create_request_from_pb(request, request_id)
         )
@@ -112,4 +119,62 @@ class ConnectServicer(connect_pb2_grpc.ConnectServiceServicer):
 
     @rpc
     def Health(self, request: pb.HealthRequest, context, participant: str) -> pb.HealthResponse:
-        return pb.HealthResponse(serving=True, now=mappers.ts(timezone.now()))
+        return pb.HealthResponse(serving=True, now=mappers.ts(clock.now()))
+
+    @rpc
+    def CreateClaim(self, request: pb.CreateClaimRequest, context, participant: str) -> pb.ClaimResponse:
+        claim = claims.claim_create(participant=participant, request=mappers.claim_request_from_pb(request))
+        return _claim_response(claim)
+
+    @rpc
+    def GetClaim(self, request: pb.ClaimIdRequest, context, participant: str) -> pb.ClaimResponse:
+        return _claim_response(claims.claim_get(participant=participant, claim_id=_uuid(request.claim_id, "claim_id")))
+
+    @rpc
+    def ListClaims(self, request: pb.ListClaimsRequest, context, participant: str) -> pb.ListClaimsResponse:
+        page = claims.claim_list(
+            participant=participant,
+            as_donor=request.is_donor,
+            as_claimer=request.is_claimer,
+            statuses=tuple(mappers.enum_name(pb.ClaimStatus, status) for status in request.status),
+            claim_type=mappers.enum_name(pb.ClaimType, request.type),
+            modified_after=mappers.from_ts(request.modified_after, request.HasField("modified_after")),
+            modified_before=mappers.from_ts(request.modified_before, request.HasField("modified_before")),
+            limit=request.limit or claims.LIST_DEFAULT,
+        )
+        return pb.ListClaimsResponse(
+            claims=[mappers.claim_to_pb(claim) for claim in page.claims], has_more_elements=page.has_more
+        )
+
+    @rpc
+    def AcknowledgeClaim(self, request: pb.ClaimIdRequest, context, participant: str) -> pb.ClaimResponse:
+        return _claim_response(
+            claims.claim_acknowledge(participant=participant, claim_id=_uuid(request.claim_id, "claim_id"))
+        )
+
+    @rpc
+    def ConfirmClaim(self, request: pb.ClaimReasonRequest, context, participant: str) -> pb.ClaimResponse:
+        claim = claims.claim_confirm(
+            participant=participant,
+            claim_id=_uuid(request.claim_id, "claim_id"),
+            reason=mappers.enum_name(pb.Reason, request.reason),
+        )
+        return _claim_response(claim)
+
+    @rpc
+    def CancelClaim(self, request: pb.ClaimReasonRequest, context, participant: str) -> pb.ClaimResponse:
+        claim = claims.claim_cancel(
+            participant=participant,
+            claim_id=_uuid(request.claim_id, "claim_id"),
+            reason=mappers.enum_name(pb.Reason, request.reason),
+        )
+        return _claim_response(claim)
+
+    @rpc
+    def CompleteClaim(self, request: pb.CompleteClaimRequest, context, participant: str) -> pb.CompleteClaimResponse:
+        completed = claims.claim_complete(
+            participant=participant,
+            claim_id=_uuid(request.claim_id, "claim_id"),
+            request_id=_uuid(request.request_id, "request_id"),
+        )
+        return mappers.completed_to_pb(completed, _correlation_id())

@@ -61,7 +61,7 @@ class DirCidEvent(models.Model):
     key_type = models.CharField(max_length=8)
     cid = models.CharField(max_length=64)
     event = models.CharField(max_length=8)
-    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    occurred_at = models.DateTimeField(db_index=True)  # the directory clock's time
 
     def __str__(self) -> str:
         return f"{self.event} {self.key_type} at {self.participant}"
@@ -79,3 +79,62 @@ class DirVSync(models.Model):
 
     def __str__(self) -> str:
         return f"VSync {self.key_type} at {self.participant}"
+
+
+class DirClock(models.Model):
+    """The directory's clock offset (one row): tests and e2e advance DICT's time instead of sleeping."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    offset_seconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="dir_clock_single_row")]
+
+    def __str__(self) -> str:
+        return f"directory clock {self.offset_seconds:+d}s"
+
+
+class DirClaim(models.Model):
+    """A claim (DICT's ExtendedClaim): a key moving to the claimer's account, by portability or ownership."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    claim_type = models.CharField(max_length=16)
+    key = models.CharField(max_length=KEY_MAX_LENGTH)
+    key_type = models.CharField(max_length=8)
+    claimer_participant = models.CharField(max_length=8)
+    claimer_branch = models.CharField(max_length=4)
+    claimer_account_number = models.CharField(max_length=20)
+    claimer_account_type = models.CharField(max_length=4)
+    claimer_opening_date = models.DateTimeField()
+    claimer_type = models.CharField(max_length=16)
+    claimer_tax_id = models.CharField(max_length=14)
+    claimer_name = models.CharField(max_length=150)
+    claimer_trade_name = models.CharField(max_length=100, blank=True)
+    donor_participant = models.CharField(max_length=8)
+    donor_tax_id = models.CharField(max_length=14)  # the key's owner when the claim opened
+    donor_key_ownership_date = models.DateTimeField()  # kept by a portability (same owner)
+    status = models.CharField(max_length=24)
+    created_at = models.DateTimeField()
+    resolution_period_end = models.DateTimeField()
+    completion_period_end = models.DateTimeField(null=True, blank=True)  # ownership only
+    last_modified = models.DateTimeField(db_index=True)
+    confirm_reason = models.CharField(max_length=24, blank=True)
+    cancel_reason = models.CharField(max_length=24, blank=True)
+    cancelled_by = models.CharField(max_length=8, blank=True)
+    complete_request_id = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=models.Q(status__in=["OPEN", "WAITING_RESOLUTION", "CONFIRMED"]),
+                name="dir_claim_one_open_per_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["donor_participant", "last_modified"]),
+            models.Index(fields=["claimer_participant", "last_modified"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_type} claim {self.status}"

@@ -10,9 +10,9 @@ import uuid
 from collections.abc import Iterator
 
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 
 from accounts.domain import validate_account, validate_holder
+from claims.domain import OPEN_STATUSES, ClaimStatus
 from connect.ports import BankAccount, DirectoryEntry, EntryRequest, Owner
 from dict_project.errors import (
     BadRequest,
@@ -22,12 +22,14 @@ from dict_project.errors import (
     EntryKeyInCustodyOfDifferentParticipant,
     EntryKeyOwnedByDifferentPerson,
     EntryLimitExceeded,
+    EntryLockedByClaim,
     InvalidReason,
     NotFound,
     ParticipantInvalid,
     RequestIdAlreadyUsed,
 )
-from dictsim.models import DirCidEvent, DirEntry, DirRequest, DirVSync
+from dictsim import clock
+from dictsim.models import DirCidEvent, DirClaim, DirEntry, DirRequest, DirVSync
 from keys.domain import KeyType, check_key_matches_owner, compute_cid, key_limit_for, normalize_key
 
 CREATE_REASONS = frozenset({"USER_REQUESTED", "RECONCILIATION"})
@@ -59,7 +61,7 @@ def _to_port(entry: DirEntry) -> DirectoryEntry:
     )
 
 
-def _fingerprint(request: EntryRequest) -> str:
+def request_fingerprint(request: EntryRequest) -> str:
     data = {
         "key_type": request.key_type,
         "key": request.key,
@@ -125,7 +127,9 @@ def _account_keys(participant: str, account: BankAccount) -> int:
 
 
 def _xor_vsync(participant: str, key_type: str, cid: str, event: str) -> None:
-    DirCidEvent.objects.create(participant=participant, key_type=key_type, cid=cid, event=event)
+    DirCidEvent.objects.create(
+        participant=participant, key_type=key_type, cid=cid, event=event, occurred_at=clock.now()
+    )
     row, _ = DirVSync.objects.select_for_update().get_or_create(participant=participant, key_type=key_type)
     row.value = f"{int(row.value, 16) ^ int(cid, 16):064x}"
     row.save(update_fields=["value"])
@@ -146,6 +150,25 @@ def _cid(entry: DirEntry) -> str:
     )
 
 
+def insert_entry(entry: DirEntry) -> None:
+    """Store a new entry with its CID, and add the CID to its participant's set (ADDED)."""
+    entry.cid = _cid(entry)
+    entry.save(force_insert=True)
+    _xor_vsync(entry.participant, entry.key_type, entry.cid, "ADDED")
+
+
+def remove_entry(entry: DirEntry) -> None:
+    """Drop an entry and its CID from its participant's set (REMOVED)."""
+    _xor_vsync(entry.participant, entry.key_type, entry.cid, "REMOVED")
+    entry.delete()
+
+
+def claim_status(key: str) -> ClaimStatus | None:
+    """The status of the key's open claim, if any (at most one, by a partial unique index)."""
+    status = DirClaim.objects.filter(key=key, status__in=OPEN_STATUSES).values_list("status", flat=True).first()
+    return ClaimStatus(status) if status else None
+
+
 def entry_create(*, participant: str, request: EntryRequest) -> DirectoryEntry:
     """createEntry: register a key for one of the participant's accounts.
 
@@ -153,7 +176,7 @@ def entry_create(*, participant: str, request: EntryRequest) -> DirectoryEntry:
     data it is RequestIdAlreadyUsed.
     """
     key = _validate(request, participant)
-    fingerprint = _fingerprint(request)
+    fingerprint = request_fingerprint(request)
     try:
         with transaction.atomic():
             return _create(participant=participant, request=request, key=key, fingerprint=fingerprint)
@@ -186,13 +209,15 @@ def _create(*, participant: str, request: EntryRequest, key: str | None, fingerp
     if replay is not None:
         return replay
     if key is not None:
+        if claim_status(key) is not None:
+            raise EntryLockedByClaim("the key is being claimed; it cannot be registered until the claim ends.")
         existing = DirEntry.objects.filter(key=key).first()
         if existing is not None:
             _refuse_duplicate(existing, request, participant)
     _lock_account(request.account)
     if _account_keys(participant, request.account) >= key_limit_for(request.owner.person_type):
         raise EntryLimitExceeded("the account already holds the maximum number of keys.")
-    now = timezone.now()
+    now = clock.now()
     entry = DirEntry(
         key=key if key is not None else str(uuid.uuid4()),
         key_type=request.key_type,
@@ -210,12 +235,10 @@ def _create(*, participant: str, request: EntryRequest, key: str | None, fingerp
         key_ownership_date=now,
         updated_at=now,
     )
-    entry.cid = _cid(entry)
-    entry.save(force_insert=True)
+    insert_entry(entry)
     DirRequest.objects.create(
         participant=participant, request_id=request.request_id, fingerprint=fingerprint, key=entry.key
     )
-    _xor_vsync(participant, entry.key_type, entry.cid, "ADDED")
     return _to_port(entry)
 
 
@@ -236,6 +259,8 @@ def entry_get(*, participant: str, key: str, payer_id: str, end_to_end_id: str) 
 def _owned(participant: str, key: str) -> DirEntry:
     entry = DirEntry.objects.select_for_update().filter(key=key).first()
     if entry is None:
+        if claim_status(key) is ClaimStatus.CONFIRMED:
+            raise EntryLockedByClaim("the key is reserved for the claimer until the claim ends.")
         raise NotFound("no entry for this key.")
     if entry.participant != participant:
         raise ParticipantInvalid("only the participant holding the key may change it.")
@@ -244,7 +269,11 @@ def _owned(participant: str, key: str) -> DirEntry:
 
 @transaction.atomic
 def entry_update(*, participant: str, key: str, account: BankAccount, owner: Owner, reason: str) -> DirectoryEntry:
-    """updateEntry: only the account data and the owner's names may change (DICT_RULES §5)."""
+    """updateEntry: only the account data and the owner's names may change (DICT_RULES §5).
+
+    The donor may still update while a claim is OPEN or WAITING_RESOLUTION (DICT_RULES §4.4);
+    once CONFIRMED the entry is gone and the key is locked.
+    """
     if reason not in UPDATE_REASONS:
         raise InvalidReason("an update takes USER_REQUESTED, BRANCH_TRANSFER, RECONCILIATION or RFB_VALIDATION.")
     entry = _owned(participant, key)
@@ -275,7 +304,7 @@ def entry_update(*, participant: str, key: str, account: BankAccount, owner: Own
     entry.branch, entry.account_number, entry.account_type = account.branch, account.number, account.account_type
     entry.opening_date = account.opening_date
     entry.owner_name, entry.owner_trade_name = owner.name, owner.trade_name
-    entry.updated_at = timezone.now()
+    entry.updated_at = clock.now()
     entry.cid = _cid(entry)
     entry.save()
     if entry.cid != old_cid:
@@ -290,8 +319,9 @@ def entry_delete(*, participant: str, key: str, reason: str) -> None:
     if reason not in DELETE_REASONS:
         raise InvalidReason("a delete takes USER_REQUESTED, ACCOUNT_CLOSURE, RECONCILIATION, FRAUD or RFB_VALIDATION.")
     entry = _owned(participant, key)
-    _xor_vsync(participant, entry.key_type, entry.cid, "REMOVED")
-    entry.delete()
+    if claim_status(key) is not None:
+        raise EntryLockedByClaim("the key is being claimed; it cannot be deleted until the claim ends.")
+    remove_entry(entry)
 
 
 def vsync_get(*, participant: str, key_type: str) -> str:

@@ -11,10 +11,12 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 from django.conf import settings
+from redis import Redis
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -106,3 +108,85 @@ def scratch_database(label: str) -> Iterator[str]:
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@dataclass
+class Instance:
+    env: dict[str, str]
+    base: str
+
+    def token(self, username: str) -> str:
+        credentials = {"username": username, "password": f"{username}-demo-pass"}
+        status, body = call("POST", f"{self.base}/api/v1/auth/token/", credentials)
+        assert status == 200, body
+        return body["access"]
+
+    def create(self, token: str, key_type: str, key: str | None = None) -> dict:
+        account_id = call("GET", f"{self.base}/api/v1/accounts/", token=token)[1]["results"][0]["id"]
+        body = {"account_id": account_id, "key_type": key_type, "request_id": str(uuid.uuid4())}
+        if key:
+            body["key_value"] = key
+        status, entry = call("POST", f"{self.base}/api/v1/keys/", body, token)
+        assert status == 201, entry
+        return entry
+
+    def key(self, token: str, entry_id: str) -> dict:
+        return call("GET", f"{self.base}/api/v1/keys/{entry_id}/", token=token)[1]
+
+
+@dataclass
+class Directory:
+    """run_dictsim on a fixed port, so it can be stopped and started again at the same address."""
+
+    env: dict[str, str]
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        args = [sys.executable, "manage.py", "run_dictsim", "--bind", f"127.0.0.1:{self.port}", "--grace", "2"]
+        self.process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_for_port(self.port, self.process)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            assert self.process.wait(timeout=30) == 0  # SIGTERM drains and exits cleanly
+        self.process = None
+
+
+@contextmanager
+def two_psps(ispb_a: str, ispb_b: str, *, redis_db: int) -> Iterator[tuple["Directory", "Instance", "Instance"]]:
+    """run_dictsim and two Core DICT instances on fresh databases, seeded with the demo users."""
+    redis = f"redis://127.0.0.1:6379/{redis_db}"
+    Redis.from_url(redis).flushdb()  # token buckets and caches of earlier runs
+    with scratch_database("dir") as dir_db, scratch_database("a") as a_db, scratch_database("b") as b_db:
+        directory = Directory(base_env(DATABASE_URL=dir_db, REDIS_URL=redis))
+        manage(directory.env, "migrate", "--noinput")
+        envs = []
+        for ispb, url in ((ispb_a, a_db), (ispb_b, b_db)):
+            env = base_env(
+                DATABASE_URL=url,
+                REDIS_URL=redis,
+                CELERY_TASK_ALWAYS_EAGER="1",
+                CONNECT_URL=f"127.0.0.1:{directory.port}",
+                CONNECT_TIMEOUT_SEC="2",
+                DICT_ISPB=ispb,
+                RATE_LIMIT_RPS="0",
+            )
+            manage(env, "migrate", "--noinput")
+            manage(env, "seed_demo")
+            envs.append(env)
+        directory.start()
+        port_a, port_b = free_port(), free_port()
+        try:
+            with (
+                running(gunicorn(envs[0], port_a), envs[0], port_a),
+                running(gunicorn(envs[1], port_b), envs[1], port_b),
+            ):
+                yield (
+                    directory,
+                    Instance(envs[0], f"http://127.0.0.1:{port_a}"),
+                    Instance(envs[1], f"http://127.0.0.1:{port_b}"),
+                )
+        finally:
+            directory.stop()

@@ -5,26 +5,11 @@ own database with CONNECT_URL pointing at it (tasks run in-process, as on the em
 This is the directory issue's "done when", end to end over loopback.
 """
 
-import subprocess
-import sys
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
-from redis import Redis
 
-from tests.e2e_support import (
-    ROOT,
-    base_env,
-    call,
-    free_port,
-    gunicorn,
-    manage,
-    running,
-    scratch_database,
-    wait_for_port,
-)
+from tests.e2e_support import Directory, Instance, call, manage, two_psps
 
 pytestmark = pytest.mark.e2e
 
@@ -32,85 +17,10 @@ ISPB_A, ISPB_B = "11111111", "22222222"
 ALLOWED_LOOKUP_FIELDS = {"key", "key_type", "name", "trade_name", "tax_id", "person_type", "ispb", "end_to_end_id"}
 
 
-@dataclass
-class Instance:
-    env: dict[str, str]
-    base: str
-
-    def token(self, username: str) -> str:
-        credentials = {"username": username, "password": f"{username}-demo-pass"}
-        status, body = call("POST", f"{self.base}/api/v1/auth/token/", credentials)
-        assert status == 200, body
-        return body["access"]
-
-    def create(self, token: str, key_type: str, key: str | None = None) -> dict:
-        account_id = call("GET", f"{self.base}/api/v1/accounts/", token=token)[1]["results"][0]["id"]
-        body = {"account_id": account_id, "key_type": key_type, "request_id": str(uuid.uuid4())}
-        if key:
-            body["key_value"] = key
-        status, entry = call("POST", f"{self.base}/api/v1/keys/", body, token)
-        assert status == 201, entry
-        return entry
-
-    def key(self, token: str, entry_id: str) -> dict:
-        return call("GET", f"{self.base}/api/v1/keys/{entry_id}/", token=token)[1]
-
-
-@dataclass
-class Directory:
-    """run_dictsim on a fixed port, so it can be stopped and started again at the same address."""
-
-    env: dict[str, str]
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        args = [sys.executable, "manage.py", "run_dictsim", "--bind", f"127.0.0.1:{self.port}", "--grace", "2"]
-        self.process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        wait_for_port(self.port, self.process)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            assert self.process.wait(timeout=30) == 0  # SIGTERM drains and exits cleanly
-        self.process = None
-
-
 @pytest.fixture(scope="module")
 def world() -> Iterator[tuple[Directory, Instance, Instance]]:
-    redis = "redis://127.0.0.1:6379/9"
-    Redis.from_url(redis).flushdb()  # token buckets and caches of earlier runs
-    with scratch_database("dir") as dir_db, scratch_database("a") as a_db, scratch_database("b") as b_db:
-        directory = Directory(base_env(DATABASE_URL=dir_db, REDIS_URL=redis))
-        manage(directory.env, "migrate", "--noinput")
-        envs = []
-        for ispb, url in ((ISPB_A, a_db), (ISPB_B, b_db)):
-            env = base_env(
-                DATABASE_URL=url,
-                REDIS_URL=redis,
-                CELERY_TASK_ALWAYS_EAGER="1",
-                CONNECT_URL=f"127.0.0.1:{directory.port}",
-                CONNECT_TIMEOUT_SEC="2",
-                DICT_ISPB=ispb,
-                RATE_LIMIT_RPS="0",
-            )
-            manage(env, "migrate", "--noinput")
-            manage(env, "seed_demo")
-            envs.append(env)
-        directory.start()
-        port_a, port_b = free_port(), free_port()
-        try:
-            with (
-                running(gunicorn(envs[0], port_a), envs[0], port_a),
-                running(gunicorn(envs[1], port_b), envs[1], port_b),
-            ):
-                yield (
-                    directory,
-                    Instance(envs[0], f"http://127.0.0.1:{port_a}"),
-                    Instance(envs[1], f"http://127.0.0.1:{port_b}"),
-                )
-        finally:
-            directory.stop()
+    with two_psps(ISPB_A, ISPB_B, redis_db=9) as running_world:
+        yield running_world
 
 
 def test_a_key_held_at_a_is_refused_at_b_with_dicts_answers(world) -> None:
