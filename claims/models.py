@@ -1,4 +1,5 @@
 """Our copy of every DICT claim where we are donor or claimer (one table; each app a proxy)."""
+
 import uuid
 
 from django.conf import settings

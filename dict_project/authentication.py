@@ -3,6 +3,7 @@
 Nearly every call needs the customer behind the user (the payer of a lookup, the owner of a
 key), so the second query per request is saved on the hot path.
 """
+
 from django.contrib.auth import get_user_model
 from rest_framework_simplejwt.authentication import JWTAuthentication
 

@@ -121,7 +121,6 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
-
 class EntryLockedByClaim(DomainError):
     code = "EntryLockedByClaim"
     default_message = "The key is locked by an open claim."
@@ -165,6 +164,17 @@ class ClaimResolutionPeriodNotEnded(DomainError):
 class ClaimCompletionPeriodNotEnded(DomainError):
     code = "ClaimCompletionPeriodNotEnded"
     default_message = "The claim's completion period has not ended."
+
+
+class SecondFactorRequired(DomainError):
+    code = "SecondFactorRequired"
+    default_message = "This operation needs a confirmed second factor (TOTP); enrol one first."
+
+
+class SecondFactorInvalid(DomainError):
+    code = "SecondFactorInvalid"
+    default_message = "The one-time code is wrong, expired or already used."
+
 
 ERRORS_BY_CODE: dict[str, type[DomainError]] = {}
 

@@ -42,6 +42,8 @@ GRPC_STATUS: dict[type[errors.DomainError], grpc.StatusCode] = {
     errors.ClaimTypeInconsistent: grpc.StatusCode.FAILED_PRECONDITION,
     errors.ClaimResolutionPeriodNotEnded: grpc.StatusCode.FAILED_PRECONDITION,
     errors.ClaimCompletionPeriodNotEnded: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.SecondFactorRequired: grpc.StatusCode.PERMISSION_DENIED,
+    errors.SecondFactorInvalid: grpc.StatusCode.PERMISSION_DENIED,
 }
 
 

@@ -22,9 +22,12 @@ def build_server(
     workers: int,
     register: Iterable[Callable[[grpc.Server], None]],
     service_names: Iterable[str],
+    interceptors: Iterable[grpc.ServerInterceptor] = (),
 ) -> tuple[grpc.Server, int, health.HealthServicer]:
     """A started server with the given servicers, health (all SERVING) and reflection; returns its port."""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"))
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"), interceptors=list(interceptors)
+    )
     for add in register:
         add(server)
     health_servicer = health.HealthServicer()

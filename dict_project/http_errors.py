@@ -46,6 +46,8 @@ HTTP_STATUS: dict[type[errors.DomainError], int] = {
     errors.ClaimTypeInconsistent: 422,
     errors.ClaimResolutionPeriodNotEnded: 422,
     errors.ClaimCompletionPeriodNotEnded: 422,
+    errors.SecondFactorRequired: 403,
+    errors.SecondFactorInvalid: 403,
 }
 
 # DRF exception class -> (status, stable code); the most specific class first.

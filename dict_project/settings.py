@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "events",
     "accounts",
     "connect",
@@ -148,6 +150,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE = {
     "sync-pending": {"task": "keys.tasks.sync_pending", "schedule": 60.0},
+    # DICT has no push for claims: poll at least once a minute, as donor and as claimer (DICT_RULES §4.4).
+    "claims-poll": {"task": "claims.tasks.poll", "schedule": 60.0},
+    "claims-sweep": {"task": "claims.tasks.sweep", "schedule": 60.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

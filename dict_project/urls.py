@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.api import AccountListApi
+from accounts.otp_api import TotpConfirmApi, TotpEnrolApi
 from dict_project.health import healthz, readyz
 
 api_v1 = [
@@ -14,6 +15,10 @@ api_v1 = [
     path("accounts/", AccountListApi.as_view(), name="account-list"),
     path("keys/", include("keys.urls")),
     path("lookup/", include("lookup.urls")),
+    path("claims/", include("claims.urls")),
+    path("portabilities/", include("portability.urls")),
+    path("otp/totp/", TotpEnrolApi.as_view(), name="otp-totp-enrol"),
+    path("otp/totp/confirm/", TotpConfirmApi.as_view(), name="otp-totp-confirm"),
 ]
 
 urlpatterns = [

@@ -2,17 +2,18 @@
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.dict_view import bank_account, owner
 from accounts.models import Account
 from accounts.selectors import account_list
 from connect.client import get_client
-from connect.ports import BankAccount, EntryRequest, Owner
+from connect.ports import EntryRequest
 from dict_project.errors import (
     DomainError,
     EntryAlreadyExists,
@@ -25,6 +26,7 @@ from dict_project.errors import (
 )
 from events.services import event_record
 from keys.domain import (
+    LIVE_STATUSES,
     REGISTERED_STATUSES,
     EntryStatus,
     KeyType,
@@ -151,17 +153,26 @@ def _entry_request(entry: Entry) -> EntryRequest:
     return EntryRequest(
         key_type=entry.key_type,
         key=entry.key_value,
-        owner=Owner(
-            person_type=holder.person_type, tax_id=holder.tax_id, name=holder.name, trade_name=holder.trade_name
-        ),
-        account=BankAccount(
-            participant=account.ispb,
-            branch=account.branch,
-            number=account.number,
-            account_type=account.account_type,
-            opening_date=account.opening_date,
-        ),
+        owner=owner(holder),
+        account=bank_account(account),
         request_id=entry.dict_request_id,
+    )
+
+
+def _entry_cid(entry: Entry) -> str:
+    """The CID DICT computes for this entry: its RequestId over the key, owner and account."""
+    account, holder = entry.account, entry.account.holder
+    return compute_cid(
+        request_id=entry.dict_request_id,
+        key_type=entry.key_type,
+        key=entry.key_value,
+        owner_tax_id=holder.tax_id,
+        owner_name=holder.name,
+        owner_trade_name=holder.trade_name,
+        participant=account.ispb,
+        branch=account.branch,
+        account_number=account.number,
+        account_type=account.account_type,
     )
 
 
@@ -185,20 +196,8 @@ def entry_register(*, entry_id: UUID) -> Entry:
             entry.save(update_fields=["status", "failure_code", "updated_at"])
             _record(entry, "EntryRegistrationFailed", failure_code=refusal.code)
             return entry
-        holder, account = entry.account.holder, entry.account
         entry.key_value = registered.key
-        entry.cid = compute_cid(
-            request_id=entry.dict_request_id,
-            key_type=entry.key_type,
-            key=registered.key,
-            owner_tax_id=holder.tax_id,
-            owner_name=holder.name,
-            owner_trade_name=holder.trade_name,
-            participant=account.ispb,
-            branch=account.branch,
-            account_number=account.number,
-            account_type=account.account_type,
-        )
+        entry.cid = _entry_cid(entry)
         entry.status = EntryStatus.ACTIVE
         entry.registered_at = registered.created_at
         entry.key_ownership_date = registered.key_ownership_date
@@ -235,12 +234,59 @@ def entry_delete(*, user: AbstractBaseUser, entry_id: UUID, reason: str | None =
     return entry
 
 
-def _mark_deleted(entry: Entry, actor: AbstractBaseUser | None = None) -> None:
+def _mark_deleted(entry: Entry, actor: AbstractBaseUser | None = None, **payload) -> None:
     entry.status = EntryStatus.DELETED
     entry.deleted_at = timezone.now()
     entry.save(update_fields=["status", "delete_reason", "deleted_at", "updated_at"])
-    _record(entry, "EntryDeleted", actor=actor, reason=entry.delete_reason)
+    _record(entry, "EntryDeleted", actor=actor, reason=entry.delete_reason, **payload)
     _on_commit_invalidate(entry)
+
+
+def entry_delete_by_claim(*, entry_id: UUID, claim_id: UUID) -> Entry:
+    """A claim we donated was confirmed: DICT already removed the key, so ours is DELETED at once.
+
+    Called inside the claim's transaction; an entry no longer live is left unchanged (re-drives).
+    """
+    entry = Entry.objects.select_for_update(of=("self",)).get(pk=entry_id)
+    if entry.status in LIVE_STATUSES:
+        _mark_deleted(entry, claim_id=str(claim_id))
+    return entry
+
+
+def entry_create_by_claim(
+    *,
+    account: Account,
+    key_type: str,
+    key: str,
+    requested_by: AbstractBaseUser,
+    dict_request_id: UUID,
+    registered_at: datetime,
+    key_ownership_date: datetime,
+    claim_id: UUID,
+) -> Entry:
+    """A claim we made was completed: DICT created the entry with ``dict_request_id``; ours is ACTIVE.
+
+    Idempotent on ``dict_request_id`` (the claim's complete RequestId), so re-polling is safe.
+    """
+    earlier = Entry.objects.filter(dict_request_id=dict_request_id).first()
+    if earlier is not None:
+        return earlier
+    entry = Entry(
+        account=account,
+        key_type=key_type,
+        key_value=key,
+        status=EntryStatus.ACTIVE,
+        request_id=dict_request_id,
+        requested_by=requested_by,
+        dict_request_id=dict_request_id,
+        registered_at=registered_at,
+        key_ownership_date=key_ownership_date,
+    )
+    entry.cid = _entry_cid(entry)
+    entry.save()
+    _record(entry, "EntryActivated", cid=entry.cid, claim_id=str(claim_id))
+    _on_commit_invalidate(entry)
+    return entry
 
 
 def entry_unregister(*, entry_id: UUID) -> Entry:

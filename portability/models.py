@@ -1,4 +1,5 @@
 """Portability is a claim type: a proxy over the shared claim table."""
+
 from django.db import models
 
 from claims.domain import ClaimType

@@ -11,14 +11,19 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Account
+from claims.models import Claim
+from claims.services import claims_poll
 from dict_project.admin_helpers import event_history_table, mask_document, mask_name
 from events.models import DomainEvent
 from events.services import event_record
 from keys.admin import mask_key
 from keys.models import Entry
 from keys.services import entry_create, entry_delete, entry_register
+from tests.factories import new_phone
+from tests.test_claims_flow import claim_on_our_key, owner_of, stranger
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +80,11 @@ def message_texts(response) -> list[tuple[str, str]]:
 
 def test_superuser_opens_every_registered_models_pages(client, make_user, make_account, make_entry) -> None:
     make_entry(make_account(legal=True), "EVP")
+    account = make_account()
+    claim_on_our_key(make_entry(account, "EMAIL"), "PORTABILITY", owner_of(account))
+    claim_on_our_key(make_entry(account, "PHONE", new_phone()), "OWNERSHIP", stranger())
+    claims_poll()
+    TOTPDevice.objects.create(user=account.holder.user, name="app")
     Group.objects.create(name="compliance")
     client.force_login(make_user(superuser=True))
     models = [model for model in apps.get_models() if admin.site.is_registered(model)]
@@ -83,8 +93,11 @@ def test_superuser_opens_every_registered_models_pages(client, make_user, make_a
         "accounts.Holder",
         "auth.Group",
         "auth.User",
+        "claims.OwnershipClaim",
         "events.DomainEvent",
         "keys.Entry",
+        "otp_totp.TOTPDevice",
+        "portability.Portability",
     ]
     assert client.get(reverse("admin:index")).status_code == 200
     statuses = {}
@@ -104,6 +117,9 @@ def test_superuser_opens_every_registered_models_pages(client, make_user, make_a
         "accounts.Account": (200, 200, 200, 403),
         "keys.Entry": (200, 200, 200, 403),
         "events.DomainEvent": (200, 200, 200, 403),
+        "claims.OwnershipClaim": (200, 200, 200, 403),
+        "portability.Portability": (200, 200, 200, 403),
+        "otp_totp.TOTPDevice": (200, 200, 200, 200),
     }
 
 
@@ -337,3 +353,40 @@ def test_mask_document_and_name() -> None:
     assert mask_document("123") == "***"
     assert mask_name("Maria  da Silva") == "M*** d*** S***"
     assert mask_name("") == ""
+
+
+CLAIM_VIEW = ("claims.view_ownershipclaim", "portability.view_portability", "events.view_domainevent")
+
+
+def test_claim_pages_mask_the_key_show_the_timeline_and_filter(client, make_staff, make_account, make_entry) -> None:
+    account = make_account()
+    entry = make_entry(account, "EMAIL", "claimed@example.com")
+    remote = claim_on_our_key(entry, "PORTABILITY", owner_of(account))
+    claims_poll()
+    claim = Claim.objects.get(dict_id=remote.id)
+    client.force_login(make_staff(*CLAIM_VIEW))
+    portabilities = reverse("admin:portability_portability_changelist")
+    page = client.get(reverse("admin:portability_portability_change", args=[claim.pk])).content.decode()
+    assert "claimed@example.com" not in page and "c***@example.com" in page
+    assert page.index("<td>ClaimReceived</td>") < page.index("<td>ClaimAcknowledged</td>")
+    assert list(client.get(portabilities, {"q": "claimed@example.com"}).context["cl"].result_list) == [claim]
+    assert list(client.get(portabilities, {"q": str(remote.id)}).context["cl"].result_list) == [claim]
+    assert list(client.get(portabilities, {"role__exact": "CLAIMER"}).context["cl"].result_list) == []
+    assert client.get(reverse("admin:claims_ownershipclaim_changelist")).context["cl"].result_count == 0
+    assert "cancel_fraud" not in client.get(portabilities).content.decode()
+
+
+def test_staff_cancel_with_fraud_goes_through_the_service(client, make_staff, make_account, make_entry) -> None:
+    account = make_account()
+    remote = claim_on_our_key(make_entry(account, "EMAIL"), "PORTABILITY", owner_of(account))
+    claims_poll()
+    claim = Claim.objects.get(dict_id=remote.id)
+    client.force_login(make_staff(*CLAIM_VIEW, "portability.change_portability"))
+    portabilities = reverse("admin:portability_portability_changelist")
+    response = client.post(portabilities, {"action": "cancel_fraud", "_selected_action": [str(claim.pk)]})
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert (claim.status, claim.cancel_reason, claim.cancelled_by) == ("CANCELLED", "FRAUD", "DONOR")
+    assert message_texts(response) == [("success", "1 claim(s) cancelled with FRAUD.")]
+    again = client.post(portabilities, {"action": "redrive", "_selected_action": [str(claim.pk)]})
+    assert message_texts(again)[-1] == ("success", "1 claim(s) re-driven.")

@@ -1,0 +1,101 @@
+"""Back-office for claims: DICT owns every field, so staff look, and act only through the services."""
+
+from collections.abc import Callable
+from uuid import UUID
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.safestring import SafeString
+
+from claims.domain import ClaimReason
+from claims.models import Claim, OwnershipClaim
+from claims.services import claim_cancel_by_staff, claim_redrive
+from dict_project.admin_helpers import PiiMaskingMixin, ViewOnlyAdmin, event_history_table, mask_user
+from dict_project.errors import DomainError
+from keys.admin import mask_key
+
+
+class ClaimAdminBase(PiiMaskingMixin, ViewOnlyAdmin):
+    """Shared by the ownership-claim and portability admins (one table, two proxies)."""
+
+    list_display = ("id", "role", "status", "key_type", "key", "donor_participant", "resolution_period_end")
+    list_filter = ("role", "status", "key_type", "resolution_period_end")
+    date_hierarchy = "resolution_period_end"
+    search_fields = ("=key", "=dict_id")
+    search_help_text = "Exact key or DICT claim id."
+    list_select_related = ("account", "entry")
+    pii_fields = ("key", "requested_by", "history")
+    fieldsets = (
+        (None, {"fields": ("claim_type", "role", "status", "key_type", "key")}),
+        ("Parties", {"fields": ("donor_participant", "claimer_participant", "account", "entry", "requested_by")}),
+        (
+            "DICT",
+            {
+                "fields": (
+                    "dict_id",
+                    "dict_created_at",
+                    "resolution_period_end",
+                    "completion_period_end",
+                    "last_modified",
+                    "confirm_reason",
+                    "cancel_reason",
+                    "cancelled_by",
+                    "complete_request_id",
+                )
+            },
+        ),
+        ("History", {"fields": ("history",)}),
+    )
+    actions = ("cancel_fraud", "redrive")
+
+    def has_dict_action_permission(self, request: HttpRequest) -> bool:
+        """The admin never saves rows, so "change" means "may act on the claim at DICT"."""
+        return request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}")
+
+    @admin.display(description="key")
+    def key_masked(self, claim: Claim) -> str | None:
+        return mask_key(claim.key_type, claim.key)
+
+    @admin.display(description="requested by")
+    def requested_by_masked(self, claim: Claim) -> str | None:
+        return mask_user(claim.requested_by)
+
+    @admin.display(description="events")
+    def history(self, claim: Claim) -> SafeString | str:
+        return event_history_table(aggregate_type="claim", aggregate_id=claim.pk, masked=False)
+
+    @admin.display(description="events")
+    def history_masked(self, claim: Claim) -> SafeString | str:
+        return event_history_table(aggregate_type="claim", aggregate_id=claim.pk, masked=True)
+
+    @admin.action(description="Cancel selected claims at DICT (reason FRAUD)", permissions=["dict_action"])
+    def cancel_fraud(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
+        self._each(
+            request,
+            queryset,
+            "cancelled with FRAUD",
+            lambda pk: claim_cancel_by_staff(user=request.user, claim_id=pk, reason=ClaimReason.FRAUD),
+        )
+
+    @admin.action(description="Re-drive selected claims now (read DICT, do what is due)", permissions=["dict_action"])
+    def redrive(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
+        self._each(request, queryset, "re-driven", lambda pk: claim_redrive(user=request.user, claim_id=pk))
+
+    def _each(self, request: HttpRequest, queryset: QuerySet[Claim], done: str, act: Callable[[UUID], Claim]) -> None:
+        """One service call per claim, so one refusal never blocks the others."""
+        succeeded = 0
+        for claim_id in queryset.values_list("pk", flat=True):
+            try:
+                act(claim_id)
+            except DomainError as error:
+                self.message_user(request, f"Claim {claim_id}: {error.code}: {error.message}", messages.ERROR)
+            else:
+                succeeded += 1
+        if succeeded:
+            self.message_user(request, f"{succeeded} claim(s) {done}.", messages.SUCCESS)
+
+
+@admin.register(OwnershipClaim)
+class OwnershipClaimAdmin(ClaimAdminBase):
+    pass

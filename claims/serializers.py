@@ -1,0 +1,72 @@
+"""Input and output shapes for claims and portabilities (both are claims underneath)."""
+
+from rest_framework import serializers
+
+from claims.domain import ClaimReason
+from claims.models import Claim
+from claims.selectors import claim_time_left
+from keys.domain import KEY_MAX_LENGTH, KeyType
+
+OTP_FIELD = serializers.RegexField(r"^[0-9]{6}$", help_text="The current 6-digit code of the caller's TOTP app.")
+
+
+class OwnershipClaimIn(serializers.Serializer):
+    account_id = serializers.IntegerField(min_value=1)
+    key = serializers.CharField(max_length=KEY_MAX_LENGTH)
+    key_type = serializers.ChoiceField(choices=[t.value for t in KeyType], default=KeyType.PHONE)
+    request_id = serializers.UUIDField()
+
+
+class PortabilityIn(serializers.Serializer):
+    account_id = serializers.IntegerField(min_value=1)
+    key_type = serializers.ChoiceField(choices=[t.value for t in KeyType])
+    key = serializers.CharField(max_length=KEY_MAX_LENGTH)
+    request_id = serializers.UUIDField()
+
+
+class OtpIn(serializers.Serializer):
+    otp = OTP_FIELD
+
+
+class RespondIn(OtpIn):
+    decision = serializers.ChoiceField(choices=["accept", "reject"])
+
+
+class CancelIn(OtpIn):
+    reason = serializers.ChoiceField(choices=[r.value for r in ClaimReason], required=False)
+
+
+class ClaimOut(serializers.ModelSerializer):
+    account_id = serializers.IntegerField(allow_null=True)
+    entry_id = serializers.UUIDField(allow_null=True)
+    type = serializers.CharField(source="claim_type")
+    time_left_seconds = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "dict_id",
+            "type",
+            "role",
+            "status",
+            "key_type",
+            "key",
+            "account_id",
+            "entry_id",
+            "donor_participant",
+            "claimer_participant",
+            "dict_created_at",
+            "resolution_period_end",
+            "completion_period_end",
+            "last_modified",
+            "time_left_seconds",
+            "confirm_reason",
+            "cancel_reason",
+            "cancelled_by",
+            "request_id",
+        ]
+
+    def get_time_left_seconds(self, claim: Claim) -> int | None:
+        left = claim_time_left(claim)
+        return None if left is None else int(left.total_seconds())

@@ -1,0 +1,490 @@
+"""The PSP side of the claim lifecycle, written once for ownership claims and portability.
+
+Every write runs in one transaction under the claim's row lock, calls DICT through the
+Connect port, stores DICT's answer (status, reasons, periods: never recomputed here) and
+records an event on the "claim" aggregate, which is what notifies the customer. The local
+rules of claims.domain are checked before each remote call, so an illegal move never
+reaches DICT; DICT's own refusals propagate unchanged.
+"""
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from uuid import UUID
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.dict_view import bank_account, owner
+from accounts.models import Account
+from accounts.second_factor import verify_second_factor
+from accounts.selectors import account_get
+from claims.domain import (
+    CLAIMABLE_KEY_TYPES,
+    CLAIMER_DEADLINE,
+    Action,
+    ClaimReason,
+    ClaimStatus,
+    ClaimType,
+    Role,
+    check_acknowledge,
+    check_cancel,
+    check_complete,
+    check_confirm,
+    due_action,
+    parse_reason,
+)
+from claims.models import Claim, PollCursor
+from claims.selectors import claim_list
+from connect.client import get_client
+from connect.ports import BankAccount, ClaimRequest, DirectoryClaim
+from dict_project.errors import (
+    ClaimInvalid,
+    ClaimOperationInvalid,
+    DomainError,
+    EntryStateInvalid,
+    NotFound,
+    RequestIdAlreadyUsed,
+    ServiceUnavailable,
+)
+from events.services import event_record
+from keys.domain import normalize_key
+from keys.models import LIVE, Entry
+from keys.services import entry_create_by_claim, entry_delete_by_claim
+
+logger = logging.getLogger(__name__)
+
+# The event each status a claim reaches records (and so notifies the customer with).
+STATUS_EVENTS = {
+    ClaimStatus.WAITING_RESOLUTION: "ClaimAcknowledged",
+    ClaimStatus.CONFIRMED: "ClaimConfirmed",
+    ClaimStatus.CANCELLED: "ClaimCancelled",
+    ClaimStatus.COMPLETED: "ClaimCompleted",
+}
+# What "reject" means for the donor's customer: refuse a portability; prove possession of a phone.
+REJECT_REASONS = {ClaimType.PORTABILITY: ClaimReason.USER_REQUESTED, ClaimType.OWNERSHIP: ClaimReason.FRAUD}
+POLL_PAGE = 200
+
+
+def _record(claim: Claim, event_type: str, actor: AbstractBaseUser | None = None, **payload) -> None:
+    event_record(
+        aggregate_type="claim",
+        aggregate_id=str(claim.pk),
+        event_type=event_type,
+        actor=actor,
+        payload={"status": claim.status, "claim_type": claim.claim_type, "role": claim.role, **payload},
+    )
+
+
+def _dict_fields(remote: DirectoryClaim) -> dict:
+    """DICT's view of a claim, as our columns."""
+    return {
+        "status": remote.status,
+        "donor_participant": remote.donor_participant,
+        "claimer_participant": remote.claimer_account.participant,
+        "dict_created_at": remote.created_at,
+        "resolution_period_end": remote.resolution_period_end,
+        "completion_period_end": remote.completion_period_end,
+        "last_modified": remote.last_modified,
+        "confirm_reason": remote.confirm_reason,
+        "cancel_reason": remote.cancel_reason,
+        "cancelled_by": remote.cancelled_by,
+    }
+
+
+# --- starting a claim (we are the claimer) ---------------------------------------------------
+
+
+def claim_start(
+    *, user: AbstractBaseUser, account_id: int, key_type: str, key: str, claim_type: str, request_id: UUID
+) -> tuple[Claim, bool]:
+    """Ask DICT to move a key to one of the user's accounts; returns the claim and whether it was a replay.
+
+    The claim/key type matrix is checked before DICT is asked. The account row is locked, so
+    two calls with one request id never both reach DICT; a second call with the same data
+    returns the first claim, with other data it is refused.
+    """
+    try:
+        kind = ClaimType(claim_type)
+    except ValueError:
+        raise ClaimInvalid.on_field("claim_type", f"claim_type must be one of {', '.join(ClaimType)}.") from None
+    if key_type not in CLAIMABLE_KEY_TYPES[kind]:
+        allowed = ", ".join(sorted(CLAIMABLE_KEY_TYPES[kind]))
+        raise ClaimInvalid.on_field("key_type", f"a {kind} claim is only for {allowed} keys.")
+    key = normalize_key(key_type, key)
+    with transaction.atomic():
+        account = account_get(user=user, account_id=account_id)
+        account = Account.objects.select_for_update(of=("self",)).select_related("holder").get(pk=account.pk)
+        earlier = Claim.objects.filter(requested_by=user, request_id=request_id).first()
+        if earlier is not None:
+            if (earlier.account_id, earlier.claim_type, earlier.key_type, earlier.key) != (
+                account.pk,
+                kind,
+                key_type,
+                key,
+            ):
+                raise RequestIdAlreadyUsed.on_field("request_id", "this request_id was already used with other data.")
+            return earlier, True
+        if account.closed_at is not None:
+            raise EntryStateInvalid.on_field("account_id", "the account is closed.")
+        remote = get_client().create_claim(
+            ClaimRequest(
+                claim_type=kind,
+                key=key,
+                key_type=key_type,
+                claimer_account=bank_account(account),
+                claimer=owner(account.holder),
+            )
+        )
+        claim = Claim.objects.create(
+            dict_id=remote.id,
+            role=Role.CLAIMER,
+            claim_type=kind,
+            key=key,
+            key_type=key_type,
+            account=account,
+            requested_by=user,
+            request_id=request_id,
+            **_dict_fields(remote),
+        )
+        _record(claim, "ClaimStarted", actor=user)
+    return claim, False
+
+
+def ownership_claim_start(
+    *, user: AbstractBaseUser, account_id: int, key: str, request_id: UUID, key_type: str = "PHONE"
+) -> tuple[Claim, bool]:
+    """Claim another person's phone key for one of the user's accounts (DICT_RULES §4.1)."""
+    return claim_start(
+        user=user,
+        account_id=account_id,
+        key_type=key_type,
+        key=key,
+        claim_type=ClaimType.OWNERSHIP,
+        request_id=request_id,
+    )
+
+
+# --- acting on one claim ----------------------------------------------------------------------
+
+
+def _lock(claim_id: UUID) -> Claim:
+    return Claim.objects.select_for_update(of=("self",)).select_related("account__holder").get(pk=claim_id)
+
+
+def _apply(claim: Claim, remote: DirectoryClaim, actor: AbstractBaseUser | None = None) -> bool:
+    """Store DICT's state of the claim and its local consequences; returns whether the status moved.
+
+    A donated claim that is confirmed or completed deletes our entry; a claim we made that is
+    completed creates ours. Both are idempotent, so replaying DICT's state is safe.
+    """
+    before = claim.status
+    for name, value in _dict_fields(remote).items():
+        setattr(claim, name, value)
+    if claim.role == Role.DONOR and claim.status == ClaimStatus.WAITING_RESOLUTION and claim.acknowledged_at is None:
+        claim.acknowledged_at = timezone.now()
+    claim.save()
+    if claim.status == before:
+        return False
+    if claim.role == Role.DONOR and claim.status in (ClaimStatus.CONFIRMED, ClaimStatus.COMPLETED) and claim.entry_id:
+        entry_delete_by_claim(entry_id=claim.entry_id, claim_id=claim.pk)
+    event = STATUS_EVENTS.get(ClaimStatus(claim.status))
+    if event is not None:
+        reasons = {"reason": claim.confirm_reason or claim.cancel_reason, "cancelled_by": claim.cancelled_by}
+        _record(claim, event, actor=actor, **{name: value for name, value in reasons.items() if value})
+    return True
+
+
+def _complete(claim: Claim, *, now: datetime) -> None:
+    """Finish a confirmed claim we made: DICT creates the entry under complete_request_id, we mirror it."""
+    check_complete(claim.facts, role=Role(claim.role), now=now)
+    done = get_client().complete_claim(claim.dict_id, request_id=claim.complete_request_id)
+    _apply(claim, done.claim)
+    _adopt_completed_entry(claim, registered_at=done.entry_created_at, key_ownership_date=done.key_ownership_date)
+
+
+def _adopt_completed_entry(claim: Claim, *, registered_at: datetime, key_ownership_date: datetime) -> None:
+    if claim.entry_id is not None:
+        return
+    claim.entry = entry_create_by_claim(
+        account=claim.account,
+        key_type=claim.key_type,
+        key=claim.key,
+        requested_by=claim.requested_by or claim.account.holder.user,
+        dict_request_id=claim.complete_request_id,
+        registered_at=registered_at,
+        key_ownership_date=key_ownership_date,
+        claim_id=claim.pk,
+    )
+    claim.save(update_fields=["entry", "updated_at"])
+
+
+def _act(
+    claim: Claim,
+    action: Action,
+    reason: ClaimReason | None,
+    *,
+    now: datetime,
+    actor: AbstractBaseUser | None = None,
+) -> None:
+    """One action on a locked claim: the local rule first, then DICT, then DICT's answer stored."""
+    client, facts, role = get_client(), claim.facts, Role(claim.role)
+    if action is Action.ACKNOWLEDGE:
+        if check_acknowledge(facts, role=role):
+            _apply(claim, client.acknowledge_claim(claim.dict_id), actor)
+    elif action is Action.CONFIRM:
+        check_confirm(facts, role=role, reason=reason, now=now)
+        _apply(claim, client.confirm_claim(claim.dict_id, reason=reason), actor)
+    elif action is Action.CANCEL:
+        check_cancel(facts, role=role, reason=reason, now=now)
+        _apply(claim, client.cancel_claim(claim.dict_id, reason=reason), actor)
+    else:
+        _complete(claim, now=now)
+
+
+def _visible_claim_id(user: AbstractBaseUser, claim_id: UUID, claim_type: ClaimType | None) -> UUID:
+    """The claim's id if the user may see it (anyone else's is not found)."""
+    visible = claim_list(user=user, claim_type=claim_type).filter(pk=claim_id).values_list("pk", flat=True).first()
+    if visible is None:
+        raise NotFound("Claim not found.")
+    return visible
+
+
+def _customer_act(
+    *, user: AbstractBaseUser, claim_id: UUID, otp: str, claim_type: ClaimType | None, decide, now: datetime | None
+) -> Claim:
+    """A customer's action: the second factor is checked first and outside the claim's transaction,
+    so its anti-replay and throttling state survives a DICT refusal; ``decide(claim)`` names the move."""
+    claim_id = _visible_claim_id(user, claim_id, claim_type)
+    verify_second_factor(user, otp)
+    with transaction.atomic():
+        claim = _lock(claim_id)
+        action, reason = decide(claim)
+        _act(claim, action, reason, now=now or timezone.now(), actor=user)
+    return claim
+
+
+def claim_respond(
+    *,
+    user: AbstractBaseUser,
+    claim_id: UUID,
+    accept: bool,
+    otp: str,
+    claim_type: ClaimType | None = None,
+    now: datetime | None = None,
+) -> Claim:
+    """The donor's customer answers a claim on its key, proving it is them with a TOTP code.
+
+    Accept confirms (USER_REQUESTED) and our entry is deleted; reject cancels, with
+    USER_REQUESTED for a portability and FRAUD (possession proven) for an ownership claim.
+    """
+
+    def decide(claim: Claim) -> tuple[Action, ClaimReason]:
+        if claim.role != Role.DONOR:
+            raise ClaimOperationInvalid("only the key's current holder answers a claim; cancel your own instead.")
+        if accept:
+            return Action.CONFIRM, ClaimReason.USER_REQUESTED
+        return Action.CANCEL, REJECT_REASONS[ClaimType(claim.claim_type)]
+
+    return _customer_act(user=user, claim_id=claim_id, otp=otp, claim_type=claim_type, decide=decide, now=now)
+
+
+def claim_cancel(
+    *,
+    user: AbstractBaseUser,
+    claim_id: UUID,
+    otp: str,
+    reason: str | None = None,
+    claim_type: ClaimType | None = None,
+    now: datetime | None = None,
+) -> Claim:
+    """Cancel from our side, with a TOTP code: the claimer's customer withdraws (USER_REQUESTED by
+    default), the donor's customer refuses (its claim type's reject reason by default)."""
+
+    def decide(claim: Claim) -> tuple[Action, ClaimReason]:
+        mine = ClaimReason.USER_REQUESTED if claim.role == Role.CLAIMER else REJECT_REASONS[ClaimType(claim.claim_type)]
+        return Action.CANCEL, parse_reason(reason, default=mine)
+
+    return _customer_act(user=user, claim_id=claim_id, otp=otp, claim_type=claim_type, decide=decide, now=now)
+
+
+def claim_cancel_by_staff(*, user: AbstractBaseUser, claim_id: UUID, reason: ClaimReason) -> Claim:
+    """Back-office cancel (e.g. FRAUD), without the customer's second factor."""
+    with transaction.atomic():
+        claim = _lock(claim_id)
+        _act(claim, Action.CANCEL, reason, now=timezone.now(), actor=user)
+    return claim
+
+
+# --- polling DICT -----------------------------------------------------------------------------
+
+
+def _our_account(account: BankAccount) -> Account | None:
+    return (
+        Account.objects.select_related("holder")
+        .filter(
+            ispb=account.participant, branch=account.branch, number=account.number, account_type=account.account_type
+        )
+        .first()
+    )
+
+
+def _insert_unknown(remote: DirectoryClaim, role: Role) -> Claim | None:
+    """A claim DICT knows and we do not: one on our key (donor), or one we made and lost (claimer).
+
+    It is stored as it started (OPEN); applying DICT's state afterwards then runs the
+    consequences of whatever happened since.
+    """
+    fields = {"dict_id": remote.id, "role": role, "claim_type": remote.claim_type, "key": remote.key}
+    fields |= {"key_type": remote.key_type, **_dict_fields(remote), "status": ClaimStatus.OPEN}
+    if role is Role.DONOR:
+        fields["entry"] = Entry.objects.filter(LIVE, key_value=remote.key).first()
+        event = "ClaimReceived"
+    else:
+        account = _our_account(remote.claimer_account)
+        if account is None:
+            logger.error("claim %s names us as claimer but no account of ours matches it", remote.id)
+            return None
+        fields |= {"account": account, "requested_by": account.holder.user}
+        event = "ClaimAdopted"
+    try:
+        with transaction.atomic():
+            claim = Claim.objects.create(**fields)
+    except IntegrityError:  # a concurrent poll inserted it first
+        return Claim.objects.select_for_update(of=("self",)).get(dict_id=remote.id, role=role)
+    _record(claim, event)
+    return claim
+
+
+def claim_sync(remote: DirectoryClaim, role: Role, *, now: datetime) -> Claim | None:
+    """Bring our row for one side of a DICT claim up to date, then do at once what cannot wait.
+
+    That is acknowledging a claim on our key (BCB expects it within a minute) and completing a
+    claim we made once DICT allows it; other deadline actions are the sweep's. The upsert
+    commits first, so a refused action never loses the row.
+    """
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update(of=("self",)).filter(dict_id=remote.id, role=role).first()
+        claim = claim or _insert_unknown(remote, role)
+        if claim is None:
+            return None
+        if remote.last_modified >= claim.last_modified:
+            _apply(claim, remote)
+        if claim.role == Role.CLAIMER and claim.status == ClaimStatus.COMPLETED:
+            _adopt_completed_entry(claim, registered_at=remote.last_modified, key_ownership_date=remote.last_modified)
+    _run_due(claim.pk, now=now, only=(Action.ACKNOWLEDGE, Action.COMPLETE))
+    return claim
+
+
+def claims_poll(*, now: datetime | None = None) -> Counter:
+    """Read DICT's claims changed since our cursor, as donor and as claimer, and sync each.
+
+    Windows are inclusive, so the claim at the cursor is seen again: syncing is an upsert by
+    (DICT id, role). A refusal for one claim is logged and recorded, never stops the poll;
+    ServiceUnavailable propagates (the beat tries again next minute) with the cursor where it was.
+    """
+    now = now or timezone.now()
+    counts: Counter = Counter()
+    for role in Role:
+        cursor = PollCursor.objects.filter(role=role).values_list("modified_after", flat=True).first()
+        while True:
+            page = get_client().list_claims(
+                as_donor=role is Role.DONOR, as_claimer=role is Role.CLAIMER, modified_after=cursor, limit=POLL_PAGE
+            )
+            for remote in page.claims:
+                _guarded(counts, Q(dict_id=remote.id, role=role), partial(claim_sync, remote, role, now=now))
+                counts[f"seen_as_{role.lower()}"] += 1
+            if not page.claims or page.claims[-1].last_modified == cursor:
+                break  # nothing newer: a full page of one instant would otherwise loop forever
+            cursor = page.claims[-1].last_modified
+            PollCursor.objects.update_or_create(role=role, defaults={"modified_after": cursor})
+            if not page.has_more:
+                break
+    return counts
+
+
+def _guarded(counts: Counter, claims: Q, work: Callable[[], object]) -> None:
+    """Run one claim's work; a DICT refusal is logged and recorded on the claim, ServiceUnavailable stops all."""
+    try:
+        work()
+    except ServiceUnavailable:
+        raise
+    except DomainError as refusal:
+        counts["refused"] += 1
+        logger.warning("claim action refused: %s", refusal.code)
+        with transaction.atomic():
+            for claim in Claim.objects.filter(claims):
+                _record(claim, "ClaimActionRefused", code=refusal.code, detail=refusal.message)
+
+
+# --- the deadline sweep -----------------------------------------------------------------------
+
+
+def _maybe_due(now: datetime) -> Q:
+    """A coarse SQL filter for claims due_action may find due; due_action decides exactly."""
+    return (
+        Q(role=Role.DONOR, status=ClaimStatus.OPEN)
+        | Q(resolution_period_end__lte=now)
+        | Q(completion_period_end__lte=now)
+        | Q(role=Role.CLAIMER, status=ClaimStatus.CONFIRMED)
+        | Q(dict_created_at__lte=now - CLAIMER_DEADLINE)
+    )
+
+
+def _run_due(
+    claim_id: UUID, *, now: datetime, only: tuple[Action, ...] = tuple(Action), counts: Counter | None = None
+) -> None:
+    """Do the claim's due deadline action, if any, in its own transaction.
+
+    The row is taken with SKIP LOCKED: if another worker holds it, that worker acts. The state
+    is re-read under the lock, so acting twice is impossible.
+    """
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk=claim_id).first()
+        due = claim and due_action(claim.facts, role=Role(claim.role), now=now)
+        if not due or due[0] not in only:
+            return
+        _act(claim, *due, now=now)
+    if counts is not None:
+        counts[f"{due[0].lower()}_{claim.claim_type.lower()}"] += 1
+
+
+def claims_sweep(*, now: datetime | None = None, batch: int = 100, claim_ids: list[UUID] | None = None) -> Counter:
+    """Do what deadlines oblige our side to do (DICT_RULES §4.4), claim by claim.
+
+    Candidates are read in keyset batches of ``batch``; each is acted on in a short
+    transaction of its own (a crash loses at most that one). A DICT refusal is recorded and
+    the sweep goes on; ServiceUnavailable ends it (``stopped`` in the counts), for the next run.
+    ``now`` lets tests and --now act as of the directory's advanced clock.
+    """
+    now = now or timezone.now()
+    counts: Counter = Counter()
+    candidates = Claim.objects.open().filter(_maybe_due(now)).order_by("pk")
+    if claim_ids is not None:
+        candidates = candidates.filter(pk__in=claim_ids)
+    after: UUID | None = None
+    while ids := list((candidates.filter(pk__gt=after) if after else candidates).values_list("pk", flat=True)[:batch]):
+        after = ids[-1]
+        for claim_id in ids:
+            try:
+                _guarded(counts, Q(pk=claim_id), partial(_run_due, claim_id, now=now, counts=counts))
+            except ServiceUnavailable:
+                logger.warning("directory unavailable; the claim sweep stops until its next run")
+                counts["stopped"] = 1
+                return counts
+    return counts
+
+
+def claim_redrive(*, user: AbstractBaseUser, claim_id: UUID) -> Claim:
+    """Back-office: read this claim from DICT now, sync it, and run its deadline action if due."""
+    claim = Claim.objects.get(pk=claim_id)
+    with transaction.atomic():
+        _record(claim, "ClaimRedriven", actor=user)
+    claim_sync(get_client().get_claim(claim.dict_id), Role(claim.role), now=timezone.now())
+    claims_sweep(claim_ids=[claim.pk])
+    claim.refresh_from_db()
+    return claim
