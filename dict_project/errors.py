@@ -37,6 +37,11 @@ class NotFound(DomainError):
     default_message = "Not found."
 
 
+class Unauthenticated(DomainError):
+    code = "Unauthorized"
+    default_message = "Authentication credentials were not provided or are invalid."
+
+
 class Forbidden(DomainError):
     code = "Forbidden"
     default_message = "You may not do this."

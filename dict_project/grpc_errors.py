@@ -13,6 +13,7 @@ from dict_project import errors
 
 ERROR_METADATA_KEY = "x-dict-error"
 FIELDS_METADATA_KEY = "x-dict-error-fields-bin"  # binary metadata: any characters
+RETRY_AFTER_METADATA_KEY = "retry-after"  # seconds, on RateLimited
 
 GRPC_STATUS: dict[type[errors.DomainError], grpc.StatusCode] = {
     errors.BadRequest: grpc.StatusCode.INVALID_ARGUMENT,
@@ -20,6 +21,7 @@ GRPC_STATUS: dict[type[errors.DomainError], grpc.StatusCode] = {
     errors.AccountInvalid: grpc.StatusCode.INVALID_ARGUMENT,
     errors.TaxIdInvalid: grpc.StatusCode.INVALID_ARGUMENT,
     errors.InvalidReason: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
     errors.Forbidden: grpc.StatusCode.PERMISSION_DENIED,
     errors.ParticipantInvalid: grpc.StatusCode.PERMISSION_DENIED,
     errors.NotFound: grpc.StatusCode.NOT_FOUND,
@@ -57,6 +59,8 @@ def grpc_status_for(error: errors.DomainError) -> grpc.StatusCode:
 def abort(context: grpc.ServicerContext, error: errors.DomainError) -> None:
     """End the call with the error's status; never returns."""
     metadata = [(ERROR_METADATA_KEY, error.code)]
+    if isinstance(error, errors.RateLimited):
+        metadata.append((RETRY_AFTER_METADATA_KEY, str(error.retry_after)))  # REST's Retry-After header
     if error.fields:
         fields = [[f.field, f.message] for f in error.fields]
         metadata.append((FIELDS_METADATA_KEY, json.dumps(fields).encode()))

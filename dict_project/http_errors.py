@@ -26,6 +26,7 @@ HTTP_STATUS: dict[type[errors.DomainError], int] = {
     errors.AccountInvalid: 400,
     errors.TaxIdInvalid: 400,
     errors.InvalidReason: 400,
+    errors.Unauthenticated: 401,
     errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.EntryAlreadyExists: 409,

@@ -18,6 +18,9 @@ _LOOKUP_PATH = re.compile(r"(/lookup/)[^/\s?\"']+")
 PII_FIELDS = frozenset({"holder_name", "owner_name", "trade_name", "tax_id", "key", "key_value", "phone", "email"})
 
 
+_TRACEBACKS = logging.Formatter()
+
+
 def mask_pii(text: str) -> str:
     """Mask every CPF/CNPJ, phone and e-mail-looking token in ``text``."""
     text = _LOOKUP_PATH.sub(r"\1***", text)
@@ -37,6 +40,9 @@ class MaskPiiFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = mask_pii(record.getMessage())
         record.args = None
+        if record.exc_info:  # an exception's message may carry PII too: format it here, masked
+            record.exc_text = mask_pii(_TRACEBACKS.formatException(record.exc_info))
+            record.exc_info = None
         for field in PII_FIELDS & record.__dict__.keys():
             setattr(record, field, "***")
         return True

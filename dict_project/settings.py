@@ -186,6 +186,9 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 
+# Port of the Prometheus /metrics HTTP endpoint the gRPC server exposes.
+GRPC_METRICS_PORT = env_int("GRPC_METRICS_PORT", 9091)
+
 # Requests per second per client on the whole API (0 turns the limit off).
 RATE_LIMIT_RPS = env_int("RATE_LIMIT_RPS", 50)
 

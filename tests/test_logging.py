@@ -1,6 +1,7 @@
 """PII never reaches a log line: tax ids, phones and e-mails are masked, request ids attached."""
 
 import logging
+import sys
 
 from dict_project.logging import MaskPiiFilter, RequestIdFilter, mask_pii
 from dict_project.request_id import bind_request_id
@@ -41,3 +42,14 @@ def test_the_logger_name_is_not_mistaken_for_a_persons_name() -> None:
     record.owner_name = "Maria"
     MaskPiiFilter().filter(record)
     assert (record.name, record.owner_name) == ("keys.services", "***")
+
+
+def test_tracebacks_are_masked_too() -> None:
+    try:
+        raise ValueError("no holder with CPF 11144477735")
+    except ValueError:
+        record = logging.LogRecord("t", logging.ERROR, __file__, 1, "boom", None, sys.exc_info())
+    MaskPiiFilter().filter(record)
+    rendered = logging.Formatter().format(record)
+    assert "11144477735" not in rendered
+    assert "ValueError: no holder with CPF *********35" in rendered
