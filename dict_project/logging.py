@@ -6,6 +6,8 @@ Masking works on the rendered message, so a careless f-string cannot leak a tax 
 import logging
 import re
 
+from pythonjsonlogger.json import JsonFormatter
+
 from dict_project.request_id import current_request_id
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+!#$'*/=?^`{|}~-])[A-Za-z0-9._%+!#$'*/=?^`{|}~-]*@([A-Za-z0-9.-]+)")
@@ -16,9 +18,6 @@ _FORMATTED_TAX_ID = re.compile(r"\d{2,3}\.\d{3}\.\d{3}[-/]\d{2,4}(?:-\d{2})?")
 _LOOKUP_PATH = re.compile(r"(/lookup/)[^/\s?\"']+")
 # Structured fields whose values are PII and are masked whole ("name" is the logger's own).
 PII_FIELDS = frozenset({"holder_name", "owner_name", "trade_name", "tax_id", "key", "key_value", "phone", "email"})
-
-
-_TRACEBACKS = logging.Formatter()
 
 
 def mask_pii(text: str) -> str:
@@ -40,9 +39,21 @@ class MaskPiiFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = mask_pii(record.getMessage())
         record.args = None
-        if record.exc_info:  # an exception's message may carry PII too: format it here, masked
-            record.exc_text = mask_pii(_TRACEBACKS.formatException(record.exc_info))
-            record.exc_info = None
+
         for field in PII_FIELDS & record.__dict__.keys():
             setattr(record, field, "***")
         return True
+
+
+class MaskingFormatter(logging.Formatter):
+    """Text lines; an exception's message may carry PII too, so tracebacks are masked here."""
+
+    def formatException(self, ei) -> str:  # noqa: N802 - logging's API
+        return mask_pii(super().formatException(ei))
+
+
+class MaskingJsonFormatter(JsonFormatter):
+    """JSON lines, with tracebacks masked like MaskingFormatter's."""
+
+    def formatException(self, ei) -> str:  # noqa: N802 - logging's API
+        return mask_pii(super().formatException(ei))

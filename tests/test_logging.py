@@ -3,7 +3,7 @@
 import logging
 import sys
 
-from dict_project.logging import MaskPiiFilter, RequestIdFilter, mask_pii
+from dict_project.logging import MaskingFormatter, MaskingJsonFormatter, MaskPiiFilter, RequestIdFilter, mask_pii
 from dict_project.request_id import bind_request_id
 
 
@@ -49,7 +49,7 @@ def test_tracebacks_are_masked_too() -> None:
         raise ValueError("no holder with CPF 11144477735")
     except ValueError:
         record = logging.LogRecord("t", logging.ERROR, __file__, 1, "boom", None, sys.exc_info())
-    MaskPiiFilter().filter(record)
-    rendered = logging.Formatter().format(record)
-    assert "11144477735" not in rendered
-    assert "ValueError: no holder with CPF *********35" in rendered
+    for formatter in (MaskingFormatter(), MaskingJsonFormatter()):
+        rendered = formatter.format(record)
+        assert "11144477735" not in rendered
+        assert "no holder with CPF *********35" in rendered
