@@ -2,6 +2,7 @@
 
 Servicers read it; they never parse metadata themselves.
 """
+
 from contextvars import ContextVar
 
 from django.contrib.auth.models import AbstractBaseUser

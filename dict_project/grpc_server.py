@@ -1,6 +1,6 @@
 """Running a gRPC server: thread pool, standard health service, reflection, graceful SIGTERM.
 
-Shared by `run_dictsim` (the Connect API) and, later, the CoreDictService server.
+Shared by `run_dictsim` (the Connect API) and `grpcserver` (the CoreDictService).
 """
 
 import logging
@@ -23,8 +23,12 @@ def build_server(
     register: Iterable[Callable[[grpc.Server], None]],
     service_names: Iterable[str],
     interceptors: Iterable[grpc.ServerInterceptor] = (),
+    credentials: grpc.ServerCredentials | None = None,
 ) -> tuple[grpc.Server, int, health.HealthServicer]:
-    """A started server with the given servicers, health (all SERVING) and reflection; returns its port."""
+    """A started server with the given servicers, health (all SERVING) and reflection; returns its port.
+
+    With ``credentials`` (grpc.ssl_server_credentials) the port speaks TLS, otherwise plaintext.
+    """
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"), interceptors=list(interceptors)
     )
@@ -36,7 +40,8 @@ def build_server(
     for name in [*names, ""]:
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
-    port = server.add_insecure_port(address)  # grpcio raises RuntimeError if it cannot bind
+    # grpcio raises RuntimeError if it cannot bind
+    port = server.add_secure_port(address, credentials) if credentials else server.add_insecure_port(address)
     server.start()
     return server, port, health_servicer
 

@@ -1,6 +1,7 @@
 """Liveness and readiness probes (no authentication, no PII)."""
 
 import logging
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection
@@ -36,13 +37,33 @@ def _cache() -> None:
         raise RuntimeError("cache did not return what was written")
 
 
-def readyz(request: HttpRequest) -> JsonResponse:
-    """The database and the cache answer; 503 otherwise, so a balancer stops routing here.
+@dataclass(frozen=True)
+class Readiness:
+    """The probes' answers, shared by REST's /readyz and the gRPC health services."""
 
-    The Connect breaker's state is reported but does not make us unready: with the directory
-    down we still take requests, and registrations wait as PENDING.
+    database: str
+    cache: str
+    connect: str
+
+    @property
+    def ready(self) -> bool:
+        return self.database == "ok" and self.cache == "ok"
+
+
+def readiness() -> Readiness:
+    """Ask the database and the cache; the Connect breaker's state is reported, never required.
+
+    With the directory down we still take requests, and registrations wait as PENDING.
     """
-    checks = {"database": _check("database", _database), "cache": _check("cache", _cache)}
-    ready = all(v == "ok" for v in checks.values())
-    body = {"status": "ok" if ready else "unavailable", "checks": checks, "connect": connect_state()}
-    return JsonResponse(body, status=200 if ready else 503)
+    return Readiness(database=_check("database", _database), cache=_check("cache", _cache), connect=connect_state())
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    """The database and the cache answer; 503 otherwise, so a balancer stops routing here."""
+    state = readiness()
+    body = {
+        "status": "ok" if state.ready else "unavailable",
+        "checks": {"database": state.database, "cache": state.cache},
+        "connect": state.connect,
+    }
+    return JsonResponse(body, status=200 if state.ready else 503)

@@ -186,6 +186,13 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 
+# The CoreDictService gRPC server (`manage.py grpcserver`): port, thread pool, and TLS when
+# both a certificate chain and its private key (PEM files) are given; plaintext otherwise.
+GRPC_PORT = env_int("GRPC_PORT", 9090)
+GRPC_WORKERS = env_int("GRPC_WORKERS", 10)
+GRPC_TLS_CERT_FILE = env_str("GRPC_TLS_CERT_FILE")
+GRPC_TLS_KEY_FILE = env_str("GRPC_TLS_KEY_FILE")
+
 # Port of the Prometheus /metrics HTTP endpoint the gRPC server exposes.
 GRPC_METRICS_PORT = env_int("GRPC_METRICS_PORT", 9091)
 

@@ -1,0 +1,397 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class KeyType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    KEY_TYPE_UNSPECIFIED: _ClassVar[KeyType]
+    CPF: _ClassVar[KeyType]
+    CNPJ: _ClassVar[KeyType]
+    PHONE: _ClassVar[KeyType]
+    EMAIL: _ClassVar[KeyType]
+    EVP: _ClassVar[KeyType]
+
+class AccountType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ACCOUNT_TYPE_UNSPECIFIED: _ClassVar[AccountType]
+    CACC: _ClassVar[AccountType]
+    SVGS: _ClassVar[AccountType]
+    SLRY: _ClassVar[AccountType]
+    TRAN: _ClassVar[AccountType]
+
+class PersonType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PERSON_TYPE_UNSPECIFIED: _ClassVar[PersonType]
+    NATURAL_PERSON: _ClassVar[PersonType]
+    LEGAL_PERSON: _ClassVar[PersonType]
+
+class EntryStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ENTRY_STATUS_UNSPECIFIED: _ClassVar[EntryStatus]
+    PENDING: _ClassVar[EntryStatus]
+    ACTIVE: _ClassVar[EntryStatus]
+    FAILED: _ClassVar[EntryStatus]
+    DELETE_PENDING: _ClassVar[EntryStatus]
+    DELETED: _ClassVar[EntryStatus]
+
+class Reason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REASON_UNSPECIFIED: _ClassVar[Reason]
+    USER_REQUESTED: _ClassVar[Reason]
+    ACCOUNT_CLOSURE: _ClassVar[Reason]
+    RECONCILIATION: _ClassVar[Reason]
+    FRAUD: _ClassVar[Reason]
+    RFB_VALIDATION: _ClassVar[Reason]
+    DEFAULT_OPERATION: _ClassVar[Reason]
+
+class ClaimType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLAIM_TYPE_UNSPECIFIED: _ClassVar[ClaimType]
+    OWNERSHIP: _ClassVar[ClaimType]
+    PORTABILITY: _ClassVar[ClaimType]
+
+class ClaimStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLAIM_STATUS_UNSPECIFIED: _ClassVar[ClaimStatus]
+    OPEN: _ClassVar[ClaimStatus]
+    WAITING_RESOLUTION: _ClassVar[ClaimStatus]
+    CONFIRMED: _ClassVar[ClaimStatus]
+    CANCELLED: _ClassVar[ClaimStatus]
+    COMPLETED: _ClassVar[ClaimStatus]
+
+class ClaimRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLAIM_ROLE_UNSPECIFIED: _ClassVar[ClaimRole]
+    DONOR: _ClassVar[ClaimRole]
+    CLAIMER: _ClassVar[ClaimRole]
+
+class Decision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DECISION_UNSPECIFIED: _ClassVar[Decision]
+    ACCEPT: _ClassVar[Decision]
+    REJECT: _ClassVar[Decision]
+
+class ServingStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SERVING_STATUS_UNSPECIFIED: _ClassVar[ServingStatus]
+    SERVING: _ClassVar[ServingStatus]
+    NOT_SERVING: _ClassVar[ServingStatus]
+KEY_TYPE_UNSPECIFIED: KeyType
+CPF: KeyType
+CNPJ: KeyType
+PHONE: KeyType
+EMAIL: KeyType
+EVP: KeyType
+ACCOUNT_TYPE_UNSPECIFIED: AccountType
+CACC: AccountType
+SVGS: AccountType
+SLRY: AccountType
+TRAN: AccountType
+PERSON_TYPE_UNSPECIFIED: PersonType
+NATURAL_PERSON: PersonType
+LEGAL_PERSON: PersonType
+ENTRY_STATUS_UNSPECIFIED: EntryStatus
+PENDING: EntryStatus
+ACTIVE: EntryStatus
+FAILED: EntryStatus
+DELETE_PENDING: EntryStatus
+DELETED: EntryStatus
+REASON_UNSPECIFIED: Reason
+USER_REQUESTED: Reason
+ACCOUNT_CLOSURE: Reason
+RECONCILIATION: Reason
+FRAUD: Reason
+RFB_VALIDATION: Reason
+DEFAULT_OPERATION: Reason
+CLAIM_TYPE_UNSPECIFIED: ClaimType
+OWNERSHIP: ClaimType
+PORTABILITY: ClaimType
+CLAIM_STATUS_UNSPECIFIED: ClaimStatus
+OPEN: ClaimStatus
+WAITING_RESOLUTION: ClaimStatus
+CONFIRMED: ClaimStatus
+CANCELLED: ClaimStatus
+COMPLETED: ClaimStatus
+CLAIM_ROLE_UNSPECIFIED: ClaimRole
+DONOR: ClaimRole
+CLAIMER: ClaimRole
+DECISION_UNSPECIFIED: Decision
+ACCEPT: Decision
+REJECT: Decision
+SERVING_STATUS_UNSPECIFIED: ServingStatus
+SERVING: ServingStatus
+NOT_SERVING: ServingStatus
+
+class Entry(_message.Message):
+    __slots__ = ("id", "account_id", "key_type", "key_value", "status", "failure_code", "delete_reason", "request_id", "cid", "created_at", "updated_at", "registered_at", "key_ownership_date", "deleted_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    KEY_VALUE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_CODE_FIELD_NUMBER: _ClassVar[int]
+    DELETE_REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_AT_FIELD_NUMBER: _ClassVar[int]
+    KEY_OWNERSHIP_DATE_FIELD_NUMBER: _ClassVar[int]
+    DELETED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    account_id: int
+    key_type: KeyType
+    key_value: str
+    status: EntryStatus
+    failure_code: str
+    delete_reason: Reason
+    request_id: str
+    cid: str
+    created_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    registered_at: _timestamp_pb2.Timestamp
+    key_ownership_date: _timestamp_pb2.Timestamp
+    deleted_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., account_id: _Optional[int] = ..., key_type: _Optional[_Union[KeyType, str]] = ..., key_value: _Optional[str] = ..., status: _Optional[_Union[EntryStatus, str]] = ..., failure_code: _Optional[str] = ..., delete_reason: _Optional[_Union[Reason, str]] = ..., request_id: _Optional[str] = ..., cid: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_ownership_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deleted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateKeyRequest(_message.Message):
+    __slots__ = ("account_id", "key_type", "key_value", "request_id")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    KEY_VALUE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: int
+    key_type: KeyType
+    key_value: str
+    request_id: str
+    def __init__(self, account_id: _Optional[int] = ..., key_type: _Optional[_Union[KeyType, str]] = ..., key_value: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateKeyResponse(_message.Message):
+    __slots__ = ("entry", "replayed")
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    entry: Entry
+    replayed: bool
+    def __init__(self, entry: _Optional[_Union[Entry, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
+class ListKeysRequest(_message.Message):
+    __slots__ = ("key_type", "status", "page_size", "page_token")
+    KEY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    key_type: KeyType
+    status: EntryStatus
+    page_size: int
+    page_token: str
+    def __init__(self, key_type: _Optional[_Union[KeyType, str]] = ..., status: _Optional[_Union[EntryStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListKeysResponse(_message.Message):
+    __slots__ = ("entries", "next_page_token")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[Entry]
+    next_page_token: str
+    def __init__(self, entries: _Optional[_Iterable[_Union[Entry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetKeyRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class DeleteKeyRequest(_message.Message):
+    __slots__ = ("id", "reason")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    reason: Reason
+    def __init__(self, id: _Optional[str] = ..., reason: _Optional[_Union[Reason, str]] = ...) -> None: ...
+
+class Claim(_message.Message):
+    __slots__ = ("id", "dict_id", "type", "role", "status", "key_type", "key", "account_id", "entry_id", "donor_participant", "claimer_participant", "dict_created_at", "resolution_period_end", "completion_period_end", "last_modified", "time_left_seconds", "confirm_reason", "cancel_reason", "cancelled_by", "request_id")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DICT_ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    KEY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    DONOR_PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    CLAIMER_PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    DICT_CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_PERIOD_END_FIELD_NUMBER: _ClassVar[int]
+    COMPLETION_PERIOD_END_FIELD_NUMBER: _ClassVar[int]
+    LAST_MODIFIED_FIELD_NUMBER: _ClassVar[int]
+    TIME_LEFT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    CONFIRM_REASON_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_REASON_FIELD_NUMBER: _ClassVar[int]
+    CANCELLED_BY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    dict_id: str
+    type: ClaimType
+    role: ClaimRole
+    status: ClaimStatus
+    key_type: KeyType
+    key: str
+    account_id: int
+    entry_id: str
+    donor_participant: str
+    claimer_participant: str
+    dict_created_at: _timestamp_pb2.Timestamp
+    resolution_period_end: _timestamp_pb2.Timestamp
+    completion_period_end: _timestamp_pb2.Timestamp
+    last_modified: _timestamp_pb2.Timestamp
+    time_left_seconds: int
+    confirm_reason: Reason
+    cancel_reason: Reason
+    cancelled_by: ClaimRole
+    request_id: str
+    def __init__(self, id: _Optional[str] = ..., dict_id: _Optional[str] = ..., type: _Optional[_Union[ClaimType, str]] = ..., role: _Optional[_Union[ClaimRole, str]] = ..., status: _Optional[_Union[ClaimStatus, str]] = ..., key_type: _Optional[_Union[KeyType, str]] = ..., key: _Optional[str] = ..., account_id: _Optional[int] = ..., entry_id: _Optional[str] = ..., donor_participant: _Optional[str] = ..., claimer_participant: _Optional[str] = ..., dict_created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolution_period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completion_period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_modified: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_left_seconds: _Optional[int] = ..., confirm_reason: _Optional[_Union[Reason, str]] = ..., cancel_reason: _Optional[_Union[Reason, str]] = ..., cancelled_by: _Optional[_Union[ClaimRole, str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class StartClaimRequest(_message.Message):
+    __slots__ = ("account_id", "key", "key_type", "request_id")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    KEY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: int
+    key: str
+    key_type: KeyType
+    request_id: str
+    def __init__(self, account_id: _Optional[int] = ..., key: _Optional[str] = ..., key_type: _Optional[_Union[KeyType, str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class StartClaimResponse(_message.Message):
+    __slots__ = ("claim", "replayed")
+    CLAIM_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    claim: Claim
+    replayed: bool
+    def __init__(self, claim: _Optional[_Union[Claim, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
+class GetClaimStatusRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class ListClaimsRequest(_message.Message):
+    __slots__ = ("type", "status", "page_size", "page_token")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    type: ClaimType
+    status: ClaimStatus
+    page_size: int
+    page_token: str
+    def __init__(self, type: _Optional[_Union[ClaimType, str]] = ..., status: _Optional[_Union[ClaimStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListClaimsResponse(_message.Message):
+    __slots__ = ("claims", "next_page_token")
+    CLAIMS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    claims: _containers.RepeatedCompositeFieldContainer[Claim]
+    next_page_token: str
+    def __init__(self, claims: _Optional[_Iterable[_Union[Claim, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class RespondToClaimRequest(_message.Message):
+    __slots__ = ("id", "decision", "otp")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    OTP_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    decision: Decision
+    otp: str
+    def __init__(self, id: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., otp: _Optional[str] = ...) -> None: ...
+
+class CancelClaimRequest(_message.Message):
+    __slots__ = ("id", "otp", "reason")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    OTP_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    otp: str
+    reason: Reason
+    def __init__(self, id: _Optional[str] = ..., otp: _Optional[str] = ..., reason: _Optional[_Union[Reason, str]] = ...) -> None: ...
+
+class StartPortabilityRequest(_message.Message):
+    __slots__ = ("account_id", "key_type", "key", "request_id")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: int
+    key_type: KeyType
+    key: str
+    request_id: str
+    def __init__(self, account_id: _Optional[int] = ..., key_type: _Optional[_Union[KeyType, str]] = ..., key: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ConfirmPortabilityRequest(_message.Message):
+    __slots__ = ("id", "otp")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    OTP_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    otp: str
+    def __init__(self, id: _Optional[str] = ..., otp: _Optional[str] = ...) -> None: ...
+
+class CancelPortabilityRequest(_message.Message):
+    __slots__ = ("id", "otp")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    OTP_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    otp: str
+    def __init__(self, id: _Optional[str] = ..., otp: _Optional[str] = ...) -> None: ...
+
+class LookupKeyRequest(_message.Message):
+    __slots__ = ("key",)
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    def __init__(self, key: _Optional[str] = ...) -> None: ...
+
+class LookupKeyResponse(_message.Message):
+    __slots__ = ("key", "key_type", "person_type", "name", "trade_name", "tax_id", "ispb", "end_to_end_id")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    KEY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    PERSON_TYPE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TRADE_NAME_FIELD_NUMBER: _ClassVar[int]
+    TAX_ID_FIELD_NUMBER: _ClassVar[int]
+    ISPB_FIELD_NUMBER: _ClassVar[int]
+    END_TO_END_ID_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    key_type: KeyType
+    person_type: PersonType
+    name: str
+    trade_name: str
+    tax_id: str
+    ispb: str
+    end_to_end_id: str
+    def __init__(self, key: _Optional[str] = ..., key_type: _Optional[_Union[KeyType, str]] = ..., person_type: _Optional[_Union[PersonType, str]] = ..., name: _Optional[str] = ..., trade_name: _Optional[str] = ..., tax_id: _Optional[str] = ..., ispb: _Optional[str] = ..., end_to_end_id: _Optional[str] = ...) -> None: ...
+
+class HealthCheckRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class HealthCheckResponse(_message.Message):
+    __slots__ = ("status", "database", "cache", "connect")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DATABASE_FIELD_NUMBER: _ClassVar[int]
+    CACHE_FIELD_NUMBER: _ClassVar[int]
+    CONNECT_FIELD_NUMBER: _ClassVar[int]
+    status: ServingStatus
+    database: str
+    cache: str
+    connect: str
+    def __init__(self, status: _Optional[_Union[ServingStatus, str]] = ..., database: _Optional[str] = ..., cache: _Optional[str] = ..., connect: _Optional[str] = ...) -> None: ...
