@@ -38,14 +38,11 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--entries", type=int, default=100_000)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    args = parser.parse_args()
+def prepare(stack: ExitStack, *, entries: int, workers: int) -> tuple[str, dict[str, str], str]:
+    """Databases, seeding, run_dictsim and gunicorn (closed with ``stack``), our own key in place.
 
+    Returns the REST base URL, the Core DICT environment and a payer's (bob's) access token.
+    """
     pg = base_env().get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
     redis = base_env().get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
     dictsim_port, web_port = free_port(), free_port()
@@ -63,25 +60,34 @@ def main() -> None:
     )
     print("preparing (migrations, seeding; the first run takes a minute or two)", flush=True)
     manage(dictsim_env, "migrate", "--noinput", "-v", "0")
-    manage(dictsim_env, "dictsim_seed", "--count", str(args.entries))
+    manage(dictsim_env, "dictsim_seed", "--count", str(entries))
     manage(core_env, "migrate", "--noinput", "-v", "0")
     manage(core_env, "seed_demo")
+    dictsim = [sys.executable, "manage.py", "run_dictsim", "--bind", f"127.0.0.1:{dictsim_port}", "--workers", "32"]
+    stack.enter_context(running(dictsim, dictsim_env, dictsim_port))
+    web = gunicorn(core_env, web_port)
+    web[web.index("--workers") + 1] = str(workers)
+    stack.enter_context(running(web, core_env, web_port))
+    base = f"http://127.0.0.1:{web_port}"
+    alice = call("POST", f"{base}/api/v1/auth/token/", {"username": "alice", "password": "alice-demo-pass"})[1]
+    token = call("POST", f"{base}/api/v1/auth/token/", {"username": "bob", "password": "bob-demo-pass"})[1]["access"]
+    account = call("GET", f"{base}/api/v1/accounts/", token=alice["access"])[1]["results"][0]["id"]
+    body = {"account_id": account, "key_type": "EMAIL", "key_value": OWN_KEY, "request_id": _fixed_request_id()}
+    call("POST", f"{base}/api/v1/keys/", body, alice["access"])
+    return base, core_env, token
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    args = parser.parse_args()
 
     with ExitStack() as stack:
-        dictsim = [sys.executable, "manage.py", "run_dictsim", "--bind", f"127.0.0.1:{dictsim_port}", "--workers", "32"]
-        stack.enter_context(running(dictsim, dictsim_env, dictsim_port))
-        web = gunicorn(core_env, web_port)
-        web[web.index("--workers") + 1] = str(args.workers)
-        stack.enter_context(running(web, core_env, web_port))
-        base = f"http://127.0.0.1:{web_port}"
-        alice = call("POST", f"{base}/api/v1/auth/token/", {"username": "alice", "password": "alice-demo-pass"})[1]
-        token = call("POST", f"{base}/api/v1/auth/token/", {"username": "bob", "password": "bob-demo-pass"})[1][
-            "access"
-        ]
-        account = call("GET", f"{base}/api/v1/accounts/", token=alice["access"])[1]["results"][0]["id"]
-        body = {"account_id": account, "key_type": "EMAIL", "key_value": OWN_KEY, "request_id": _fixed_request_id()}
-        call("POST", f"{base}/api/v1/keys/", body, alice["access"])
-
+        base, _, token = prepare(stack, entries=args.entries, workers=args.workers)
+        web_port = int(base.rsplit(":", 1)[1])
         natural = [seed_key(i)[1] for i in range(args.entries) if not is_legal_person(i)]
         headers = {"Authorization": f"Bearer {token}", "Connection": "keep-alive"}
 
