@@ -143,8 +143,8 @@ def parse_reason(raw: str | None, *, default: ClaimReason | None = None) -> Clai
         raise InvalidReason.on_field("reason", f"reason must be one of {', '.join(ClaimReason)}.") from None
 
 
-def check_claimable(*, claim_type: str, key_type: str, same_owner: bool) -> None:
-    """A claim type moves only some key types; ownership is for another's key, portability one's own."""
+def check_claim_key_type(*, claim_type: str, key_type: str) -> ClaimType:
+    """A claim type moves only some key types (checked by us before DICT is asked, and by DICT)."""
     try:
         kind = ClaimType(claim_type)
     except ValueError:
@@ -152,6 +152,12 @@ def check_claimable(*, claim_type: str, key_type: str, same_owner: bool) -> None
     if key_type not in CLAIMABLE_KEY_TYPES[kind]:
         allowed = ", ".join(sorted(CLAIMABLE_KEY_TYPES[kind]))
         raise ClaimInvalid.on_field("key_type", f"a {kind} claim is only for {allowed} keys.")
+    return kind
+
+
+def check_claimable(*, claim_type: str, key_type: str, same_owner: bool) -> None:
+    """The key type fits the claim type; ownership is for another's key, portability one's own."""
+    kind = check_claim_key_type(claim_type=claim_type, key_type=key_type)
     if kind == ClaimType.OWNERSHIP and same_owner:
         raise ClaimTypeInconsistent("the key already belongs to this person: ask for portability instead.")
     if kind == ClaimType.PORTABILITY and not same_owner:

@@ -24,7 +24,6 @@ from accounts.models import Account
 from accounts.second_factor import verify_second_factor
 from accounts.selectors import account_get
 from claims.domain import (
-    CLAIMABLE_KEY_TYPES,
     CLAIMER_DEADLINE,
     Action,
     ClaimReason,
@@ -33,6 +32,7 @@ from claims.domain import (
     Role,
     check_acknowledge,
     check_cancel,
+    check_claim_key_type,
     check_complete,
     check_confirm,
     due_action,
@@ -43,7 +43,6 @@ from claims.selectors import claim_list
 from connect.client import get_client
 from connect.ports import BankAccount, ClaimRequest, DirectoryClaim
 from dict_project.errors import (
-    ClaimInvalid,
     ClaimOperationInvalid,
     DomainError,
     EntryStateInvalid,
@@ -108,13 +107,7 @@ def claim_start(
     two calls with one request id never both reach DICT; a second call with the same data
     returns the first claim, with other data it is refused.
     """
-    try:
-        kind = ClaimType(claim_type)
-    except ValueError:
-        raise ClaimInvalid.on_field("claim_type", f"claim_type must be one of {', '.join(ClaimType)}.") from None
-    if key_type not in CLAIMABLE_KEY_TYPES[kind]:
-        allowed = ", ".join(sorted(CLAIMABLE_KEY_TYPES[kind]))
-        raise ClaimInvalid.on_field("key_type", f"a {kind} claim is only for {allowed} keys.")
+    kind = check_claim_key_type(claim_type=claim_type, key_type=key_type)
     key = normalize_key(key_type, key)
     with transaction.atomic():
         account = account_get(user=user, account_id=account_id)
