@@ -1,0 +1,637 @@
+"""Parity: the same scenarios through REST and through gRPC give the same outcomes.
+
+Each transport is a real server on a random loopback port: pytest-django's ``live_server``
+(Django's threaded WSGI server) for REST, and CoreDictService with the production interceptor
+chain for gRPC. Callers present real JWTs in both. A scenario is written once against the
+``Transport`` operations and runs once per transport, on fresh data of its own; every step
+records DICT's code ("OK" on success) and a transport-neutral view of the result. The test
+then asserts, step by step, that both runs expect and get the same codes, show the same
+views and the same invalid fields, and answer with statuses that correspond (404 with
+NOT_FOUND, 409 with ALREADY_EXISTS or FAILED_PRECONDITION, ...).
+"""
+
+import json
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import grpc
+import pytest
+from django.db import connections
+from django.utils import timezone
+from google.protobuf import json_format
+from google.protobuf.message import Message
+from rest_framework_simplejwt.tokens import AccessToken
+
+from dict_project.core_grpc import SERVICE_NAME, add_to_server
+from dict_project.grpc_errors import ERROR_METADATA_KEY, FIELDS_METADATA_KEY
+from dict_project.grpc_interceptors import server_interceptors
+from dict_project.grpc_server import build_server
+from protos.dict.core.v1 import core_dict_pb2 as pb
+from protos.dict.core.v1 import core_dict_pb2_grpc
+from tests.factories import new_cpf, new_phone
+from tests.test_auth import token_for
+from tests.test_claims_api import code, device_for, incoming_claim, wrong_code
+from tests.test_claims_flow import key_at_other_psp, owner_of, stranger
+from tests.test_lookup import at_other_psp, unknown_email
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# The statuses each HTTP status may correspond to; a code's status comes from each side's one table.
+CORRESPONDING: dict[int, set[grpc.StatusCode]] = {
+    200: {grpc.StatusCode.OK},
+    201: {grpc.StatusCode.OK},
+    202: {grpc.StatusCode.OK},
+    400: {grpc.StatusCode.INVALID_ARGUMENT},
+    401: {grpc.StatusCode.UNAUTHENTICATED},
+    403: {grpc.StatusCode.PERMISSION_DENIED},
+    404: {grpc.StatusCode.NOT_FOUND},
+    409: {grpc.StatusCode.ALREADY_EXISTS, grpc.StatusCode.FAILED_PRECONDITION},
+    422: {grpc.StatusCode.FAILED_PRECONDITION},
+    429: {grpc.StatusCode.RESOURCE_EXHAUSTED},
+    503: {grpc.StatusCode.UNAVAILABLE},
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One call's answer: the transport's status, DICT's code ("OK" on success), the body as data."""
+
+    status: int | grpc.StatusCode
+    code: str
+    data: dict[str, Any]
+    fields: frozenset[str] = frozenset()  # the invalid fields a refusal names
+
+
+# --- the two transports ---------------------------------------------------------------------------------
+
+
+class Rest:
+    """The REST API over HTTP; lists answer ``{"items", "next"}`` with ``next`` the next page's URL."""
+
+    name = "rest"
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def _send(self, auth: str | None, method: str, path: str, body: dict | None = None) -> Reply:
+        url = path if path.startswith("http") else f"{self.base_url}/api/v1/{path}"
+        headers = {"Content-Type": "application/json", **({"Authorization": auth} if auth else {})}
+        payload = json.dumps({k: v for k, v in (body or {}).items() if v is not None}).encode() if body else None
+        request = urllib.request.Request(url, data=payload, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=20) as response:
+                data = json.loads(response.read())
+                if response.headers.get("Idempotent-Replayed") == "true":
+                    data["replayed"] = True
+                return Reply(response.status, "OK", data)
+        except urllib.error.HTTPError as error:
+            problem = json.loads(error.read())
+            fields = frozenset(f["field"] for f in problem.get("errors", ()))
+            return Reply(error.code, problem["code"], problem, fields)
+
+    def _list(self, auth: str | None, path: str, page_size: int | None, page: str | None, filters: dict) -> Reply:
+        query = {k: v for k, v in (filters | {"page_size": page_size}).items() if v is not None}
+        reply = self._send(auth, "GET", page or f"{path}?{urlencode(query)}")
+        if reply.code != "OK":
+            return reply
+        return Reply(reply.status, "OK", {"items": reply.data["results"], "next": reply.data["next"]})
+
+    def create_key(self, auth, account_id, key_type, key_value, request_id) -> Reply:
+        body = {"account_id": account_id, "key_type": key_type, "key_value": key_value, "request_id": request_id}
+        return self._send(auth, "POST", "keys/", body)
+
+    def list_keys(self, auth, page_size=None, page=None, **filters) -> Reply:
+        return self._list(auth, "keys/", page_size, page, filters)
+
+    def get_key(self, auth, key_id) -> Reply:
+        return self._send(auth, "GET", f"keys/{key_id}/")
+
+    def delete_key(self, auth, key_id, reason=None) -> Reply:
+        return self._send(auth, "DELETE", f"keys/{key_id}/", {"reason": reason})
+
+    def start_claim(self, auth, account_id, key, key_type, request_id) -> Reply:
+        body = {"account_id": account_id, "key": key, "key_type": key_type, "request_id": request_id}
+        return self._send(auth, "POST", "claims/", body)
+
+    def claim_status(self, auth, claim_id) -> Reply:
+        return self._send(auth, "GET", f"claims/{claim_id}/")
+
+    def incoming_claims(self, auth, page_size=None, page=None, **filters) -> Reply:
+        return self._list(auth, "claims/incoming/", page_size, page, filters)
+
+    def outgoing_claims(self, auth, page_size=None, page=None, **filters) -> Reply:
+        return self._list(auth, "claims/outgoing/", page_size, page, filters)
+
+    def respond(self, auth, claim_id, decision, otp) -> Reply:
+        return self._send(auth, "POST", f"claims/{claim_id}/respond/", {"decision": decision, "otp": otp})
+
+    def cancel_claim(self, auth, claim_id, otp, reason=None) -> Reply:
+        return self._send(auth, "POST", f"claims/{claim_id}/cancel/", {"otp": otp, "reason": reason})
+
+    def start_portability(self, auth, account_id, key_type, key, request_id) -> Reply:
+        body = {"account_id": account_id, "key_type": key_type, "key": key, "request_id": request_id}
+        return self._send(auth, "POST", "portabilities/", body)
+
+    def confirm_portability(self, auth, claim_id, otp) -> Reply:
+        return self._send(auth, "POST", f"portabilities/{claim_id}/confirm/", {"otp": otp})
+
+    def cancel_portability(self, auth, claim_id, otp) -> Reply:
+        return self._send(auth, "POST", f"portabilities/{claim_id}/cancel/", {"otp": otp})
+
+    def lookup(self, auth, key) -> Reply:
+        return self._send(auth, "GET", f"lookup/{quote(key, safe='')}/")
+
+
+def enum(enum_type, name: str | None) -> int:
+    """A name as the proto enum's number: None is the UNSPECIFIED zero, an unknown name a number no one uses."""
+    if name is None:
+        return 0
+    return enum_type.Value(name) if name in enum_type.DESCRIPTOR.values_by_name else 99
+
+
+class Grpc:
+    """CoreDictService over a channel; messages become data as ``MessageToDict`` renders them."""
+
+    name = "grpc"
+
+    def __init__(self, stub: core_dict_pb2_grpc.CoreDictServiceStub) -> None:
+        self.stub = stub
+
+    def _call(self, auth: str | None, method: str, request: Message) -> Reply:
+        metadata = (("authorization", auth),) if auth else ()
+        try:
+            answer = getattr(self.stub, method)(request, metadata=metadata, timeout=20)
+        except grpc.RpcError as error:
+            trailers = dict(error.trailing_metadata() or ())
+            fields = frozenset(name for name, _ in json.loads(trailers.get(FIELDS_METADATA_KEY, b"[]")))
+            return Reply(error.code(), trailers.get(ERROR_METADATA_KEY, "none"), {"detail": error.details()}, fields)
+        data = json_format.MessageToDict(answer, preserving_proto_field_name=True)
+        return Reply(grpc.StatusCode.OK, "OK", data)
+
+    def _started(self, reply: Reply, entity: str) -> Reply:
+        """CreateKey and Start* wrap the entity with ``replayed``; REST answers the entity itself."""
+        if reply.code != "OK":
+            return reply
+        return Reply(reply.status, "OK", reply.data[entity] | {"replayed": reply.data.get("replayed", False)})
+
+    def _list(self, auth, method, items: str, request: Message) -> Reply:
+        reply = self._call(auth, method, request)
+        if reply.code != "OK":
+            return reply
+        return Reply(
+            reply.status, "OK", {"items": reply.data.get(items, []), "next": reply.data.get("next_page_token")}
+        )
+
+    def create_key(self, auth, account_id, key_type, key_value, request_id) -> Reply:
+        request = pb.CreateKeyRequest(
+            account_id=account_id, key_type=enum(pb.KeyType, key_type), key_value=key_value, request_id=request_id
+        )
+        return self._started(self._call(auth, "CreateKey", request), "entry")
+
+    def list_keys(self, auth, page_size=None, page=None, key_type=None, status=None) -> Reply:
+        request = pb.ListKeysRequest(
+            key_type=enum(pb.KeyType, key_type),
+            status=enum(pb.EntryStatus, status),
+            page_size=page_size or 0,
+            page_token=page or "",
+        )
+        return self._list(auth, "ListKeys", "entries", request)
+
+    def get_key(self, auth, key_id) -> Reply:
+        return self._call(auth, "GetKey", pb.GetKeyRequest(id=key_id))
+
+    def delete_key(self, auth, key_id, reason=None) -> Reply:
+        return self._call(auth, "DeleteKey", pb.DeleteKeyRequest(id=key_id, reason=enum(pb.Reason, reason)))
+
+    def start_claim(self, auth, account_id, key, key_type, request_id) -> Reply:
+        request = pb.StartClaimRequest(
+            account_id=account_id, key=key, key_type=enum(pb.KeyType, key_type), request_id=request_id
+        )
+        return self._started(self._call(auth, "StartClaim", request), "claim")
+
+    def claim_status(self, auth, claim_id) -> Reply:
+        return self._call(auth, "GetClaimStatus", pb.GetClaimStatusRequest(id=claim_id))
+
+    def _claims(self, auth, method, page_size, page, claim_type, status) -> Reply:
+        request = pb.ListClaimsRequest(
+            type=enum(pb.ClaimType, claim_type),
+            status=enum(pb.ClaimStatus, status),
+            page_size=page_size or 0,
+            page_token=page or "",
+        )
+        return self._list(auth, method, "claims", request)
+
+    def incoming_claims(self, auth, page_size=None, page=None, type=None, status=None) -> Reply:  # noqa: A002
+        return self._claims(auth, "ListIncomingClaims", page_size, page, type, status)
+
+    def outgoing_claims(self, auth, page_size=None, page=None, type=None, status=None) -> Reply:  # noqa: A002
+        return self._claims(auth, "ListOutgoingClaims", page_size, page, type, status)
+
+    def respond(self, auth, claim_id, decision, otp) -> Reply:
+        request = pb.RespondToClaimRequest(id=claim_id, decision=enum(pb.Decision, decision.upper()), otp=otp)
+        return self._call(auth, "RespondToClaim", request)
+
+    def cancel_claim(self, auth, claim_id, otp, reason=None) -> Reply:
+        request = pb.CancelClaimRequest(id=claim_id, otp=otp, reason=enum(pb.Reason, reason))
+        return self._call(auth, "CancelClaim", request)
+
+    def start_portability(self, auth, account_id, key_type, key, request_id) -> Reply:
+        request = pb.StartPortabilityRequest(
+            account_id=account_id, key_type=enum(pb.KeyType, key_type), key=key, request_id=request_id
+        )
+        return self._started(self._call(auth, "StartPortability", request), "claim")
+
+    def confirm_portability(self, auth, claim_id, otp) -> Reply:
+        return self._call(auth, "ConfirmPortability", pb.ConfirmPortabilityRequest(id=claim_id, otp=otp))
+
+    def cancel_portability(self, auth, claim_id, otp) -> Reply:
+        return self._call(auth, "CancelPortability", pb.CancelPortabilityRequest(id=claim_id, otp=otp))
+
+    def lookup(self, auth, key) -> Reply:
+        return self._call(auth, "LookupKey", pb.LookupKeyRequest(key=key))
+
+
+# --- transport-neutral views ------------------------------------------------------------------------------
+
+
+def blank(value: Any) -> Any:
+    """REST's null, proto's default and an enum's UNSPECIFIED zero are one thing: absent."""
+    if value in (None, "", 0, "0") or (isinstance(value, str) and value.endswith("_UNSPECIFIED")):
+        return None
+    return value
+
+
+class World:
+    """One run's fresh data, and the names its values go by in views (so two runs compare)."""
+
+    def __init__(self, make_account: Callable[..., Any]) -> None:
+        self._make_account = make_account
+        self.names: dict[str, str] = {}
+
+    def named(self, value: Any, name: str) -> Any:
+        self.names[str(value)] = name
+        return value
+
+    def name_of(self, value: Any) -> Any:
+        value = blank(value)
+        return None if value is None else self.names.get(str(value), value)
+
+    def account(self, name: str, *, legal: bool = False):
+        account = self._make_account(legal=legal)
+        self.named(account.pk, name)
+        return account
+
+    def email(self, name: str) -> str:
+        return self.named(f"{uuid.uuid4().hex[:12]}@example.com", name)
+
+    def phone(self, name: str) -> str:
+        return self.named(new_phone(), name)
+
+    def entry(self, data: dict) -> dict:
+        value = data.get("key_value")
+        shown = "<generated>" if data.get("key_type") == "EVP" and value else self.name_of(value)
+        return {
+            "account": self.name_of(data.get("account_id")),
+            "key_type": data.get("key_type"),
+            "key_value": shown,
+            "status": data.get("status"),
+            "delete_reason": blank(data.get("delete_reason")),
+            "failure_code": blank(data.get("failure_code")),
+            "replayed": data.get("replayed", False),
+        }
+
+    def claim(self, data: dict) -> dict:
+        return {
+            "type": data.get("type"),
+            "role": data.get("role"),
+            "status": data.get("status"),
+            "key_type": data.get("key_type"),
+            "key": self.name_of(data.get("key")),
+            "account": self.name_of(data.get("account_id")),
+            "has_entry": blank(data.get("entry_id")) is not None,
+            "donor": data.get("donor_participant"),
+            "claimer": data.get("claimer_participant"),
+            "confirm_reason": blank(data.get("confirm_reason")),
+            "cancel_reason": blank(data.get("cancel_reason")),
+            "cancelled_by": blank(data.get("cancelled_by")),
+            "running": data.get("time_left_seconds") is not None,
+            "replayed": data.get("replayed", False),
+        }
+
+    def lookup(self, data: dict) -> dict:
+        keep = ("key_type", "person_type", "name", "trade_name", "ispb")
+        return {k: blank(data.get(k)) for k in keep} | {
+            "key": self.name_of(data.get("key")),
+            "tax_id": self.name_of(data.get("tax_id")),
+            "end_to_end_id": bool(data.get("end_to_end_id")),
+        }
+
+    def page(self, item_view: Callable[[dict], dict]) -> Callable[[dict], dict]:
+        return lambda data: {"items": [item_view(i) for i in data["items"]], "more": bool(data["next"])}
+
+
+VIEWS: dict[str, Callable[[World], Callable[[dict], dict]]] = {
+    "create_key": lambda w: w.entry,
+    "list_keys": lambda w: w.page(w.entry),
+    "get_key": lambda w: w.entry,
+    "delete_key": lambda w: w.entry,
+    "start_claim": lambda w: w.claim,
+    "claim_status": lambda w: w.claim,
+    "incoming_claims": lambda w: w.page(w.claim),
+    "outgoing_claims": lambda w: w.page(w.claim),
+    "respond": lambda w: w.claim,
+    "cancel_claim": lambda w: w.claim,
+    "start_portability": lambda w: w.claim,
+    "confirm_portability": lambda w: w.claim,
+    "cancel_portability": lambda w: w.claim,
+    "lookup": lambda w: w.lookup,
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    operation: str
+    expected: str
+    code: str
+    status: int | grpc.StatusCode
+    view: Any
+    fields: frozenset[str]
+
+
+@dataclass
+class Run:
+    """A scenario on one transport: ``run.op(who, ..., expect=CODE)`` calls and records a step.
+
+    ``who`` is a user (a fresh real access token), a raw Authorization value, or None.
+    """
+
+    transport: Rest | Grpc
+    world: World
+    steps: list[Step] = field(default_factory=list)
+
+    def __getattr__(self, operation: str) -> Callable[..., Reply]:
+        call = getattr(self.transport, operation)
+        view = VIEWS[operation](self.world)
+
+        def step(who: Any, *args: Any, expect: str = "OK", **kwargs: Any) -> Reply:
+            auth = who if who is None or isinstance(who, str) else f"Bearer {AccessToken.for_user(who)}"
+            reply = call(auth, *args, **kwargs)
+            shown = view(reply.data) if reply.code == "OK" else None
+            self.steps.append(Step(operation, expect, reply.code, reply.status, shown, reply.fields))
+            return reply
+
+        return step
+
+
+def rid() -> str:
+    return str(uuid.uuid4())
+
+
+# --- the scenarios ------------------------------------------------------------------------------------------
+
+
+def key_lifecycle(run: Run, w: World) -> None:
+    """Create, replay, conflicting reuse, read, list, a refused reason, delete and its retry."""
+    account = w.account("account")
+    user = account.holder.user
+    email, request_id = w.email("email"), rid()
+    created = run.create_key(user, account.pk, "EMAIL", email.upper(), request_id)
+    run.create_key(user, account.pk, "EMAIL", email, request_id)  # a retry: replayed
+    run.create_key(user, account.pk, "EMAIL", w.email("other email"), request_id, expect="RequestIdAlreadyUsed")
+    run.create_key(user, account.pk, "EMAIL", email, rid(), expect="EntryAlreadyExists")
+    run.create_key(user, account.pk, "EVP", "", rid())
+    key_id = created.data["id"]
+    run.get_key(user, key_id)
+    run.list_keys(user)
+    run.list_keys(user, key_type="EVP")
+    run.delete_key(user, key_id, "FRAUD", expect="InvalidReason")  # not a customer's reason
+    run.delete_key(user, key_id)
+    run.get_key(user, key_id)
+    run.delete_key(user, key_id)  # a retried delete answers the deleted key
+    run.list_keys(user, status="ACTIVE")
+
+
+def invalid_input(run: Run, w: World) -> None:
+    """Refusals at the edge and by the domain, with the same code and the same invalid fields."""
+    account = w.account("account")
+    user = account.holder.user
+    run.create_key(user, account.pk, "EMAIL", "not an e-mail", rid(), expect="EntryInvalid")
+    run.create_key(user, account.pk, "PHONE", "+12025550123", rid(), expect="EntryInvalid")  # not a BR mobile
+    run.create_key(user, account.pk, "FOO", "x@example.com", rid(), expect="BadRequest")
+    run.create_key(user, account.pk, "EMAIL", "x@example.com", "not-a-uuid", expect="BadRequest")
+    run.create_key(user, 0, "EMAIL", "x@example.com", rid(), expect="BadRequest")
+    run.create_key(user, account.pk, "CPF", "12345678901", rid(), expect="EntryInvalid")  # bad check digits
+    run.create_key(user, account.pk, "CPF", new_cpf(), rid(), expect="EntryTaxIdNumberByDifferentOwner")
+    run.create_key(user, account.pk, "CNPJ", account.holder.tax_id, rid(), expect="EntryInvalid")
+    run.create_key(user, account.pk, "EVP", "123e4567-e89b-12d3-a456-426614174000", rid(), expect="EntryInvalid")
+    run.get_key(user, "not-a-uuid", expect="NotFound")
+    run.claim_status(user, str(uuid.uuid4()), expect="NotFound")
+    run.list_keys(user, key_type="FOO", expect="BadRequest")
+    run.incoming_claims(user, type="FOO", expect="BadRequest")
+    run.lookup(user, "k" * 100, expect="EntryInvalid")
+    run.lookup(user, "not a key", expect="NotFound")  # DICT resolves by key alone: an invalid lookup, a 404
+
+
+def unauthenticated(run: Run, w: World) -> None:
+    """No token, a forged one, an expired one and one for another audience: 401 everywhere."""
+    account = w.account("account")
+    user = account.holder.user
+    expired = f"Bearer {token_for(user, exp=timezone.now() - timedelta(seconds=1))}"
+    foreign = f"Bearer {token_for(user, aud='someone-else')}"
+    for who in (None, "Bearer not-a-jwt", expired, foreign, "Basic YWxpY2U6cHc="):
+        run.create_key(who, account.pk, "EMAIL", w.email("email"), rid(), expect="Unauthorized")
+    run.list_keys(None, expect="Unauthorized")
+    run.get_key(None, str(uuid.uuid4()), expect="Unauthorized")
+    run.outgoing_claims(None, expect="Unauthorized")
+    run.lookup(None, "x@example.com", expect="Unauthorized")
+    run.list_keys(user)  # the same user with a good token
+
+
+def another_customers_resources(run: Run, w: World) -> None:
+    """Another customer's account, key and claim do not exist for the caller."""
+    mine, theirs = w.account("mine"), w.account("theirs")
+    me, them = mine.holder.user, theirs.holder.user
+    their_key = run.create_key(them, theirs.pk, "EMAIL", w.email("their email"), rid()).data["id"]
+    key_at_other_psp("PHONE", phone := w.phone("phone"), stranger())
+    their_claim = run.start_claim(them, theirs.pk, phone, "PHONE", rid()).data["id"]
+    run.create_key(me, theirs.pk, "EMAIL", w.email("email"), rid(), expect="NotFound")
+    run.get_key(me, their_key, expect="NotFound")
+    run.delete_key(me, their_key, expect="NotFound")
+    run.list_keys(me)
+    run.claim_status(me, their_claim, expect="NotFound")
+    run.cancel_claim(me, their_claim, code(device_for(me)), expect="NotFound")
+    run.outgoing_claims(me)
+    key_at_other_psp("EMAIL", email := w.email("portable"), owner_of(theirs))
+    run.start_portability(me, theirs.pk, "EMAIL", email, rid(), expect="NotFound")
+    run.get_key(them, their_key)  # untouched
+
+
+def key_limits(run: Run, w: World) -> None:
+    """Five keys per natural person's account; the sixth is refused and changes nothing."""
+    account = w.account("account")
+    user = account.holder.user
+    for n in range(5):
+        run.create_key(user, account.pk, "EMAIL", w.email(f"email {n}"), rid())
+    run.create_key(user, account.pk, "EMAIL", w.email("sixth"), rid(), expect="EntryLimitExceeded")
+    run.create_key(user, account.pk, "EVP", "", rid(), expect="EntryLimitExceeded")
+    first = run.list_keys(user, page_size=3)
+    run.list_keys(user, page_size=3, page=first.data["next"])
+
+
+def ownership_claim(run: Run, w: World) -> None:
+    """We claim a phone held by someone else: start, replay, status, list, then cancel with TOTP."""
+    account = w.account("account")
+    user = account.holder.user
+    key_at_other_psp("PHONE", phone := w.phone("phone"), stranger())
+    request_id = rid()
+    started = run.start_claim(user, account.pk, phone, "PHONE", request_id)
+    run.start_claim(user, account.pk, phone, "PHONE", request_id)
+    run.start_claim(user, account.pk, w.email("email"), "EMAIL", rid(), expect="ClaimInvalid")
+    run.start_claim(user, account.pk, w.phone("nobody's"), "PHONE", rid(), expect="ClaimKeyNotFound")
+    claim_id = started.data["id"]
+    run.claim_status(user, claim_id)
+    run.outgoing_claims(user)
+    run.incoming_claims(user)
+    run.cancel_claim(user, claim_id, "123456", expect="SecondFactorRequired")
+    device = device_for(user)
+    run.cancel_claim(user, claim_id, wrong_code(device), expect="SecondFactorInvalid")
+    run.cancel_claim(user, claim_id, "12ab", expect="BadRequest")
+    run.cancel_claim(user, claim_id, code(device), "FRAUD")
+    run.cancel_claim(user, claim_id, code(device, drift=1), expect="ClaimOperationInvalid")
+
+
+def portabilities(run: Run, w: World) -> None:
+    """Incoming portabilities confirmed and refused; ours started, listed and a wrong kind refused."""
+    account = w.account("account")
+    user = account.holder.user
+    confirming, _ = incoming_claim(account)
+    refusing, _ = incoming_claim(account)
+    ownership, _ = incoming_claim(account, "PHONE", "OWNERSHIP")
+    for n, claim in enumerate((confirming, refusing, ownership)):
+        w.named(claim.key, f"claimed key {n}")
+    device = device_for(user)
+    run.incoming_claims(user, page_size=2)
+    run.incoming_claims(user, type="OWNERSHIP")
+    run.confirm_portability(user, str(ownership.pk), code(device), expect="NotFound")
+    run.confirm_portability(user, str(confirming.pk), "bad", expect="BadRequest")
+    run.confirm_portability(user, str(confirming.pk), code(device))
+    run.cancel_portability(user, str(refusing.pk), code(device, drift=1))
+    run.respond(user, str(ownership.pk), "accept", wrong_code(device), expect="SecondFactorInvalid")
+    key_at_other_psp("EMAIL", email := w.email("mine elsewhere"), owner_of(account))
+    run.start_portability(user, account.pk, "EMAIL", email, rid())
+    run.start_portability(user, account.pk, "EVP", str(uuid.uuid4()), rid(), expect="ClaimInvalid")
+    run.start_portability(user, account.pk, "EMAIL", email, rid(), expect="ClaimAlreadyExistsForKey")
+    run.outgoing_claims(user, type="PORTABILITY")
+
+
+def respond_to_ownership(run: Run, w: World) -> None:
+    """An ownership claim on our phone key: rejecting it is how the holder keeps the key."""
+    account = w.account("account")
+    user = account.holder.user
+    claim, _ = incoming_claim(account, "PHONE", "OWNERSHIP")
+    w.named(claim.key, "phone")
+    device = device_for(user)
+    run.respond(user, str(claim.pk), "maybe", code(device), expect="BadRequest")
+    run.respond(user, str(claim.pk), "reject", code(device))
+    run.respond(user, str(claim.pk), "accept", code(device, drift=1), expect="ClaimOperationInvalid")
+    run.claim_status(user, str(claim.pk))
+
+
+def lookups(run: Run, w: World) -> None:
+    """Another PSP's keys as DICT lets a payer see them, our own key, and a key no one holds."""
+    payer = w.account("payer")
+    user = payer.holder.user
+    tax_id = w.named(new_cpf(), "their CPF")
+    at_other_psp("EMAIL", email := w.email("their email"), tax_id=tax_id)
+    masked = f"***.{tax_id[3:6]}.{tax_id[6:9]}-**"
+    w.named(masked, "their masked CPF")
+    run.lookup(user, email)
+    run.lookup(user, email.upper())
+    ours = w.account("ours", legal=True)
+    w.named(ours.holder.tax_id, "our CNPJ")
+    run.create_key(ours.holder.user, ours.pk, "EMAIL", own := w.email("our email"), rid())
+    run.lookup(user, own)
+    run.lookup(user, w.named(unknown_email(), "unknown"), expect="NotFound")
+
+
+SCENARIOS = [
+    key_lifecycle,
+    invalid_input,
+    unauthenticated,
+    another_customers_resources,
+    key_limits,
+    ownership_claim,
+    portabilities,
+    respond_to_ownership,
+    lookups,
+]
+
+
+# --- the servers and the test --------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _quiet(settings, monkeypatch) -> None:
+    """No per-client limit (it has its own parity test); connections closed after each server call."""
+    settings.RATE_LIMIT_RPS = 0
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # a wrong code must not delay the right one
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
+
+
+@pytest.fixture
+def transports(live_server):
+    server, port, _ = build_server(
+        address="127.0.0.1:0",
+        workers=4,
+        register=[add_to_server],
+        service_names=[SERVICE_NAME],
+        interceptors=server_interceptors(),
+    )
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    yield Rest(live_server.url), Grpc(core_dict_pb2_grpc.CoreDictServiceStub(channel))
+    channel.close()
+    server.stop(None).wait()
+
+
+def run_on(transport: Rest | Grpc, scenario: Callable[[Run, World], None], make_account) -> Run:
+    run = Run(transport, World(make_account))
+    scenario(run, run.world)
+    return run
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.__name__)
+def test_rest_and_grpc_give_the_same_outcomes(scenario, transports, make_account) -> None:
+    rest, grpc_ = (run_on(t, scenario, make_account) for t in transports)
+
+    def outcomes(run: Run) -> list[tuple]:
+        return [(s.operation, s.code, s.view, sorted(s.fields)) for s in run.steps]
+
+    assert outcomes(rest) == outcomes(grpc_)
+    assert [(s.operation, s.code) for s in rest.steps] == [(s.operation, s.expected) for s in rest.steps]
+    mismatched = [
+        (r.operation, r.code, r.status, g.status)
+        for r, g in zip(rest.steps, grpc_.steps, strict=True)
+        if g.status not in CORRESPONDING.get(r.status, set())
+    ]
+    assert mismatched == []
+
+
+def test_the_per_client_limit_is_one_budget_across_rest_and_grpc(transports, make_account, settings) -> None:
+    """RATE_LIMIT_RPS counts a client's calls on both transports together, and both refuse alike."""
+    settings.RATE_LIMIT_RPS = 3
+    rest, grpc_ = transports
+    user = make_account().holder.user
+    auth = f"Bearer {AccessToken.for_user(user)}"
+    replies = [t.list_keys(auth) for _ in range(10) for t in (rest, grpc_)]
+
+    assert {(r.status, r.code) for r in replies} >= {
+        (429, "RateLimited"),
+        (grpc.StatusCode.RESOURCE_EXHAUSTED, "RateLimited"),
+    }
+    assert sum(r.code == "OK" for r in replies) <= 6  # two one-second windows at most
