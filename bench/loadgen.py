@@ -85,10 +85,10 @@ def http_get(host: str, port: int, paths: Callable[[], str], headers: dict[str, 
 
 def report(results: list[Result], baseline: str) -> str:
     base = next(r for r in results if r.name == baseline)
-    lines = [f"{'scenario':<28}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'vs ' + baseline:>16}"]
+    lines = [f"{'scenario':<28}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}  vs {baseline}"]
     for r in results:
         ratio = r.rps / base.rps if base.rps else 0.0
         lines.append(
-            f"{r.name:<28}{r.rps:>9.0f}{r.p50_ms:>9.1f}{r.p95_ms:>9.1f}{r.p99_ms:>9.1f}{r.errors:>8}{ratio:>15.2f}x"
+            f"{r.name:<28}{r.rps:>9.0f}{r.p50_ms:>9.1f}{r.p95_ms:>9.1f}{r.p99_ms:>9.1f}{r.errors:>8}{ratio:>8.2f}x"
         )
     return "\n".join(lines)
