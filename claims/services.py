@@ -53,7 +53,7 @@ from dict_project.errors import (
 from events.services import event_record
 from keys.domain import normalize_key
 from keys.models import LIVE, Entry
-from keys.services import entry_create_by_claim, entry_delete_by_claim
+from keys.services import check_key_slot, entry_create_by_claim, entry_delete_by_claim
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +124,7 @@ def claim_start(
             return earlier, True
         if account.closed_at is not None:
             raise EntryStateInvalid.on_field("account_id", "the account is closed.")
+        check_key_slot(account)
         remote = get_client().create_claim(
             ClaimRequest(
                 claim_type=kind,

@@ -12,6 +12,8 @@ from django.utils import timezone
 from accounts.dict_view import bank_account, owner
 from accounts.models import Account
 from accounts.selectors import account_list
+from claims.domain import OPEN_STATUSES, Role
+from claims.models import Claim
 from connect.client import get_client
 from connect.ports import EntryRequest
 from dict_project.errors import (
@@ -119,9 +121,7 @@ def _insert_pending(
     check_key_matches_owner(key_type=key_type, key=key, person_type=holder.person_type, tax_id=holder.tax_id)
     if key is not None:
         _refuse_local_duplicate(key=key, account=account)
-    limit = key_limit_for(holder.person_type)
-    if Entry.objects.filter(LIVE, account=account).count() >= limit:
-        raise EntryLimitExceeded(f"this account already holds {limit} keys, the most DICT allows for it.")
+    check_key_slot(account)
     entry = Entry.objects.create(
         account=account, key_type=key_type, key_value=key, request_id=request_id, requested_by=user
     )
@@ -129,6 +129,23 @@ def _insert_pending(
     entry_id = entry.pk
     transaction.on_commit(lambda: _enqueue("register_entry", entry_id))
     return entry
+
+
+def check_key_slot(account: Account) -> None:
+    """Refuse one more key for the account when its live keys and the claims bringing keys to it
+    fill DICT's limit (5 or 20).
+
+    A claim in progress holds a slot from its start, so completing it can never take the
+    account past the limit (stricter than counting only registered keys). Callers hold the
+    account's row lock, which serialises every path that takes a slot.
+    """
+    limit = key_limit_for(account.holder.person_type)
+    live = Entry.objects.filter(LIVE, account=account).count()
+    claiming = Claim.objects.filter(account=account, role=Role.CLAIMER, status__in=OPEN_STATUSES).count()
+    if live + claiming >= limit:
+        raise EntryLimitExceeded(
+            f"this account already holds or is claiming {limit} keys, the most DICT allows for it."
+        )
 
 
 def _enqueue(task_name: str, entry_id: UUID) -> None:

@@ -19,10 +19,11 @@ from accounts.models import Account
 from claims.models import Claim
 from claims.services import claim_cancel, claim_respond, claims_poll, claims_sweep, ownership_claim_start
 from connect.ports import BankAccount, ClaimRequest, EntryRequest, Owner
-from dict_project.errors import ClaimKeyNotFound, ClaimOperationInvalid, InvalidReason
+from dict_project.errors import ClaimKeyNotFound, ClaimOperationInvalid, EntryLimitExceeded, InvalidReason
 from dictsim import claims as dir_claims
 from dictsim import clock
 from dictsim import services as dir_entries
+from dictsim.models import DirClaim
 from events.models import DomainEvent
 from keys.models import Entry
 from keys.services import entry_create, entry_register, sync_check
@@ -131,6 +132,28 @@ def test_portability_start_is_idempotent_and_dict_refusals_propagate(make_accoun
             user=user, account_id=account.pk, key_type="EMAIL", key="nobody@example.com", request_id=uuid.uuid4()
         )
     assert Claim.objects.count() == 1
+
+
+def test_a_claim_in_progress_holds_one_of_the_accounts_key_slots(make_account) -> None:
+    account = make_account()  # a natural person's: 5 keys
+    user = account.holder.user
+    for n in range(4):
+        our_key(account, "EMAIL", f"slot{n}.{account.pk}@example.com")
+    key_at_other_psp("EMAIL", wanted := f"wanted.{account.pk}@example.com", owner_of(account))
+    claim, _ = portability_start(
+        user=user, account_id=account.pk, key_type="EMAIL", key=wanted, request_id=uuid.uuid4()
+    )
+
+    with pytest.raises(EntryLimitExceeded):  # the fifth slot is the claim's
+        entry_create(user=user, account_id=account.pk, key_type="EVP", key_value=None, request_id=uuid.uuid4())
+    key_at_other_psp("PHONE", phone := new_phone(), stranger())
+    with pytest.raises(EntryLimitExceeded):  # refused before DICT is asked
+        ownership_claim_start(user=user, account_id=account.pk, key=phone, request_id=uuid.uuid4())
+    assert not DirClaim.objects.filter(key=phone).exists()
+
+    claim_cancel(user=user, claim_id=claim.pk, otp=f"{totp(confirmed_device(user).bin_key):06d}")
+    entry, _ = entry_create(user=user, account_id=account.pk, key_type="EVP", key_value=None, request_id=uuid.uuid4())
+    assert entry.status == "PENDING"  # the cancelled claim gave its slot back
 
 
 def test_we_as_donor_acknowledge_at_once_and_the_customer_accepts_with_totp(make_account) -> None:

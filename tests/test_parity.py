@@ -473,13 +473,15 @@ def another_customers_resources(run: Run, w: World) -> None:
 
 
 def key_limits(run: Run, w: World) -> None:
-    """Five keys per natural person's account; the sixth is refused and changes nothing."""
+    """Five keys per natural person's account; a sixth, or a claim to bring one, is refused."""
     account = w.account("account")
     user = account.holder.user
     for n in range(5):
         run.create_key(user, account.pk, "EMAIL", w.email(f"email {n}"), rid())
     run.create_key(user, account.pk, "EMAIL", w.email("sixth"), rid(), expect="EntryLimitExceeded")
     run.create_key(user, account.pk, "EVP", "", rid(), expect="EntryLimitExceeded")
+    key_at_other_psp("EMAIL", email := w.email("elsewhere"), owner_of(account))
+    run.start_portability(user, account.pk, "EMAIL", email, rid(), expect="EntryLimitExceeded")  # nowhere to land
     first = run.list_keys(user, page_size=3)
     run.list_keys(user, page_size=3, page=first.data["next"])
 
