@@ -5,6 +5,7 @@ Masking works on the rendered message, so a careless f-string cannot leak a tax 
 
 import logging
 import re
+from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -53,7 +54,25 @@ class MaskingFormatter(logging.Formatter):
 
 
 class MaskingJsonFormatter(JsonFormatter):
-    """JSON lines, with tracebacks masked like MaskingFormatter's."""
+    """JSON lines, with tracebacks masked like MaskingFormatter's.
+
+    Every extra field is written out too (Django adds the ``request``, whose repr holds the
+    path, so a lookup's key), so every value is masked, not only the message.
+    """
 
     def formatException(self, ei) -> str:  # noqa: N802 - logging's API
         return mask_pii(super().formatException(ei))
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        return {name: _masked(value) for name, value in super().process_log_record(log_data).items()}
+
+
+def _masked(value: Any) -> Any:
+    """A JSON field's value with PII masked; objects are rendered as the JSON encoder would, then masked."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(item) for item in value]
+    return mask_pii(str(value))

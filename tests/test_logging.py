@@ -1,7 +1,10 @@
 """PII never reaches a log line: tax ids, phones and e-mails are masked, request ids attached."""
 
+import json
 import logging
 import sys
+
+from django.test import RequestFactory
 
 from dict_project.logging import MaskingFormatter, MaskingJsonFormatter, MaskPiiFilter, RequestIdFilter, mask_pii
 from dict_project.request_id import bind_request_id
@@ -53,3 +56,19 @@ def test_tracebacks_are_masked_too() -> None:
         rendered = formatter.format(record)
         assert "11144477735" not in rendered
         assert "no holder with CPF *********35" in rendered
+
+
+def test_json_lines_mask_every_field_such_as_djangos_request() -> None:
+    """Django logs 4xx/5xx with the request as an extra field; its repr holds a lookup's key."""
+    request = RequestFactory().get("/api/v1/lookup/alice.smith@example.com/")
+    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Not Found: %s", (request.path,), None)
+    record.request = request
+    record.status_code = 404
+    record.detail = {"keys": ["+5511987654321"]}
+    MaskPiiFilter().filter(record)
+
+    rendered = json.loads(MaskingJsonFormatter().format(record))
+
+    assert "alice.smith" not in json.dumps(rendered) and "5511987654321" not in json.dumps(rendered)
+    assert rendered["request"] == "<WSGIRequest: GET '/api/v1/lookup/***/'>"
+    assert (rendered["status_code"], rendered["detail"]) == (404, {"keys": ["+5511*******21"]})
