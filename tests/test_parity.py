@@ -29,9 +29,11 @@ from google.protobuf.message import Message
 from rest_framework_simplejwt.tokens import AccessToken
 
 from dict_project.core_grpc import SERVICE_NAME, add_to_server
-from dict_project.grpc_errors import ERROR_METADATA_KEY, FIELDS_METADATA_KEY
+from dict_project.errors import ERRORS_BY_CODE
+from dict_project.grpc_errors import ERROR_METADATA_KEY, FIELDS_METADATA_KEY, GRPC_STATUS, grpc_status_for
 from dict_project.grpc_interceptors import server_interceptors
 from dict_project.grpc_server import build_server
+from dict_project.http_errors import HTTP_STATUS, http_status_for
 from protos.dict.core.v1 import core_dict_pb2 as pb
 from protos.dict.core.v1 import core_dict_pb2_grpc
 from tests.factories import new_cpf, new_phone
@@ -637,3 +639,13 @@ def test_the_per_client_limit_is_one_budget_across_rest_and_grpc(transports, mak
         (grpc.StatusCode.RESOURCE_EXHAUSTED, "RateLimited"),
     }
     assert sum(r.code == "OK" for r in replies) <= 6  # two one-second windows at most
+
+
+def test_every_domain_error_has_corresponding_statuses_in_both_tables() -> None:
+    """Each DICT code is placed in both tables on purpose, never left to a fallback on one side."""
+    for dict_code, cls in sorted(ERRORS_BY_CODE.items()):
+        error = cls("x")
+        mapped_http = next((c for c in cls.__mro__ if c in HTTP_STATUS), None)
+        mapped_grpc = next((c for c in cls.__mro__ if c in GRPC_STATUS), None)
+        assert mapped_http is mapped_grpc, f"{dict_code}: HTTP maps it as {mapped_http}, gRPC as {mapped_grpc}"
+        assert grpc_status_for(error) in CORRESPONDING[http_status_for(error)], dict_code
