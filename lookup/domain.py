@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from accounts.domain import PersonType, mask_tax_id
 from dict_project.errors import BadRequest, EntryInvalid
-from keys.domain import EVP_RE, KEY_MAX_LENGTH
+from keys.domain import KeyType, key_type_of, normalize_key
 
 END_TO_END_ID_RE = re.compile(r"^E[0-9]{8}[0-9]{12}[A-Za-z0-9]{11}$")
 _E2E_ALPHABET = string.ascii_letters + string.digits
@@ -123,15 +123,22 @@ def settle(buckets: Sequence[tuple[BucketPolicy, BucketState | None, int]], *, n
 
 
 def normalize_lookup_key(raw: str) -> str:
-    """The key as DICT stores it: trimmed; e-mails and EVPs in lowercase. DICT resolves by key alone."""
+    """The key as DICT stores it, checked against its type's format.
+
+    DICT answers 400 to a value that is no key, so it is refused here before any lookup token
+    is spent or the directory is asked; only a well-formed key that nobody holds is a 404.
+    """
     key = (raw or "").strip()
     if not key:
         raise EntryInvalid.on_field("key", "the key is required.")
-    if len(key) > KEY_MAX_LENGTH:
-        raise EntryInvalid.on_field("key", f"a key has at most {KEY_MAX_LENGTH} characters.")
-    if "@" in key or EVP_RE.match(key.lower()):
+    kind = key_type_of(key)
+    if kind is None:
+        raise EntryInvalid.on_field(
+            "key", "not a PIX key: a CPF or CNPJ (digits only), a +55 phone, an e-mail or an EVP."
+        )
+    if kind is KeyType.EVP:
         return key.lower()
-    return key
+    return normalize_key(kind, key, field="key")
 
 
 def new_end_to_end_id(*, ispb: str, at: datetime) -> str:
@@ -141,7 +148,7 @@ def new_end_to_end_id(*, ispb: str, at: datetime) -> str:
 
 
 def parse_end_to_end_id(raw: str) -> str:
-    if not END_TO_END_ID_RE.match(raw or ""):
+    if not END_TO_END_ID_RE.fullmatch(raw or ""):
         raise BadRequest.on_field("end_to_end_id", "an EndToEndId is E, 8 digits, 12 digits and 11 letters or digits.")
     return raw
 

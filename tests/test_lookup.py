@@ -292,6 +292,25 @@ def test_a_key_longer_than_77_characters_is_entry_invalid(make_account, client_f
     assert (response.status_code, response.json()["code"]) == (400, "EntryInvalid")
 
 
+@pytest.mark.parametrize(
+    "malformed",
+    ["not a key", "111.444.777-35", "+55 11 98765-4321", "123456789", "a\x00b@example.com", "+12025550123"],
+)
+def test_a_value_that_is_no_key_is_refused_before_any_token_is_spent(
+    make_account, client_for, settings, directory_calls, malformed: str
+) -> None:
+    settings.LOOKUP_PAYER_NATURAL_CAPACITY = 1
+    client = client_for(make_account().holder.user)
+    refused = look(client, malformed)
+    assert (refused.status_code, refused.json()["code"], refused.json()["errors"][0]["field"]) == (
+        400,
+        "EntryInvalid",
+        "key",
+    )
+    assert directory_calls == []
+    assert look(client, unknown_email()).status_code == 404  # the one token was still there
+
+
 def test_lookup_keys_are_normalized_as_dict_stores_them() -> None:
     assert normalize_lookup_key("  Ana@Example.COM ") == "ana@example.com"
     assert normalize_lookup_key("6F1C0E2A-3B4D-4E5F-8A9B-0C1D2E3F4A5B") == "6f1c0e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b"

@@ -437,7 +437,9 @@ def invalid_input(run: Run, w: World) -> None:
     run.list_keys(user, key_type="FOO", expect="BadRequest")
     run.incoming_claims(user, type="FOO", expect="BadRequest")
     run.lookup(user, "k" * 100, expect="EntryInvalid")
-    run.lookup(user, "not a key", expect="NotFound")  # DICT resolves by key alone: an invalid lookup, a 404
+    run.lookup(user, "not a key", expect="EntryInvalid")  # DICT answers 400 too; no token is spent
+    run.lookup(user, "+55 11 98765-4321", expect="EntryInvalid")
+    run.lookup(user, "a\x00b@example.com", expect="EntryInvalid")
 
 
 def unauthenticated(run: Run, w: World) -> None:
