@@ -11,17 +11,7 @@ from rest_framework.views import APIView
 from claims import selectors, services
 from claims.domain import ClaimStatus, ClaimType, Role
 from claims.serializers import CancelIn, ClaimOut, OwnershipClaimIn, RespondIn
-from dict_project.pagination import NewestFirstCursorPagination
-
-
-class DeadlineFirstCursorPagination(CursorPagination):
-    """Incoming claims: the most urgent deadline first."""
-
-    ordering = ("resolution_period_end", "id")
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
-
+from dict_project.pagination import DeadlineFirstCursorPagination, NewestFirstCursorPagination
 
 LIST_PARAMETERS = [
     OpenApiParameter("type", OpenApiTypes.STR, enum=list(ClaimType)),

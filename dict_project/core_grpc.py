@@ -13,13 +13,14 @@ import functools
 import json
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import grpc
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import close_old_connections
 from django.db.models import Model, Q, QuerySet
+from rest_framework.pagination import CursorPagination
 
 from claims import selectors as claim_selectors
 from claims import services as claim_services
@@ -29,6 +30,7 @@ from dict_project.errors import BadRequest, DomainError, Unauthenticated
 from dict_project.grpc_context import current_user
 from dict_project.grpc_errors import abort
 from dict_project.health import readiness
+from dict_project.pagination import DeadlineFirstCursorPagination, NewestFirstCursorPagination
 from keys import selectors as key_selectors
 from keys import services as key_services
 from lookup import services as lookup_services
@@ -37,8 +39,7 @@ from protos.dict.core.v1 import core_dict_pb2 as pb
 from protos.dict.core.v1 import core_dict_pb2_grpc
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CoreDictService"].full_name
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
+MAX_TOKEN_LENGTH = 200  # ours are about 110 characters
 KEY_NOT_FOUND = "Key not found."
 CLAIM_NOT_FOUND = "Claim not found."
 
@@ -78,19 +79,21 @@ def rpc(method: Callable[[Any, Any, AbstractBaseUser], T]) -> Callable[[Any, Any
 
 
 class Keyset:
-    """An ordering on (timestamp, id) and its opaque page tokens: base64 of the last row's values.
+    """A REST pagination class's ordering and sizes, with opaque page tokens: base64 of the last row's values.
 
-    The token names its list, so one list's token is refused by another. Both columns sort in
-    the same direction, which makes "after the last row" one OR of two comparisons.
+    The ordering is (timestamp, id), both in one direction, which makes "after the last row"
+    one OR of two comparisons. The token names its list, so one list's token is refused by
+    another; anything else that is not a token this list gave out is refused as BadRequest.
     """
 
-    def __init__(self, name: str, time_field: str, *, descending: bool) -> None:
-        self.name, self.time_field, self.descending = name, time_field, descending
-        sign = "-" if descending else ""
-        self.ordering = (f"{sign}{time_field}", f"{sign}id")
+    def __init__(self, name: str, pages: type[CursorPagination]) -> None:
+        self.name, self.ordering = name, pages.ordering
+        self.default_size, self.max_size = pages.page_size, pages.max_page_size
+        self.descending = self.ordering[0].startswith("-")
+        self.time_field = self.ordering[0].lstrip("-")
 
     def page(self, qs: QuerySet, page_size: int, page_token: str) -> tuple[list[Model], str]:
-        size = min(page_size, MAX_PAGE_SIZE) if page_size > 0 else DEFAULT_PAGE_SIZE
+        size = min(page_size, self.max_size) if page_size > 0 else self.default_size
         qs = qs.order_by(*self.ordering)
         if page_token:
             at, last_id = self._decode(page_token)
@@ -108,20 +111,22 @@ class Keyset:
 
     def _decode(self, token: str) -> tuple[datetime, uuid.UUID]:
         try:
+            if len(token) > MAX_TOKEN_LENGTH:
+                raise ValueError(len(token))
             name, at, row_id = json.loads(base64.urlsafe_b64decode(token.encode()))
-            if name != self.name:
+            if name != self.name or not isinstance(at, str) or not isinstance(row_id, str):
                 raise ValueError(name)
             moment = datetime.fromisoformat(at)
             if moment.tzinfo is None:
                 raise ValueError(at)
-            return moment, uuid.UUID(row_id)
-        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+            return moment.astimezone(UTC), uuid.UUID(row_id)  # astimezone: overflows here, not in the database
+        except (ValueError, TypeError, OverflowError, RecursionError, binascii.Error, UnicodeError):
             raise BadRequest.on_field("page_token", "page_token is not one this list gave out.") from None
 
 
-KEYS = Keyset("keys", "created_at", descending=True)
-INCOMING = Keyset("incoming", "resolution_period_end", descending=False)
-OUTGOING = Keyset("outgoing", "created_at", descending=True)
+KEYS = Keyset("keys", NewestFirstCursorPagination)
+INCOMING = Keyset("incoming", DeadlineFirstCursorPagination)
+OUTGOING = Keyset("outgoing", NewestFirstCursorPagination)
 
 
 # --- the servicer -----------------------------------------------------------------------------------

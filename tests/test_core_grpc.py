@@ -6,6 +6,8 @@ transactional. The real JWT interceptor has its own tests; here a tiny intercept
 user named in metadata ``x-test-user``, as the auth interceptor binds the token's user.
 """
 
+import base64
+import json
 import subprocess
 import threading
 import uuid
@@ -363,6 +365,30 @@ def test_outgoing_claims_newest_first_and_a_foreign_token_is_refused(make_accoun
     assert second.next_page_token == ""
     keys_token = first.next_page_token  # a token of this list is refused by the keys list
     assert refusal(lambda: api(user).ListKeys(pb.ListKeysRequest(page_token=keys_token)))[1] == "BadRequest"
+
+
+def _token(*parts) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(parts)).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not base64 at all!",
+        _token("keys", "2024-01-01T00:00:00+00:00", 5),  # the id is no string
+        _token("keys", "2024-01-01T00:00:00", str(uuid.uuid4())),  # no time zone
+        _token("keys", "9999-12-31T23:59:59-23:59", str(uuid.uuid4())),  # past the end of time in UTC
+        _token("keys", "0001-01-01T00:00:00+23:59", str(uuid.uuid4())),
+        base64.urlsafe_b64encode(b"[" * 100_000).decode(),  # too deep for the JSON parser, and too long
+        _token("keys", "2024-01-01T00:00:00+00:00"),
+    ],
+)
+def test_a_malformed_page_token_is_invalid_argument_never_internal(make_account, api, token: str) -> None:
+    user = make_account().holder.user
+    assert refusal(lambda: api(user).ListKeys(pb.ListKeysRequest(page_token=token))) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "BadRequest",
+    )
 
 
 def test_respond_to_claim_needs_a_second_factor_and_a_right_code(make_account, api) -> None:
