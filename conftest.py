@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from redis import Redis
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -81,3 +82,11 @@ def client_for() -> Callable[..., APIClient]:
         return client
 
     return make
+
+
+@pytest.fixture
+def redis_unreachable(monkeypatch) -> None:
+    """The lookup buckets' Redis connection goes to a closed port: a real client, failing for real."""
+    from lookup import buckets
+
+    monkeypatch.setattr(buckets, "get_redis_connection", lambda alias: Redis(port=1, socket_connect_timeout=0.5))

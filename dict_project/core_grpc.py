@@ -30,6 +30,7 @@ from dict_project.errors import BadRequest, DomainError, Unauthenticated
 from dict_project.grpc_context import current_user
 from dict_project.grpc_errors import abort
 from dict_project.health import readiness
+from dict_project.outages import OUTAGES, outage_error
 from dict_project.pagination import DeadlineFirstCursorPagination, NewestFirstCursorPagination
 from keys import selectors as key_selectors
 from keys import services as key_services
@@ -47,12 +48,15 @@ T = TypeVar("T")
 
 
 def _serve(context: grpc.ServicerContext, work: Callable[[], T]) -> T:
-    """Fresh DB connections around each call (as Django does per HTTP request); domain errors as statuses."""
+    """Fresh DB connections around each call (as Django does per HTTP request); domain errors and
+    outages of the database or Redis as statuses."""
     close_old_connections()
     try:
         return work()
     except DomainError as error:
         abort(context, error)
+    except OUTAGES as error:
+        abort(context, outage_error(error))
     finally:
         close_old_connections()
 

@@ -14,6 +14,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from dict_project import errors
+from dict_project.outages import outage_error
 from dict_project.request_id import current_request_id
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ def _response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Re
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's EXCEPTION_HANDLER."""
+    exc = outage_error(exc) or exc
     if isinstance(exc, errors.DomainError):
         fields = [{"field": f.field, "message": f.message} for f in exc.fields]
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, errors.RateLimited) else None

@@ -258,6 +258,14 @@ def test_lookup_refusals_invalid_unknown_and_scanning(make_account, api) -> None
     assert 1 <= int(trailing[RETRY_AFTER_METADATA_KEY]) <= 60
 
 
+def test_redis_down_is_unavailable_not_internal(make_account, api, redis_unreachable) -> None:
+    user = make_account().holder.user
+    assert refusal(lambda: api(user).LookupKey(pb.LookupKeyRequest(key=unknown_email()))) == (
+        grpc.StatusCode.UNAVAILABLE,
+        "ServiceUnavailable",
+    )
+
+
 def test_health_check_is_open_and_reports_readiness(api) -> None:
     health = api().HealthCheck(pb.HealthCheckRequest())
     assert (health.status, health.database, health.cache, health.connect) == (pb.SERVING, "ok", "ok", "in-process")

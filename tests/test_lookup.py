@@ -364,3 +364,9 @@ def test_logs_never_carry_the_key_or_a_tax_id(make_account, client_for, caplog) 
     messages = [r.getMessage() for r in caplog.records if r.pathname.endswith("lookup/services.py")]
     assert len(messages) == 3
     assert not [m for m in messages if "@example.com" in m or cpf in m or payer.holder.tax_id in m]
+
+
+def test_redis_down_is_503_with_a_problem_not_a_500(make_account, client_for, redis_unreachable) -> None:
+    response = look(client_for(make_account().holder.user), unknown_email())
+    assert (response.status_code, response.json()["code"]) == (503, "ServiceUnavailable")
+    assert "Traceback" not in response.content.decode()
