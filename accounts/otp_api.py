@@ -10,11 +10,13 @@ from accounts import second_factor
 
 
 class EnrolIn(serializers.Serializer):
-    otp = serializers.RegexField(r"^[0-9]{6}$", required=False, help_text="Needed to replace a confirmed device.")
+    otp = serializers.RegexField(
+        second_factor.OTP_PATTERN, required=False, help_text="Needed to replace a confirmed device."
+    )
 
 
 class ConfirmIn(serializers.Serializer):
-    otp = serializers.RegexField(r"^[0-9]{6}$")
+    otp = serializers.RegexField(second_factor.OTP_PATTERN)
 
 
 class TotpEnrolApi(APIView):

@@ -5,6 +5,8 @@ proves each sensitive operation with a fresh code. TOTPDevice.verify_token refus
 used and throttles repeated failures.
 """
 
+import re
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -12,6 +14,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from dict_project.errors import SecondFactorInvalid, SecondFactorRequired
 
 DEVICE_NAME = "authenticator app"
+# The one shape of a code, for every interface that takes one (REST serializers, gRPC mappers).
+OTP_PATTERN = r"^[0-9]{6}$"
+OTP_RE = re.compile(OTP_PATTERN)
 
 
 def totp_enrol(*, user: AbstractBaseUser, otp: str | None = None) -> str:

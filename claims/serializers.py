@@ -2,12 +2,13 @@
 
 from rest_framework import serializers
 
+from accounts.second_factor import OTP_PATTERN
 from claims.domain import ClaimReason
 from claims.models import Claim
 from claims.selectors import claim_time_left
 from keys.domain import KEY_MAX_LENGTH, KeyType
 
-OTP_FIELD = serializers.RegexField(r"^[0-9]{6}$", help_text="The current 6-digit code of the caller's TOTP app.")
+OTP_FIELD = serializers.RegexField(OTP_PATTERN, help_text="The current 6-digit code of the caller's TOTP app.")
 
 
 class OwnershipClaimIn(serializers.Serializer):

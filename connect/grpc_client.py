@@ -4,6 +4,16 @@ Only transport failures (UNAVAILABLE, DEADLINE_EXCEEDED) are retried and counted
 breaker; a directory refusal (a DICT error type in the trailers) is final and raised as the
 matching DomainError. Anything else the directory cannot answer becomes ServiceUnavailable,
 so the caller keeps the work pending and tries again later.
+
+A retry repeats the request, so only idempotent calls retry on every transport failure: reads,
+writes carrying a request id (CreateEntry, CompleteClaim), and writes whose repeat the directory
+answers as the first (UpdateEntry sets the same values; Acknowledge, and Confirm or Cancel with
+the same reason, answer a repeat with the claim unchanged). CreateClaim (a repeat is
+ClaimAlreadyExistsForKey: a 409 for the claim just made) and DeleteEntry (a repeat is NotFound)
+carry no request id and are not: DEADLINE_EXCEEDED may come after the directory committed, and
+so may UNAVAILABLE (a connection lost mid-call). They retry only when the channel never
+connected, so the request never left this process; otherwise ServiceUnavailable reaches the
+caller, which keeps the work pending and decides itself how to try again.
 """
 
 import logging
@@ -28,6 +38,7 @@ from connect.ports import (
 )
 from dict_project.errors import ServiceUnavailable
 from dict_project.grpc_errors import domain_error_from_rpc
+from dict_project.pb_util import from_timestamp
 from protos.dict.connect.v1 import connect_pb2 as pb
 from protos.dict.connect.v1 import connect_pb2_grpc
 
@@ -38,8 +49,25 @@ PARTICIPANT_METADATA_KEY = "x-participant-ispb"
 CID_PAGE = 10_000
 
 
+# grpc-core's words for a call that failed before any connection to the server existed.
+NOT_CONNECTED = ("failed to connect to all addresses", "DNS resolution failed")
+
+
 def is_transport_failure(error: BaseException) -> bool:
     return isinstance(error, grpc.RpcError) and error.code() in RETRYABLE
+
+
+def never_reached_the_server(error: BaseException) -> bool:
+    """UNAVAILABLE because no connection could be made: the request was certainly not sent.
+
+    An UNAVAILABLE after the call started (the server going away, a reset connection) is not
+    this: the server may have run the request. Unknown wording counts as "may have reached".
+    """
+    return (
+        isinstance(error, grpc.RpcError)
+        and error.code() == grpc.StatusCode.UNAVAILABLE
+        and (error.details() or "").startswith(NOT_CONNECTED)
+    )
 
 
 class _BreakerLog(pybreaker.CircuitBreakerListener):
@@ -74,22 +102,25 @@ class GrpcDirectoryClient:
         self._metadata = ((PARTICIPANT_METADATA_KEY, participant),)
         self._timeout = timeout
         self.breaker = breaker
-        self._invoke = retry(
-            retry=retry_if_exception(is_transport_failure),
-            stop=stop_after_attempt(attempts),
-            wait=wait_random_exponential(multiplier=0.2, max=3),
-            reraise=True,
-        )(self._invoke_once)
+        policy = {
+            "stop": stop_after_attempt(attempts),
+            "wait": wait_random_exponential(multiplier=0.2, max=3),
+            "reraise": True,
+        }
+        self._invoke = retry(retry=retry_if_exception(is_transport_failure), **policy)(self._invoke_once)
+        self._invoke_unsent = retry(retry=retry_if_exception(never_reached_the_server), **policy)(self._invoke_once)
 
     def _invoke_once(self, method: str, request):
         return getattr(self._stub, method)(request, timeout=self._timeout, metadata=self._metadata)
 
-    def _call(self, method: str, request):
+    def _call(self, method: str, request, *, idempotent: bool):
+        """One directory call; ``idempotent`` says whether a repeat is safe once it may have arrived."""
+        invoke = self._invoke if idempotent else self._invoke_unsent
         try:
             # Not breaker.call(): it holds the breaker's lock for the whole call, so every
             # directory call of the process would wait for the one in flight.
             with self.breaker.calling():
-                return self._invoke(method, request)
+                return invoke(method, request)
         except pybreaker.CircuitBreakerError:
             raise ServiceUnavailable("the directory is unreachable (circuit open); try again later.") from None
         except grpc.RpcError as error:
@@ -100,12 +131,12 @@ class GrpcDirectoryClient:
             raise ServiceUnavailable(f"the directory did not answer ({error.code().name}).") from None
 
     def create_entry(self, request: EntryRequest) -> DirectoryEntry:
-        response = self._call("CreateEntry", mappers.create_request_to_pb(request))
+        response = self._call("CreateEntry", mappers.create_request_to_pb(request), idempotent=True)
         return mappers.entry_from_pb(response.entry)
 
     def get_entry(self, *, key: str, payer_id: str, end_to_end_id: str) -> DirectoryEntry:
         request = pb.GetEntryRequest(key=key, payer_id=payer_id, end_to_end_id=end_to_end_id)
-        return mappers.entry_from_pb(self._call("GetEntry", request).entry)
+        return mappers.entry_from_pb(self._call("GetEntry", request, idempotent=True).entry)
 
     def update_entry(self, *, key: str, account: BankAccount, owner: Owner, reason: str) -> DirectoryEntry:
         request = pb.UpdateEntryRequest(
@@ -114,34 +145,38 @@ class GrpcDirectoryClient:
             owner=mappers.owner_to_pb(owner),
             reason=pb.Reason.Value(reason),
         )
-        return mappers.entry_from_pb(self._call("UpdateEntry", request).entry)
+        return mappers.entry_from_pb(self._call("UpdateEntry", request, idempotent=True).entry)
 
     def delete_entry(self, *, key: str, reason: str) -> None:
-        self._call("DeleteEntry", pb.DeleteEntryRequest(key=key, reason=pb.Reason.Value(reason)))
+        self._call("DeleteEntry", pb.DeleteEntryRequest(key=key, reason=pb.Reason.Value(reason)), idempotent=False)
 
     def check_sync(self, *, key_type: str, verifier: str) -> tuple[bool, str]:
         request = pb.CheckSyncRequest(key_type=pb.KeyType.Value(key_type), participant_sync_verifier=verifier)
-        response = self._call("CheckSync", request)
+        response = self._call("CheckSync", request, idempotent=True)
         return response.result == pb.CheckSyncResponse.OK, response.directory_sync_verifier
 
     def list_cids(self, *, key_type: str) -> Iterator[str]:
         token = ""
         while True:
             request = pb.ListCidsRequest(key_type=pb.KeyType.Value(key_type), page_size=CID_PAGE, page_token=token)
-            response = self._call("ListCids", request)
+            response = self._call("ListCids", request, idempotent=True)
             yield from response.cids
             if not response.next_page_token:
                 return
             token = response.next_page_token
 
     def health(self) -> datetime:
-        return mappers.from_ts(self._call("Health", pb.HealthRequest()).now)
+        return from_timestamp(self._call("Health", pb.HealthRequest(), idempotent=True).now)
 
     def create_claim(self, request: ClaimRequest) -> DirectoryClaim:
-        return mappers.claim_from_pb(self._call("CreateClaim", mappers.claim_request_to_pb(request)).claim)
+        return mappers.claim_from_pb(
+            self._call("CreateClaim", mappers.claim_request_to_pb(request), idempotent=False).claim
+        )
 
     def get_claim(self, claim_id: uuid.UUID) -> DirectoryClaim:
-        return mappers.claim_from_pb(self._call("GetClaim", pb.ClaimIdRequest(claim_id=str(claim_id))).claim)
+        return mappers.claim_from_pb(
+            self._call("GetClaim", pb.ClaimIdRequest(claim_id=str(claim_id)), idempotent=True).claim
+        )
 
     def list_claims(
         self,
@@ -163,26 +198,26 @@ class GrpcDirectoryClient:
             modified_before=modified_before,
             limit=limit,
         )
-        response = self._call("ListClaims", request)
+        response = self._call("ListClaims", request, idempotent=True)
         return ClaimPage(
             claims=[mappers.claim_from_pb(claim) for claim in response.claims], has_more=response.has_more_elements
         )
 
     def acknowledge_claim(self, claim_id: uuid.UUID) -> DirectoryClaim:
-        response = self._call("AcknowledgeClaim", pb.ClaimIdRequest(claim_id=str(claim_id)))
+        response = self._call("AcknowledgeClaim", pb.ClaimIdRequest(claim_id=str(claim_id)), idempotent=True)
         return mappers.claim_from_pb(response.claim)
 
     def confirm_claim(self, claim_id: uuid.UUID, *, reason: str) -> DirectoryClaim:
         request = pb.ClaimReasonRequest(claim_id=str(claim_id), reason=pb.Reason.Value(reason))
-        return mappers.claim_from_pb(self._call("ConfirmClaim", request).claim)
+        return mappers.claim_from_pb(self._call("ConfirmClaim", request, idempotent=True).claim)
 
     def cancel_claim(self, claim_id: uuid.UUID, *, reason: str) -> DirectoryClaim:
         request = pb.ClaimReasonRequest(claim_id=str(claim_id), reason=pb.Reason.Value(reason))
-        return mappers.claim_from_pb(self._call("CancelClaim", request).claim)
+        return mappers.claim_from_pb(self._call("CancelClaim", request, idempotent=True).claim)
 
     def complete_claim(self, claim_id: uuid.UUID, *, request_id: uuid.UUID) -> CompletedClaim:
         request = pb.CompleteClaimRequest(claim_id=str(claim_id), request_id=str(request_id))
-        return mappers.completed_from_pb(self._call("CompleteClaim", request))
+        return mappers.completed_from_pb(self._call("CompleteClaim", request, idempotent=True))
 
     def close(self) -> None:
         self._channel.close()

@@ -1,9 +1,16 @@
-"""Explicit mappers between Connect proto messages and the port's dataclasses (both directions)."""
+"""Explicit mappers between Connect proto messages and the port's dataclasses (both directions).
 
-import uuid
-from datetime import UTC, datetime
+The ``*_from_pb`` readers of the directory's answers (entries, claims, a completion) check what
+the caller relies on: a malformed id, an unspecified or unknown enum, a missing or unreadable
+timestamp is the directory misbehaving, raised as ServiceUnavailable (the work stays pending and
+is tried again), never as a bare ValueError. The readers of requests (used by dictsim's server)
+stay lenient: there the domain refuses a bad value with the client's error.
+"""
 
-from google.protobuf.timestamp_pb2 import Timestamp
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 
 from connect.ports import (
     BankAccount,
@@ -14,25 +21,56 @@ from connect.ports import (
     EntryRequest,
     Owner,
 )
+from dict_project.errors import ServiceUnavailable
+from dict_project.pb_util import enum_name, enum_value, from_timestamp, parse_uuid, to_timestamp
 from protos.dict.connect.v1 import connect_pb2 as pb
 
-
-def ts(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    out = Timestamp()
-    out.FromDatetime(value)
-    return out
+logger = logging.getLogger(__name__)
 
 
-def from_ts(value: Timestamp, present: bool = True) -> datetime | None:
-    return value.ToDatetime(tzinfo=UTC) if present else None
+def malformed(what: str, problem: str) -> ServiceUnavailable:
+    logger.warning("connect: malformed %s from the directory: %s", what, problem)
+    return ServiceUnavailable(f"the directory answered a malformed {what}: {problem}.")
 
 
-def enum_name(enum, value: int) -> str:
-    """An enum's name, or '' for UNSPECIFIED/unknown values (the domain refuses those)."""
-    name = enum.Name(value) if value in enum.values() else ""
-    return "" if name.endswith("UNSPECIFIED") else name
+@contextmanager
+def _reading(what: str) -> Iterator[None]:
+    """A value no field may hold (an out-of-range timestamp) is a malformed answer too."""
+    try:
+        yield
+    except (ValueError, OverflowError) as error:
+        raise malformed(what, str(error)) from None
+
+
+def _answer_enum(pb_enum, value: int, what: str, field: str, *, required: bool = True) -> str:
+    """An enum of an answer: an unknown number is malformed, and so is UNSPECIFIED when required."""
+    name = enum_name(pb_enum, value)
+    if not name and (required or value != 0):
+        raise malformed(what, f"{field} {value} is not a known value")
+    return name
+
+
+def _answer_present(message, what: str, *fields: str) -> None:
+    """The answer's required fields are there: a message field set, a string field not empty."""
+    missing = [field for field in fields if not _has(message, field)]
+    if missing:
+        raise malformed(what, f"{', '.join(missing)} missing")
+
+
+def _has(message, field: str) -> bool:
+    if message.DESCRIPTOR.fields_by_name[field].message_type is None:
+        return bool(getattr(message, field))
+    return message.HasField(field)
+
+
+def _answer_account(message: pb.BrazilianAccount, what: str, field: str) -> BankAccount:
+    _answer_enum(pb.AccountType, message.account_type, what, f"{field}.account_type")
+    return account_from_pb(message)
+
+
+def _answer_owner(message: pb.Person, what: str, field: str) -> Owner:
+    _answer_enum(pb.PersonType, message.type, what, f"{field}.type")
+    return owner_from_pb(message)
 
 
 def account_to_pb(account: BankAccount) -> pb.BrazilianAccount:
@@ -41,7 +79,7 @@ def account_to_pb(account: BankAccount) -> pb.BrazilianAccount:
         branch=account.branch,
         account_number=account.number,
         account_type=pb.AccountType.Value(account.account_type),
-        opening_date=ts(account.opening_date),
+        opening_date=to_timestamp(account.opening_date),
     )
 
 
@@ -51,7 +89,7 @@ def account_from_pb(message: pb.BrazilianAccount) -> BankAccount:
         branch=message.branch,
         number=message.account_number,
         account_type=enum_name(pb.AccountType, message.account_type),
-        opening_date=from_ts(message.opening_date, message.HasField("opening_date")),
+        opening_date=from_timestamp(message.opening_date, message.HasField("opening_date")),
     )
 
 
@@ -79,24 +117,28 @@ def entry_to_pb(entry: DirectoryEntry) -> pb.Entry:
         key_type=pb.KeyType.Value(entry.key_type),
         account=account_to_pb(entry.account),
         owner=owner_to_pb(entry.owner),
-        creation_date=ts(entry.created_at),
-        key_ownership_date=ts(entry.key_ownership_date),
-        open_claim_creation_date=ts(entry.open_claim_creation_date),
+        creation_date=to_timestamp(entry.created_at),
+        key_ownership_date=to_timestamp(entry.key_ownership_date),
+        open_claim_creation_date=to_timestamp(entry.open_claim_creation_date),
     )
 
 
 def entry_from_pb(message: pb.Entry) -> DirectoryEntry:
-    return DirectoryEntry(
-        key=message.key,
-        key_type=enum_name(pb.KeyType, message.key_type),
-        owner=owner_from_pb(message.owner),
-        account=account_from_pb(message.account),
-        created_at=from_ts(message.creation_date),
-        key_ownership_date=from_ts(message.key_ownership_date),
-        open_claim_creation_date=from_ts(
-            message.open_claim_creation_date, message.HasField("open_claim_creation_date")
-        ),
-    )
+    """An entry the directory answered with; malformed is ServiceUnavailable (see the module doc)."""
+    what = "entry"
+    _answer_present(message, what, "key", "creation_date", "key_ownership_date")
+    with _reading(what):
+        return DirectoryEntry(
+            key=message.key,
+            key_type=_answer_enum(pb.KeyType, message.key_type, what, "key_type"),
+            owner=_answer_owner(message.owner, what, "owner"),
+            account=_answer_account(message.account, what, "account"),
+            created_at=from_timestamp(message.creation_date),
+            key_ownership_date=from_timestamp(message.key_ownership_date),
+            open_claim_creation_date=from_timestamp(
+                message.open_claim_creation_date, message.HasField("open_claim_creation_date")
+            ),
+        )
 
 
 def create_request_to_pb(request: EntryRequest) -> pb.CreateEntryRequest:
@@ -123,11 +165,6 @@ def create_request_from_pb(message: pb.CreateEntryRequest, request_id) -> EntryR
     )
 
 
-def _enum_value(enum, name: str) -> int:
-    """An enum's number, 0 (UNSPECIFIED) for an empty name."""
-    return enum.Value(name) if name else 0
-
-
 def claim_to_pb(claim: DirectoryClaim) -> pb.Claim:
     return pb.Claim(
         id=str(claim.id),
@@ -138,34 +175,43 @@ def claim_to_pb(claim: DirectoryClaim) -> pb.Claim:
         claimer=owner_to_pb(claim.claimer),
         donor_participant=claim.donor_participant,
         status=pb.ClaimStatus.Value(claim.status),
-        creation_date=ts(claim.created_at),
-        resolution_period_end=ts(claim.resolution_period_end),
-        completion_period_end=ts(claim.completion_period_end),
-        last_modified=ts(claim.last_modified),
-        confirm_reason=_enum_value(pb.Reason, claim.confirm_reason),
-        cancel_reason=_enum_value(pb.Reason, claim.cancel_reason),
-        cancelled_by=_enum_value(pb.ClaimParty, claim.cancelled_by),
+        creation_date=to_timestamp(claim.created_at),
+        resolution_period_end=to_timestamp(claim.resolution_period_end),
+        completion_period_end=to_timestamp(claim.completion_period_end),
+        last_modified=to_timestamp(claim.last_modified),
+        confirm_reason=enum_value(pb.Reason, claim.confirm_reason),
+        cancel_reason=enum_value(pb.Reason, claim.cancel_reason),
+        cancelled_by=enum_value(pb.ClaimParty, claim.cancelled_by),
     )
 
 
 def claim_from_pb(message: pb.Claim) -> DirectoryClaim:
-    return DirectoryClaim(
-        id=uuid.UUID(message.id),
-        claim_type=enum_name(pb.ClaimType, message.type),
-        key=message.key,
-        key_type=enum_name(pb.KeyType, message.key_type),
-        claimer_account=account_from_pb(message.claimer_account),
-        claimer=owner_from_pb(message.claimer),
-        donor_participant=message.donor_participant,
-        status=enum_name(pb.ClaimStatus, message.status),
-        created_at=from_ts(message.creation_date),
-        resolution_period_end=from_ts(message.resolution_period_end),
-        completion_period_end=from_ts(message.completion_period_end, message.HasField("completion_period_end")),
-        last_modified=from_ts(message.last_modified),
-        confirm_reason=enum_name(pb.Reason, message.confirm_reason),
-        cancel_reason=enum_name(pb.Reason, message.cancel_reason),
-        cancelled_by=enum_name(pb.ClaimParty, message.cancelled_by),
-    )
+    """A claim the directory answered with; malformed is ServiceUnavailable (see the module doc)."""
+    what = "claim"
+    claim_id = parse_uuid(message.id)
+    if claim_id is None:
+        raise malformed(what, f"id {message.id!r} is not a UUID")
+    _answer_present(message, what, "key", "creation_date", "resolution_period_end", "last_modified")
+    with _reading(what):
+        return DirectoryClaim(
+            id=claim_id,
+            claim_type=_answer_enum(pb.ClaimType, message.type, what, "type"),
+            key=message.key,
+            key_type=_answer_enum(pb.KeyType, message.key_type, what, "key_type"),
+            claimer_account=_answer_account(message.claimer_account, what, "claimer_account"),
+            claimer=_answer_owner(message.claimer, what, "claimer"),
+            donor_participant=message.donor_participant,
+            status=_answer_enum(pb.ClaimStatus, message.status, what, "status"),
+            created_at=from_timestamp(message.creation_date),
+            resolution_period_end=from_timestamp(message.resolution_period_end),
+            completion_period_end=from_timestamp(
+                message.completion_period_end, message.HasField("completion_period_end")
+            ),
+            last_modified=from_timestamp(message.last_modified),
+            confirm_reason=_answer_enum(pb.Reason, message.confirm_reason, what, "confirm_reason", required=False),
+            cancel_reason=_answer_enum(pb.Reason, message.cancel_reason, what, "cancel_reason", required=False),
+            cancelled_by=_answer_enum(pb.ClaimParty, message.cancelled_by, what, "cancelled_by", required=False),
+        )
 
 
 def claim_request_to_pb(request: ClaimRequest) -> pb.CreateClaimRequest:
@@ -191,18 +237,22 @@ def claim_request_from_pb(message: pb.CreateClaimRequest) -> ClaimRequest:
 def completed_to_pb(completed: CompletedClaim, correlation_id: str) -> pb.CompleteClaimResponse:
     return pb.CompleteClaimResponse(
         claim=claim_to_pb(completed.claim),
-        entry_creation_date=ts(completed.entry_created_at),
-        key_ownership_date=ts(completed.key_ownership_date),
+        entry_creation_date=to_timestamp(completed.entry_created_at),
+        key_ownership_date=to_timestamp(completed.key_ownership_date),
         correlation_id=correlation_id,
     )
 
 
 def completed_from_pb(message: pb.CompleteClaimResponse) -> CompletedClaim:
-    return CompletedClaim(
-        claim=claim_from_pb(message.claim),
-        entry_created_at=from_ts(message.entry_creation_date),
-        key_ownership_date=from_ts(message.key_ownership_date),
-    )
+    what = "completion"
+    _answer_present(message, what, "claim", "entry_creation_date", "key_ownership_date")
+    claim = claim_from_pb(message.claim)
+    with _reading(what):
+        return CompletedClaim(
+            claim=claim,
+            entry_created_at=from_timestamp(message.entry_creation_date),
+            key_ownership_date=from_timestamp(message.key_ownership_date),
+        )
 
 
 def list_claims_request_to_pb(
@@ -219,8 +269,8 @@ def list_claims_request_to_pb(
         is_donor=as_donor,
         is_claimer=as_claimer,
         status=[pb.ClaimStatus.Value(status) for status in statuses],
-        type=_enum_value(pb.ClaimType, claim_type),
-        modified_after=ts(modified_after),
-        modified_before=ts(modified_before),
+        type=enum_value(pb.ClaimType, claim_type),
+        modified_after=to_timestamp(modified_after),
+        modified_before=to_timestamp(modified_before),
         limit=limit,
     )

@@ -6,26 +6,24 @@ resource id is NotFound, as REST's URL patterns answer it. Every rule beyond the
 field is the domain's, reached through the same services REST calls.
 """
 
-import re
 import uuid
-from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
-from google.protobuf.timestamp_pb2 import Timestamp
 
+from accounts.second_factor import OTP_RE
 from claims.domain import ClaimReason, ClaimStatus, ClaimType
 from claims.models import Claim
 from claims.selectors import claim_time_left
 from dict_project.errors import BadRequest, NotFound
 from dict_project.health import Readiness
+from dict_project.pb_util import enum_name, enum_value, parse_uuid, to_timestamp, uuid_field
 from keys.domain import KEY_MAX_LENGTH, DeleteReason, EntryStatus, KeyType
 from keys.models import Entry
 from lookup.domain import LookupAnswer
 from protos.dict.core.v1 import core_dict_pb2 as pb
 
-OTP_RE = re.compile(r"^[0-9]{6}$")
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -43,7 +41,7 @@ def enum_from_pb(
     if value == 0 and not required:
         return None
     allowed = ", ".join(domain)
-    name = pb_enum.Name(value) if value in pb_enum.values() else ""
+    name = enum_name(pb_enum, value)
     if value == 0:
         raise BadRequest.on_field(field, f"{field} is required: one of {allowed}.")
     if name not in domain.__members__:
@@ -51,24 +49,12 @@ def enum_from_pb(
     return domain(name)
 
 
-def _enum_to_pb(pb_enum: EnumTypeWrapper, value: str | None) -> int:
-    """A stored domain value as the proto enum; blank (no reason, no canceller) is UNSPECIFIED."""
-    return pb_enum.Value(value) if value else 0
-
-
-def uuid_from_pb(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise BadRequest.on_field(field, f"{field} must be a valid UUID.") from None
-
-
 def resource_id_from_pb(value: str, not_found: str) -> uuid.UUID:
     """A key's or claim's id: a malformed one names nothing, so it is NotFound (REST's 404)."""
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound(not_found) from None
+    parsed = parse_uuid(value)
+    if parsed is None:
+        raise NotFound(not_found)
+    return parsed
 
 
 def account_id_from_pb(value: int) -> int:
@@ -91,14 +77,6 @@ def otp_from_pb(value: str) -> str:
     return value
 
 
-def timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
 def _present(**fields) -> dict:
     """Leave out unset message fields (a None timestamp) instead of relying on the runtime's reading of None."""
     return {name: value for name, value in fields.items() if value is not None}
@@ -113,7 +91,7 @@ def create_key_args(request: pb.CreateKeyRequest) -> dict:
         "account_id": account_id_from_pb(request.account_id),
         "key_type": enum_from_pb(pb.KeyType, request.key_type, KeyType, "key_type"),
         "key_value": key_from_pb(request.key_value, "key_value", required=False) or None,
-        "request_id": uuid_from_pb(request.request_id, "request_id"),
+        "request_id": uuid_field(request.request_id, "request_id"),
     }
 
 
@@ -144,7 +122,7 @@ def ownership_claim_args(request: pb.StartClaimRequest) -> dict:
         "account_id": account_id_from_pb(request.account_id),
         "key": key_from_pb(request.key, "key", required=True),
         "key_type": key_type or KeyType.PHONE,
-        "request_id": uuid_from_pb(request.request_id, "request_id"),
+        "request_id": uuid_field(request.request_id, "request_id"),
     }
 
 
@@ -154,7 +132,7 @@ def portability_args(request: pb.StartPortabilityRequest) -> dict:
         "account_id": account_id_from_pb(request.account_id),
         "key_type": enum_from_pb(pb.KeyType, request.key_type, KeyType, "key_type"),
         "key": key_from_pb(request.key, "key", required=True),
-        "request_id": uuid_from_pb(request.request_id, "request_id"),
+        "request_id": uuid_field(request.request_id, "request_id"),
     }
 
 
@@ -177,18 +155,18 @@ def entry_to_pb(entry: Entry) -> pb.Entry:
         **_present(
             id=str(entry.pk),
             account_id=entry.account_id,
-            key_type=_enum_to_pb(pb.KeyType, entry.key_type),
+            key_type=enum_value(pb.KeyType, entry.key_type),
             key_value=entry.key_value or "",
-            status=_enum_to_pb(pb.EntryStatus, entry.status),
+            status=enum_value(pb.EntryStatus, entry.status),
             failure_code=entry.failure_code,
-            delete_reason=_enum_to_pb(pb.Reason, entry.delete_reason),
+            delete_reason=enum_value(pb.Reason, entry.delete_reason),
             request_id=str(entry.request_id),
             cid=entry.cid,
-            created_at=timestamp(entry.created_at),
-            updated_at=timestamp(entry.updated_at),
-            registered_at=timestamp(entry.registered_at),
-            key_ownership_date=timestamp(entry.key_ownership_date),
-            deleted_at=timestamp(entry.deleted_at),
+            created_at=to_timestamp(entry.created_at),
+            updated_at=to_timestamp(entry.updated_at),
+            registered_at=to_timestamp(entry.registered_at),
+            key_ownership_date=to_timestamp(entry.key_ownership_date),
+            deleted_at=to_timestamp(entry.deleted_at),
         )
     )
 
@@ -199,23 +177,23 @@ def claim_to_pb(claim: Claim) -> pb.Claim:
         **_present(
             id=str(claim.pk),
             dict_id=str(claim.dict_id),
-            type=_enum_to_pb(pb.ClaimType, claim.claim_type),
-            role=_enum_to_pb(pb.ClaimRole, claim.role),
-            status=_enum_to_pb(pb.ClaimStatus, claim.status),
-            key_type=_enum_to_pb(pb.KeyType, claim.key_type),
+            type=enum_value(pb.ClaimType, claim.claim_type),
+            role=enum_value(pb.ClaimRole, claim.role),
+            status=enum_value(pb.ClaimStatus, claim.status),
+            key_type=enum_value(pb.KeyType, claim.key_type),
             key=claim.key,
             account_id=claim.account_id or 0,
             entry_id=str(claim.entry_id) if claim.entry_id else "",
             donor_participant=claim.donor_participant,
             claimer_participant=claim.claimer_participant,
-            dict_created_at=timestamp(claim.dict_created_at),
-            resolution_period_end=timestamp(claim.resolution_period_end),
-            completion_period_end=timestamp(claim.completion_period_end),
-            last_modified=timestamp(claim.last_modified),
+            dict_created_at=to_timestamp(claim.dict_created_at),
+            resolution_period_end=to_timestamp(claim.resolution_period_end),
+            completion_period_end=to_timestamp(claim.completion_period_end),
+            last_modified=to_timestamp(claim.last_modified),
             time_left_seconds=None if left is None else int(left.total_seconds()),
-            confirm_reason=_enum_to_pb(pb.Reason, claim.confirm_reason),
-            cancel_reason=_enum_to_pb(pb.Reason, claim.cancel_reason),
-            cancelled_by=_enum_to_pb(pb.ClaimRole, claim.cancelled_by),
+            confirm_reason=enum_value(pb.Reason, claim.confirm_reason),
+            cancel_reason=enum_value(pb.Reason, claim.cancel_reason),
+            cancelled_by=enum_value(pb.ClaimRole, claim.cancelled_by),
             request_id=str(claim.request_id) if claim.request_id else "",
         )
     )
@@ -224,8 +202,8 @@ def claim_to_pb(claim: Claim) -> pb.Claim:
 def lookup_to_pb(answer: LookupAnswer) -> pb.LookupKeyResponse:
     return pb.LookupKeyResponse(
         key=answer.key,
-        key_type=_enum_to_pb(pb.KeyType, answer.key_type),
-        person_type=_enum_to_pb(pb.PersonType, answer.person_type),
+        key_type=enum_value(pb.KeyType, answer.key_type),
+        person_type=enum_value(pb.PersonType, answer.person_type),
         name=answer.name,
         trade_name=answer.trade_name or "",
         tax_id=answer.tax_id,

@@ -15,7 +15,6 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from accounts.domain import validate_account, validate_holder
 from claims.domain import (
     OWNERSHIP_CANCEL_REASONS,
     PORTABILITY_CANCEL_REASONS,
@@ -40,7 +39,6 @@ from dict_project.errors import (
     ClaimKeyNotFound,
     ClaimResultingEntryAlreadyExists,
     NotFound,
-    ParticipantInvalid,
     RequestIdAlreadyUsed,
 )
 from dictsim import clock, services
@@ -90,27 +88,11 @@ def _facts(claim: DirClaim) -> ClaimFacts:
     )
 
 
-def _validate_claimer(participant: str, request: ClaimRequest) -> None:
-    """The claimer's account is the caller's, and the claimer and account are well formed."""
-    if request.claimer_account.participant != participant:
-        raise ParticipantInvalid("a participant claims keys only for its own accounts.")
-    person_type = validate_holder(
-        tax_id=request.claimer.tax_id, name=request.claimer.name, trade_name=request.claimer.trade_name
-    )
-    if person_type != request.claimer.person_type:
-        raise ClaimInvalid.on_field("claimer.type", "the claimer type does not match the tax id.")
-    validate_account(
-        ispb=request.claimer_account.participant,
-        branch=request.claimer_account.branch,
-        number=request.claimer_account.number,
-        account_type=request.claimer_account.account_type,
-        opening_date=request.claimer_account.opening_date,
-    )
-
-
 def claim_create(*, participant: str, request: ClaimRequest) -> DirectoryClaim:
     """createClaim: the claimer's PSP opens a claim on a key registered in DICT."""
-    _validate_claimer(participant, request)
+    services.validate_party(
+        participant, request.claimer, request.claimer_account, ClaimInvalid, role="claimer", verb="claims"
+    )
     try:
         with transaction.atomic():
             return _create(participant, request)
@@ -149,7 +131,6 @@ def _create(participant: str, request: ClaimRequest) -> DirectoryClaim:
         claimer_name=claimer.name,
         claimer_trade_name=claimer.trade_name,
         donor_participant=entry.participant,
-        donor_tax_id=entry.owner_tax_id,
         donor_key_ownership_date=entry.key_ownership_date,
         status=ClaimStatus.OPEN,
         created_at=now,
@@ -226,7 +207,7 @@ def claim_confirm(*, participant: str, claim_id: uuid.UUID, reason: str) -> Dire
     completion_end = check_confirm(_facts(claim), role=role, reason=why, now=now)
     entry = DirEntry.objects.select_for_update().filter(key=claim.key).first()
     if entry is not None:
-        services.remove_entry(entry)
+        services.remove_entry(entry, now)
     return _move(claim, ClaimStatus.CONFIRMED, now, confirm_reason=why, completion_period_end=completion_end)
 
 
@@ -273,6 +254,12 @@ def _complete(participant: str, claim_id: uuid.UUID, request_id: uuid.UUID) -> C
         raise ClaimResultingEntryAlreadyExists("the key is registered already.")
     if DirRequest.objects.filter(participant=participant, request_id=request_id).exists():
         raise RequestIdAlreadyUsed("this RequestId was already used.")
+    services.check_account_limit(
+        claim.claimer_participant,
+        _to_port(claim).claimer_account,
+        claim.claimer_type,
+        "the claimer's account already holds the maximum number of keys.",
+    )
     claim.complete_request_id = request_id
     _move(claim, ClaimStatus.COMPLETED, now)
     result = _completed(claim)
@@ -293,7 +280,7 @@ def _complete(participant: str, claim_id: uuid.UUID, request_id: uuid.UUID) -> C
         key_ownership_date=result.key_ownership_date,
         updated_at=now,
     )
-    services.insert_entry(entry)
+    services.insert_entry(entry, now)
     fingerprint = services.request_fingerprint(
         EntryRequest(entry.key_type, entry.key, result.claim.claimer, result.claim.claimer_account, request_id)
     )

@@ -9,8 +9,9 @@ import grpc
 from django.db import close_old_connections
 
 from connect import mappers
-from dict_project.errors import BadRequest, DomainError, ParticipantInvalid
+from dict_project.errors import DomainError, ParticipantInvalid
 from dict_project.grpc_errors import abort
+from dict_project.pb_util import enum_name, from_timestamp, to_timestamp, uuid_field
 from dictsim import claims, clock, services
 from protos.dict.connect.v1 import connect_pb2 as pb
 from protos.dict.connect.v1 import connect_pb2_grpc
@@ -46,13 +47,6 @@ def _correlation_id() -> str:
     return uuid.uuid4().hex
 
 
-def _uuid(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise BadRequest.on_field(field, f"{field} must be a UUID.") from None
-
-
 def _claim_response(claim) -> pb.ClaimResponse:
     return pb.ClaimResponse(claim=mappers.claim_to_pb(claim), correlation_id=_correlation_id())
 
@@ -60,7 +54,7 @@ def _claim_response(claim) -> pb.ClaimResponse:
 class ConnectServicer(connect_pb2_grpc.ConnectServiceServicer):
     @rpc
     def CreateEntry(self, request: pb.CreateEntryRequest, context, participant: str) -> pb.CreateEntryResponse:
-        request_id = _uuid(request.request_id, "request_id")
+        request_id = uuid_field(request.request_id, "request_id")
         entry = services.entry_create(
             participant=participant, request=mappers.create_request_from_pb(request, request_id)
         )
@@ -80,7 +74,7 @@ class ConnectServicer(connect_pb2_grpc.ConnectServiceServicer):
             key=request.key,
             account=mappers.account_from_pb(request.account),
             owner=mappers.owner_from_pb(request.owner),
-            reason=mappers.enum_name(pb.Reason, request.reason),
+            reason=enum_name(pb.Reason, request.reason),
         )
         return pb.UpdateEntryResponse(entry=mappers.entry_to_pb(entry), correlation_id=_correlation_id())
 
@@ -88,16 +82,14 @@ class ConnectServicer(connect_pb2_grpc.ConnectServiceServicer):
     def DeleteEntry(self, request: pb.DeleteEntryRequest, context, participant: str) -> pb.DeleteEntryResponse:
         if request.participant and request.participant != participant:
             raise ParticipantInvalid("the participant in the body must be the caller.")
-        services.entry_delete(
-            participant=participant, key=request.key, reason=mappers.enum_name(pb.Reason, request.reason)
-        )
+        services.entry_delete(participant=participant, key=request.key, reason=enum_name(pb.Reason, request.reason))
         return pb.DeleteEntryResponse(key=request.key, correlation_id=_correlation_id())
 
     @rpc
     def CheckSync(self, request: pb.CheckSyncRequest, context, participant: str) -> pb.CheckSyncResponse:
         ok, theirs = services.sync_verify(
             participant=participant,
-            key_type=mappers.enum_name(pb.KeyType, request.key_type),
+            key_type=enum_name(pb.KeyType, request.key_type),
             verifier=request.participant_sync_verifier,
         )
         return pb.CheckSyncResponse(
@@ -110,7 +102,7 @@ class ConnectServicer(connect_pb2_grpc.ConnectServiceServicer):
     def ListCids(self, request: pb.ListCidsRequest, context, participant: str) -> pb.ListCidsResponse:
         page = services.cid_list(
             participant=participant,
-            key_type=mappers.enum_name(pb.KeyType, request.key_type),
+            key_type=enum_name(pb.KeyType, request.key_type),
             after=request.page_token,
             limit=request.page_size or services.CID_PAGE_MAX,
         )
@@ -119,7 +111,7 @@ class ConnectServicer(connect_pb2_grpc.ConnectServiceServicer):
 
     @rpc
     def Health(self, request: pb.HealthRequest, context, participant: str) -> pb.HealthResponse:
-        return pb.HealthResponse(serving=True, now=mappers.ts(clock.now()))
+        return pb.HealthResponse(serving=True, now=to_timestamp(clock.now()))
 
     @rpc
     def CreateClaim(self, request: pb.CreateClaimRequest, context, participant: str) -> pb.ClaimResponse:
@@ -128,7 +120,9 @@ class ConnectServicer(connect_pb2_grpc.ConnectServiceServicer):
 
     @rpc
     def GetClaim(self, request: pb.ClaimIdRequest, context, participant: str) -> pb.ClaimResponse:
-        return _claim_response(claims.claim_get(participant=participant, claim_id=_uuid(request.claim_id, "claim_id")))
+        return _claim_response(
+            claims.claim_get(participant=participant, claim_id=uuid_field(request.claim_id, "claim_id"))
+        )
 
     @rpc
     def ListClaims(self, request: pb.ListClaimsRequest, context, participant: str) -> pb.ListClaimsResponse:
@@ -136,10 +130,10 @@ class ConnectServicer(connect_pb2_grpc.ConnectServiceServicer):
             participant=participant,
             as_donor=request.is_donor,
             as_claimer=request.is_claimer,
-            statuses=tuple(mappers.enum_name(pb.ClaimStatus, status) for status in request.status),
-            claim_type=mappers.enum_name(pb.ClaimType, request.type),
-            modified_after=mappers.from_ts(request.modified_after, request.HasField("modified_after")),
-            modified_before=mappers.from_ts(request.modified_before, request.HasField("modified_before")),
+            statuses=tuple(enum_name(pb.ClaimStatus, status) for status in request.status),
+            claim_type=enum_name(pb.ClaimType, request.type),
+            modified_after=from_timestamp(request.modified_after, request.HasField("modified_after")),
+            modified_before=from_timestamp(request.modified_before, request.HasField("modified_before")),
             limit=request.limit or claims.LIST_DEFAULT,
         )
         return pb.ListClaimsResponse(
@@ -149,15 +143,15 @@ class ConnectServicer(connect_pb2_grpc.ConnectServiceServicer):
     @rpc
     def AcknowledgeClaim(self, request: pb.ClaimIdRequest, context, participant: str) -> pb.ClaimResponse:
         return _claim_response(
-            claims.claim_acknowledge(participant=participant, claim_id=_uuid(request.claim_id, "claim_id"))
+            claims.claim_acknowledge(participant=participant, claim_id=uuid_field(request.claim_id, "claim_id"))
         )
 
     @rpc
     def ConfirmClaim(self, request: pb.ClaimReasonRequest, context, participant: str) -> pb.ClaimResponse:
         claim = claims.claim_confirm(
             participant=participant,
-            claim_id=_uuid(request.claim_id, "claim_id"),
-            reason=mappers.enum_name(pb.Reason, request.reason),
+            claim_id=uuid_field(request.claim_id, "claim_id"),
+            reason=enum_name(pb.Reason, request.reason),
         )
         return _claim_response(claim)
 
@@ -165,8 +159,8 @@ class ConnectServicer(connect_pb2_grpc.ConnectServiceServicer):
     def CancelClaim(self, request: pb.ClaimReasonRequest, context, participant: str) -> pb.ClaimResponse:
         claim = claims.claim_cancel(
             participant=participant,
-            claim_id=_uuid(request.claim_id, "claim_id"),
-            reason=mappers.enum_name(pb.Reason, request.reason),
+            claim_id=uuid_field(request.claim_id, "claim_id"),
+            reason=enum_name(pb.Reason, request.reason),
         )
         return _claim_response(claim)
 
@@ -174,7 +168,7 @@ class ConnectServicer(connect_pb2_grpc.ConnectServiceServicer):
     def CompleteClaim(self, request: pb.CompleteClaimRequest, context, participant: str) -> pb.CompleteClaimResponse:
         completed = claims.claim_complete(
             participant=participant,
-            claim_id=_uuid(request.claim_id, "claim_id"),
-            request_id=_uuid(request.request_id, "request_id"),
+            claim_id=uuid_field(request.claim_id, "claim_id"),
+            request_id=uuid_field(request.request_id, "request_id"),
         )
         return mappers.completed_to_pb(completed, _correlation_id())

@@ -111,7 +111,6 @@ class DirClaim(models.Model):
     claimer_name = models.CharField(max_length=150)
     claimer_trade_name = models.CharField(max_length=100, blank=True)
     donor_participant = models.CharField(max_length=8)
-    donor_tax_id = models.CharField(max_length=14)  # the key's owner when the claim opened
     donor_key_ownership_date = models.DateTimeField()  # kept by a portability (same owner)
     status = models.CharField(max_length=24)
     created_at = models.DateTimeField()

@@ -8,6 +8,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 
@@ -16,6 +17,7 @@ from claims.domain import OPEN_STATUSES, ClaimStatus
 from connect.ports import BankAccount, DirectoryEntry, EntryRequest, Owner
 from dict_project.errors import (
     BadRequest,
+    DomainError,
     EntryAlreadyExists,
     EntryCannotBeQueriedForBookTransfer,
     EntryInvalid,
@@ -72,24 +74,40 @@ def request_fingerprint(request: EntryRequest) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
+def validate_party(
+    participant: str,
+    owner: Owner,
+    account: BankAccount,
+    error_cls: type[DomainError],
+    *,
+    role: str = "owner",
+    verb: str = "registers",
+) -> str:
+    """The account is the caller's, and the person (``role``) and account are well formed.
+
+    Shared by createEntry (the owner) and createClaim (the claimer, with ClaimInvalid for a
+    person type that does not match the tax id). Returns the person type the tax id implies.
+    """
+    if account.participant != participant:
+        raise ParticipantInvalid(f"a participant {verb} keys only for its own accounts.")
+    person_type = validate_holder(tax_id=owner.tax_id, name=owner.name, trade_name=owner.trade_name)
+    if person_type != owner.person_type:
+        raise error_cls.on_field(f"{role}.type", f"the {role} type does not match the tax id.")
+    validate_account(
+        ispb=account.participant,
+        branch=account.branch,
+        number=account.number,
+        account_type=account.account_type,
+        opening_date=account.opening_date,
+    )
+    return person_type
+
+
 def _validate(request: EntryRequest, participant: str) -> str | None:
     """Formats and ownership rules; return the key as stored (None for a new EVP)."""
     if request.reason not in CREATE_REASONS:
         raise InvalidReason("a create takes USER_REQUESTED or RECONCILIATION.")
-    if request.account.participant != participant:
-        raise ParticipantInvalid("a participant registers keys only for its own accounts.")
-    person_type = validate_holder(
-        tax_id=request.owner.tax_id, name=request.owner.name, trade_name=request.owner.trade_name
-    )
-    if person_type != request.owner.person_type:
-        raise EntryInvalid.on_field("owner.type", "the owner type does not match the tax id.")
-    validate_account(
-        ispb=request.account.participant,
-        branch=request.account.branch,
-        number=request.account.number,
-        account_type=request.account.account_type,
-        opening_date=request.account.opening_date,
-    )
+    person_type = validate_party(participant, request.owner, request.account, EntryInvalid)
     key = normalize_key(request.key_type, request.key)
     if key is not None and key != request.key:
         raise EntryInvalid.on_field("key", "the key must be sent exactly in DICT's format.")
@@ -126,10 +144,19 @@ def _account_keys(participant: str, account: BankAccount) -> int:
     ).count()
 
 
-def _xor_vsync(participant: str, key_type: str, cid: str, event: str) -> None:
-    DirCidEvent.objects.create(
-        participant=participant, key_type=key_type, cid=cid, event=event, occurred_at=clock.now()
-    )
+def check_account_limit(participant: str, account: BankAccount, person_type: str, message: str) -> None:
+    """EntryLimitExceeded unless the account has room for one more key (DICT_RULES §3).
+
+    The account's lock is held until the transaction ends, so concurrent creates, updates and
+    claim completions onto one account are counted one after the other.
+    """
+    _lock_account(account)
+    if _account_keys(participant, account) >= key_limit_for(person_type):
+        raise EntryLimitExceeded(message)
+
+
+def _xor_vsync(participant: str, key_type: str, cid: str, event: str, now: datetime) -> None:
+    DirCidEvent.objects.create(participant=participant, key_type=key_type, cid=cid, event=event, occurred_at=now)
     row, _ = DirVSync.objects.select_for_update().get_or_create(participant=participant, key_type=key_type)
     row.value = f"{int(row.value, 16) ^ int(cid, 16):064x}"
     row.save(update_fields=["value"])
@@ -150,16 +177,16 @@ def _cid(entry: DirEntry) -> str:
     )
 
 
-def insert_entry(entry: DirEntry) -> None:
-    """Store a new entry with its CID, and add the CID to its participant's set (ADDED)."""
+def insert_entry(entry: DirEntry, now: datetime) -> None:
+    """Store a new entry with its CID, and add the CID to its participant's set (ADDED at ``now``)."""
     entry.cid = _cid(entry)
     entry.save(force_insert=True)
-    _xor_vsync(entry.participant, entry.key_type, entry.cid, "ADDED")
+    _xor_vsync(entry.participant, entry.key_type, entry.cid, "ADDED", now)
 
 
-def remove_entry(entry: DirEntry) -> None:
-    """Drop an entry and its CID from its participant's set (REMOVED)."""
-    _xor_vsync(entry.participant, entry.key_type, entry.cid, "REMOVED")
+def remove_entry(entry: DirEntry, now: datetime) -> None:
+    """Drop an entry and its CID from its participant's set (REMOVED at ``now``)."""
+    _xor_vsync(entry.participant, entry.key_type, entry.cid, "REMOVED", now)
     entry.delete()
 
 
@@ -214,10 +241,10 @@ def _create(*, participant: str, request: EntryRequest, key: str | None, fingerp
         existing = DirEntry.objects.filter(key=key).first()
         if existing is not None:
             _refuse_duplicate(existing, request, participant)
-    _lock_account(request.account)
-    if _account_keys(participant, request.account) >= key_limit_for(request.owner.person_type):
-        raise EntryLimitExceeded("the account already holds the maximum number of keys.")
-    now = clock.now()
+    check_account_limit(
+        participant, request.account, request.owner.person_type, "the account already holds the maximum number of keys."
+    )
+    now = clock.now()  # once per operation: the entry's dates and its CID event's
     entry = DirEntry(
         key=key if key is not None else str(uuid.uuid4()),
         key_type=request.key_type,
@@ -235,7 +262,7 @@ def _create(*, participant: str, request: EntryRequest, key: str | None, fingerp
         key_ownership_date=now,
         updated_at=now,
     )
-    insert_entry(entry)
+    insert_entry(entry, now)
     DirRequest.objects.create(
         participant=participant, request_id=request.request_id, fingerprint=fingerprint, key=entry.key
     )
@@ -297,19 +324,22 @@ def entry_update(*, participant: str, key: str, account: BankAccount, owner: Own
         entry.account_type,
     ):
         # The key moves to another account: that account's limit holds as on a create.
-        _lock_account(account)
-        if _account_keys(participant, account) >= key_limit_for(entry.owner_type):
-            raise EntryLimitExceeded("the target account already holds the maximum number of keys.")
+        check_account_limit(
+            participant, account, entry.owner_type, "the target account already holds the maximum number of keys."
+        )
     old_cid = entry.cid
     entry.branch, entry.account_number, entry.account_type = account.branch, account.number, account.account_type
     entry.opening_date = account.opening_date
     entry.owner_name, entry.owner_trade_name = owner.name, owner.trade_name
-    entry.updated_at = clock.now()
+    now = clock.now()
+    entry.updated_at = now
     entry.cid = _cid(entry)
     entry.save()
     if entry.cid != old_cid:
-        _xor_vsync(participant, entry.key_type, old_cid, "REMOVED")
-        _xor_vsync(participant, entry.key_type, entry.cid, "ADDED")
+        # occurred_at is the history's only order: the old CID leaves just before the new one,
+        # which carries the entry's updated_at as a create's ADDED carries its created_at.
+        _xor_vsync(participant, entry.key_type, old_cid, "REMOVED", now - timedelta(microseconds=1))
+        _xor_vsync(participant, entry.key_type, entry.cid, "ADDED", now)
     return _to_port(entry)
 
 
@@ -321,7 +351,7 @@ def entry_delete(*, participant: str, key: str, reason: str) -> None:
     entry = _owned(participant, key)
     if claim_status(key) is not None:
         raise EntryLockedByClaim("the key is being claimed; it cannot be deleted until the claim ends.")
-    remove_entry(entry)
+    remove_entry(entry, clock.now())
 
 
 def vsync_get(*, participant: str, key_type: str) -> str:
