@@ -9,14 +9,13 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.safestring import SafeString
 
 from accounts.models import Account, Holder
 from accounts.selectors import account_list
 from dict_project.admin_helpers import (
+    EventHistoryMixin,
     PiiMaskingMixin,
     ViewOnlyAdmin,
-    event_history_table,
     mask_document,
     mask_name,
     mask_user,
@@ -47,12 +46,13 @@ class HolderColumnsMixin:
 
 
 @admin.register(Holder)
-class HolderAdmin(PiiMaskingMixin, ViewOnlyAdmin):
+class HolderAdmin(EventHistoryMixin, PiiMaskingMixin, ViewOnlyAdmin):
     list_display = ("id", "person_type", "tax_id", "name", "trade_name", "user", "created_at")
     list_filter = ("person_type",)
     search_fields = ("=tax_id", "=accounts__branch", "=accounts__number")
     search_help_text = "Exact tax id (digits only), branch or account number."
     list_select_related = ("user",)
+    event_aggregate_type = "holder"
     pii_fields = ("tax_id", "name", "trade_name", "user", "history")
     fieldsets = (
         (None, {"fields": ("person_type", "tax_id", "name", "trade_name", "user")}),
@@ -76,22 +76,15 @@ class HolderAdmin(PiiMaskingMixin, ViewOnlyAdmin):
     def user_masked(self, holder: Holder) -> str | None:
         return mask_user(holder.user)
 
-    @admin.display(description="events")
-    def history(self, holder: Holder) -> SafeString | str:
-        return event_history_table(aggregate_type="holder", aggregate_id=holder.pk, masked=False)
-
-    @admin.display(description="events")
-    def history_masked(self, holder: Holder) -> SafeString | str:
-        return event_history_table(aggregate_type="holder", aggregate_id=holder.pk, masked=True)
-
 
 @admin.register(Account)
-class AccountAdmin(HolderColumnsMixin, PiiMaskingMixin, ViewOnlyAdmin):
+class AccountAdmin(HolderColumnsMixin, EventHistoryMixin, PiiMaskingMixin, ViewOnlyAdmin):
     list_display = ("id", "ispb", "branch", "number", "account_type", "holder_tax_id", "holder_name", "closed_at")
     list_filter = ("account_type", "holder__person_type", ("closed_at", admin.EmptyFieldListFilter))
     search_fields = ("=holder__tax_id", "=branch", "=number")
     search_help_text = "Exact holder tax id (digits only), branch or account number."
     list_select_related = ("holder",)
+    event_aggregate_type = "account"
     pii_fields = ("holder_tax_id", "holder_name", "history")
     fieldsets = (
         (None, {"fields": ("holder", "holder_tax_id", "holder_name")}),
@@ -105,11 +98,3 @@ class AccountAdmin(HolderColumnsMixin, PiiMaskingMixin, ViewOnlyAdmin):
 
     def holder_of(self, account: Account) -> Holder:
         return account.holder
-
-    @admin.display(description="events")
-    def history(self, account: Account) -> SafeString | str:
-        return event_history_table(aggregate_type="account", aggregate_id=account.pk, masked=False)
-
-    @admin.display(description="events")
-    def history_masked(self, account: Account) -> SafeString | str:
-        return event_history_table(aggregate_type="account", aggregate_id=account.pk, masked=True)

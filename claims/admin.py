@@ -6,17 +6,16 @@ from uuid import UUID
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.safestring import SafeString
 
 from claims.domain import ClaimReason
 from claims.models import Claim, OwnershipClaim
 from claims.services import claim_cancel_by_staff, claim_redrive
-from dict_project.admin_helpers import PiiMaskingMixin, ViewOnlyAdmin, event_history_table, mask_user
+from dict_project.admin_helpers import EventHistoryMixin, PiiMaskingMixin, ViewOnlyAdmin, mask_user
 from dict_project.errors import DomainError
 from keys.admin import mask_key
 
 
-class ClaimAdminBase(PiiMaskingMixin, ViewOnlyAdmin):
+class ClaimAdminBase(EventHistoryMixin, PiiMaskingMixin, ViewOnlyAdmin):
     """Shared by the ownership-claim and portability admins (one table, two proxies)."""
 
     list_display = ("id", "role", "status", "key_type", "key", "donor_participant", "resolution_period_end")
@@ -25,6 +24,7 @@ class ClaimAdminBase(PiiMaskingMixin, ViewOnlyAdmin):
     search_fields = ("=key", "=dict_id")
     search_help_text = "Exact key or DICT claim id."
     list_select_related = ("account", "entry")
+    event_aggregate_type = "claim"
     pii_fields = ("key", "requested_by", "history")
     fieldsets = (
         (None, {"fields": ("claim_type", "role", "status", "key_type", "key")}),
@@ -60,14 +60,6 @@ class ClaimAdminBase(PiiMaskingMixin, ViewOnlyAdmin):
     @admin.display(description="requested by")
     def requested_by_masked(self, claim: Claim) -> str | None:
         return mask_user(claim.requested_by)
-
-    @admin.display(description="events")
-    def history(self, claim: Claim) -> SafeString | str:
-        return event_history_table(aggregate_type="claim", aggregate_id=claim.pk, masked=False)
-
-    @admin.display(description="events")
-    def history_masked(self, claim: Claim) -> SafeString | str:
-        return event_history_table(aggregate_type="claim", aggregate_id=claim.pk, masked=True)
 
     @admin.action(description="Cancel selected claims at DICT (reason FRAUD)", permissions=["dict_action"])
     def cancel_fraud(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:

@@ -117,3 +117,21 @@ class PiiMaskingMixin:
             (title, {**options, "fields": self._for_viewer(request, options["fields"])})
             for title, options in super().get_fieldsets(request, obj)
         ]
+
+
+class EventHistoryMixin:
+    """A read-only ``history`` field (and its ``history_masked`` twin) showing the object's event timeline.
+
+    Put ``"history"`` in the admin's fieldsets and ``pii_fields``; PiiMaskingMixin then swaps in the
+    masked twin for users who may not see PII.
+    """
+
+    event_aggregate_type: ClassVar[str]
+
+    @admin.display(description="events")
+    def history(self, obj: Any) -> SafeString | str:
+        return event_history_table(aggregate_type=self.event_aggregate_type, aggregate_id=obj.pk, masked=False)
+
+    @admin.display(description="events")
+    def history_masked(self, obj: Any) -> SafeString | str:
+        return event_history_table(aggregate_type=self.event_aggregate_type, aggregate_id=obj.pk, masked=True)

@@ -5,14 +5,13 @@ from uuid import UUID
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.safestring import SafeString
 
 from accounts.admin import HolderColumnsMixin
 from accounts.models import Holder
 from dict_project.admin_helpers import (
+    EventHistoryMixin,
     PiiMaskingMixin,
     ViewOnlyAdmin,
-    event_history_table,
     mask_contact,
     mask_document,
     mask_user,
@@ -34,12 +33,13 @@ def mask_key(key_type: str, key_value: str | None) -> str | None:
 
 
 @admin.register(Entry)
-class EntryAdmin(HolderColumnsMixin, PiiMaskingMixin, ViewOnlyAdmin):
+class EntryAdmin(HolderColumnsMixin, EventHistoryMixin, PiiMaskingMixin, ViewOnlyAdmin):
     list_display = ("id", "key_type", "key_value", "status", "account", "holder_tax_id", "created_at")
     list_filter = ("key_type", "status", "delete_reason", "account__holder__person_type", "account__account_type")
     search_fields = ("=key_value", "=account__holder__tax_id", "=account__branch", "=account__number", "=cid")
     search_help_text = "Exact key, holder tax id (digits only), branch, account number or CID."
     list_select_related = ("account__holder",)
+    event_aggregate_type = "entry"
     pii_fields = ("key_value", "holder_tax_id", "holder_name", "requested_by", "history")
     fieldsets = (
         (None, {"fields": ("key_type", "key_value", "status", "delete_reason", "failure_code")}),
@@ -67,14 +67,6 @@ class EntryAdmin(HolderColumnsMixin, PiiMaskingMixin, ViewOnlyAdmin):
     @admin.display(description="requested by")
     def requested_by_masked(self, entry: Entry) -> str | None:
         return mask_user(entry.requested_by)
-
-    @admin.display(description="events")
-    def history(self, entry: Entry) -> SafeString | str:
-        return event_history_table(aggregate_type="entry", aggregate_id=entry.pk, masked=False)
-
-    @admin.display(description="events")
-    def history_masked(self, entry: Entry) -> SafeString | str:
-        return event_history_table(aggregate_type="entry", aggregate_id=entry.pk, masked=True)
 
     @admin.action(description="Delete selected keys at DICT (reason FRAUD)", permissions=["dict_delete"])
     def delete_at_dict_fraud(self, request: HttpRequest, queryset: QuerySet[Entry]) -> None:
