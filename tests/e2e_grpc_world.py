@@ -25,17 +25,12 @@ def _other_psp_account():
     return BankAccount(participant=OTHER_PSP, branch="1", number="777", account_type="CACC", opening_date=opened)
 
 
-def _owner(holder):
-    from connect.ports import Owner
-
-    return Owner(person_type=holder.person_type, tax_id=holder.tax_id, name=holder.name, trade_name=holder.trade_name)
-
-
 def prepare() -> dict:
     from django.contrib.auth import get_user_model
     from django_otp.plugins.otp_totp.models import TOTPDevice
     from rest_framework_simplejwt.tokens import AccessToken
 
+    from accounts import dict_view
     from connect.ports import EntryRequest, Owner
     from dictsim import services as directory
     from tests.factories import new_cpf, new_phone
@@ -46,7 +41,7 @@ def prepare() -> dict:
     device = TOTPDevice.objects.create(user=alice, name="app", confirmed=True, tolerance=3)
     phone, email = new_phone(), f"alice.{uuid.uuid4().hex[:8]}@example.com"
     stranger = Owner(person_type="NATURAL_PERSON", tax_id=new_cpf(), name="Joao Souza", trade_name="")
-    for key_type, key, owner in (("PHONE", phone, stranger), ("EMAIL", email, _owner(alice.holder))):
+    for key_type, key, owner in (("PHONE", phone, stranger), ("EMAIL", email, dict_view.owner(alice.holder))):
         request = EntryRequest(
             key_type=key_type, key=key, owner=owner, account=_other_psp_account(), request_id=uuid.uuid4()
         )
@@ -62,6 +57,7 @@ def prepare() -> dict:
 
 
 def claim(key: str, claim_type: str) -> dict:
+    from accounts import dict_view
     from claims.services import claims_poll
     from connect.ports import ClaimRequest, Owner
     from dictsim import claims as directory_claims
@@ -70,7 +66,7 @@ def claim(key: str, claim_type: str) -> dict:
 
     entry = Entry.objects.select_related("account__holder").get(key_value=key, status="ACTIVE")
     if claim_type == "PORTABILITY":
-        claimer = _owner(entry.account.holder)
+        claimer = dict_view.owner(entry.account.holder)
     else:
         claimer = Owner(person_type="NATURAL_PERSON", tax_id=new_cpf(), name="Joao Souza", trade_name="")
     request = ClaimRequest(

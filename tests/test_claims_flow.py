@@ -15,6 +15,7 @@ from django.db import connection
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import dict_view
 from accounts.models import Account
 from claims.models import Claim
 from claims.services import claim_cancel, claim_respond, claims_poll, claims_sweep, ownership_claim_start
@@ -40,8 +41,7 @@ OTHER_ACCOUNT = BankAccount(
 
 
 def owner_of(account: Account) -> Owner:
-    holder = account.holder
-    return Owner(person_type=holder.person_type, tax_id=holder.tax_id, name=holder.name, trade_name=holder.trade_name)
+    return dict_view.owner(account.holder)
 
 
 def stranger() -> Owner:
@@ -311,13 +311,7 @@ def test_two_concurrent_sweeps_act_once_per_claim(make_account) -> None:
 def test_a_claim_dict_accepted_but_we_lost_is_adopted_by_the_poll(make_account, settings) -> None:
     account = make_account()
     key_at_other_psp("EMAIL", "lost@example.com", owner_of(account))
-    ours = BankAccount(
-        participant=settings.DICT_ISPB,
-        branch=account.branch,
-        number=account.number,
-        account_type=account.account_type,
-        opening_date=account.opening_date,
-    )
+    ours = dict_view.bank_account(account)
     request = ClaimRequest(
         claim_type="PORTABILITY",
         key="lost@example.com",

@@ -29,7 +29,8 @@ from dictsim.models import DirEntry
 from protos.dict.connect.v1 import connect_pb2 as pb
 from protos.dict.connect.v1 import connect_pb2_grpc
 from tests import test_connect_grpc
-from tests.test_connect_grpc import OTHER, OURS, account, person, refusal, request
+from tests.factories import OTHER, OURS, account, person, request
+from tests.test_connect_grpc import refusal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -30,7 +30,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoRe
 from connect import grpc_client
 from connect.grpc_client import GrpcDirectoryClient, new_breaker
 from connect.local import LocalDirectoryClient
-from connect.ports import BankAccount, EntryRequest, Owner
+from connect.ports import BankAccount, Owner
 from dict_project.errors import (
     AccountInvalid,
     BadRequest,
@@ -56,30 +56,13 @@ from dictsim.models import DirEntry
 from keys.domain import EVP_RE, vsync
 from protos.dict.connect.v1 import connect_pb2 as pb
 from protos.dict.connect.v1 import connect_pb2_grpc
-from tests.factories import new_cnpj, new_cpf
+from tests.factories import OTHER, OURS, account, new_cpf, person, request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE = pb.DESCRIPTOR.services_by_name["ConnectService"].full_name
-OURS, OTHER = "12345678", "87654321"
-OPENED = datetime(2024, 1, 2, 3, tzinfo=UTC)
 PAYER, E2E = "12345678901", "E1234567820250101000000000000001"
-_numbers = iter(range(2_000_000, 9_999_999))
-
-
-def person(*, legal: bool = False, tax_id: str | None = None, name: str | None = None) -> Owner:
-    if legal:
-        return Owner("LEGAL_PERSON", tax_id or new_cnpj(), name or "ACME COMERCIO LTDA", "ACME")
-    return Owner("NATURAL_PERSON", tax_id or new_cpf(), name or "Maria da Silva", "")
-
-
-def account(participant: str = OURS, *, branch: str = "1", kind: str = "CACC") -> BankAccount:
-    return BankAccount(participant, branch, str(next(_numbers)), kind, OPENED)
-
-
-def request(key_type: str, key: str | None, owner: Owner, acct: BankAccount, **kwargs) -> EntryRequest:
-    return EntryRequest(key_type, key, owner, acct, kwargs.pop("request_id", uuid.uuid4()), **kwargs)
 
 
 @pytest.fixture(autouse=True)

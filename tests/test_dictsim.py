@@ -11,7 +11,7 @@ from functools import reduce
 import pytest
 from django.core.management import call_command
 
-from connect.ports import BankAccount, EntryRequest, Owner
+from connect.ports import BankAccount, Owner
 from dict_project.errors import (
     BadRequest,
     EntryAlreadyExists,
@@ -30,35 +30,11 @@ from dictsim import services
 from dictsim.models import DirCidEvent, DirEntry, DirRequest, DirVSync
 from dictsim.seeding import DEFAULT_PARTICIPANTS, seed_entries, seed_key
 from keys.domain import EVP_RE, compute_cid, vsync
-from tests.factories import new_cnpj, new_cpf
+from tests.factories import OTHER, OURS, account, new_cpf, person, request
 
 pytestmark = pytest.mark.django_db
 
-OURS, OTHER = "12345678", "87654321"
-OPENED = datetime(2024, 1, 2, 3, tzinfo=UTC)
 ZERO = "0" * 64
-_numbers = iter(range(1_000_000, 9_999_999))
-
-
-def person(*, legal: bool = False, tax_id: str | None = None, name: str | None = None) -> Owner:
-    if legal:
-        return Owner("LEGAL_PERSON", tax_id or new_cnpj(), name or "ACME COMERCIO LTDA", "ACME")
-    return Owner("NATURAL_PERSON", tax_id or new_cpf(), name or "Maria da Silva", "")
-
-
-def account(participant: str = OURS, *, number: str | None = None, branch: str = "1", kind: str = "CACC"):
-    return BankAccount(participant, branch, number or str(next(_numbers)), kind, OPENED)
-
-
-def request(key_type: str, key: str | None, owner: Owner, acct: BankAccount, **kwargs) -> EntryRequest:
-    return EntryRequest(
-        key_type=key_type,
-        key=key,
-        owner=owner,
-        account=acct,
-        request_id=kwargs.pop("request_id", uuid.uuid4()),
-        **kwargs,
-    )
 
 
 def create(participant: str, *args, **kwargs):

@@ -30,7 +30,8 @@ from dict_project.errors import (
 )
 from dictsim import claims, clock, services
 from dictsim.models import DirCidEvent, DirClaim, DirEntry, DirVSync
-from tests.test_dictsim import OTHER, OURS, ZERO, account, create, person, snapshot, stored_cid
+from tests.factories import OTHER, OURS, account, person
+from tests.test_dictsim import ZERO, create, snapshot, stored_cid
 
 pytestmark = pytest.mark.django_db
 
