@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ClaimsConfig(AppConfig):
     name = "claims"
     verbose_name = "Claims (ownership) and the shared claim lifecycle"
+
+    def ready(self) -> None:
+        # keys knows nothing of claims: a claim in progress holds one of its account's key slots
+        # through this counter (keys.services.check_key_slot).
+        from claims.selectors import key_slots_held_by_claims
+        from keys.services import register_key_slot_counter
+
+        register_key_slot_counter(key_slots_held_by_claims)

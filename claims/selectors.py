@@ -7,9 +7,16 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import Account
 from claims.domain import ClaimStatus, ClaimType, Role, time_left
 from claims.models import Claim
-from dict_project.errors import BadRequest, NotFound
+from dict_project.errors import NotFound
+from dict_project.selectors import filter_choice
+
+
+def _holders_claims(user: AbstractBaseUser) -> Q:
+    """Claimer side through the receiving account's holder, donor side through the claimed entry's."""
+    return Q(role=Role.CLAIMER, account__holder__user=user) | Q(role=Role.DONOR, entry__account__holder__user=user)
 
 
 def claim_list(
@@ -18,22 +25,21 @@ def claim_list(
     role: Role | None = None,
     claim_type: str | None = None,
     status: str | None = None,
+    own: bool = False,
 ) -> QuerySet[Claim]:
-    """Claimer side through the receiving account's holder, donor side through the claimed entry's."""
+    """The claims the user may see: a customer its own, staff all of them.
+
+    ``own`` keeps staff to their own claims too: a holder's act (answering or cancelling with the
+    holder's second factor) is only ever the holder's, whoever the caller.
+    """
     qs = Claim.objects.select_related("account", "entry")
-    if not user.is_staff:
-        qs = qs.filter(
-            Q(role=Role.CLAIMER, account__holder__user=user) | Q(role=Role.DONOR, entry__account__holder__user=user)
-        )
+    if own or not user.is_staff:
+        qs = qs.filter(_holders_claims(user))
     if role:
         qs = qs.filter(role=role)
-    if claim_type:
-        if claim_type not in ClaimType.__members__:
-            raise BadRequest.on_field("type", f"type must be one of {', '.join(ClaimType)}.")
+    if claim_type := filter_choice(claim_type, ClaimType, field="type"):
         qs = qs.filter(claim_type=claim_type)
-    if status:
-        if status not in ClaimStatus.__members__:
-            raise BadRequest.on_field("status", f"status must be one of {', '.join(ClaimStatus)}.")
+    if status := filter_choice(status, ClaimStatus, field="status"):
         qs = qs.filter(status=status)
     return qs
 
@@ -49,3 +55,11 @@ def claim_get(*, user: AbstractBaseUser, claim_id: UUID, claim_type: str | None 
 def claim_time_left(claim: Claim, *, now: datetime | None = None) -> timedelta | None:
     """Until the claim's next deadline, on DICT's periods (None once it is closed)."""
     return time_left(claim.facts, now=now or timezone.now())
+
+
+def key_slots_held_by_claims(account: Account) -> int:
+    """The account's key slots our claims in progress hold: each would bring one key to it.
+
+    Registered with keys (claims.apps) as one of the counters keys.services.check_key_slot adds up.
+    """
+    return Claim.objects.open().filter(account=account, role=Role.CLAIMER).count()

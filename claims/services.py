@@ -10,10 +10,11 @@ reaches DICT; DICT's own refusals propagate unchanged.
 import logging
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from uuid import UUID
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -67,6 +68,8 @@ STATUS_EVENTS = {
 # What "reject" means for the donor's customer: refuse a portability; prove possession of a phone.
 REJECT_REASONS = {ClaimType.PORTABILITY: ClaimReason.USER_REQUESTED, ClaimType.OWNERSHIP: ClaimReason.FRAUD}
 POLL_PAGE = 200
+# How long the poll keeps re-reading a claim whose sync fails unexpectedly before moving past it.
+POLL_RETRY = timedelta(hours=1)
 
 
 def _record(claim: Claim, event_type: str, actor: AbstractBaseUser | None = None, **payload) -> None:
@@ -98,29 +101,38 @@ def _dict_fields(remote: DirectoryClaim) -> dict:
 # --- starting a claim (we are the claimer) ---------------------------------------------------
 
 
+def _replay(
+    *, user: AbstractBaseUser, request_id: UUID, account: Account, kind: ClaimType, key_type: str, key: str
+) -> Claim | None:
+    """The claim an earlier call with this request id started, if the data is the same."""
+    earlier = Claim.objects.filter(requested_by=user, request_id=request_id).first()
+    if earlier is None:
+        return None
+    if (earlier.account_id, earlier.claim_type, earlier.key_type, earlier.key) != (account.pk, kind, key_type, key):
+        raise RequestIdAlreadyUsed.on_field("request_id", "this request_id was already used with other data.")
+    return earlier
+
+
 def claim_start(
     *, user: AbstractBaseUser, account_id: int, key_type: str, key: str, claim_type: str, request_id: UUID
 ) -> tuple[Claim, bool]:
     """Ask DICT to move a key to one of the user's accounts; returns the claim and whether it was a replay.
 
-    The claim/key type matrix is checked before DICT is asked. The account row is locked, so
-    two calls with one request id never both reach DICT; a second call with the same data
-    returns the first claim, with other data it is refused.
+    The claim/key type matrix is checked before DICT is asked. The requesting user's row is
+    locked (request ids are unique per user), so two calls with one request id never both
+    reach DICT: the second waits, then returns the first claim if its data is the same, or is
+    refused. The account's row lock keeps its key slots right. Our row is inserted in a
+    savepoint: if the claimer-side poll adopted DICT's claim meanwhile, that row becomes ours.
     """
     kind = check_claim_key_type(claim_type=claim_type, key_type=key_type)
-    key = normalize_key(key_type, key)
+    key = normalize_key(key_type, key, field="key")
     with transaction.atomic():
+        list(get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk"))
         account = account_get(user=user, account_id=account_id)
         account = Account.objects.select_for_update(of=("self",)).select_related("holder").get(pk=account.pk)
-        earlier = Claim.objects.filter(requested_by=user, request_id=request_id).first()
+        mine = {"user": user, "request_id": request_id, "account": account, "kind": kind, "key_type": key_type}
+        earlier = _replay(**mine, key=key)
         if earlier is not None:
-            if (earlier.account_id, earlier.claim_type, earlier.key_type, earlier.key) != (
-                account.pk,
-                kind,
-                key_type,
-                key,
-            ):
-                raise RequestIdAlreadyUsed.on_field("request_id", "this request_id was already used with other data.")
             return earlier, True
         if account.closed_at is not None:
             raise EntryStateInvalid.on_field("account_id", "the account is closed.")
@@ -134,19 +146,39 @@ def claim_start(
                 claimer=owner(account.holder),
             )
         )
-        claim = Claim.objects.create(
-            dict_id=remote.id,
-            role=Role.CLAIMER,
-            claim_type=kind,
-            key=key,
-            key_type=key_type,
-            account=account,
-            requested_by=user,
-            request_id=request_id,
-            **_dict_fields(remote),
-        )
+        fields = {"claim_type": kind, "key": key, "key_type": key_type, "account": account, **_dict_fields(remote)}
+        try:
+            with transaction.atomic():
+                claim = Claim.objects.create(
+                    dict_id=remote.id, role=Role.CLAIMER, requested_by=user, request_id=request_id, **fields
+                )
+        except IntegrityError:
+            adopted = _adopted_meanwhile(remote, user=user, request_id=request_id, account=account)
+            if adopted is None:  # another call with this request id was first
+                logger.warning("DICT claim %s was accepted for a request id another call used", remote.id)
+                earlier = _replay(**mine, key=key)
+                if earlier is None:
+                    raise
+                return earlier, True
+            claim = adopted
         _record(claim, "ClaimStarted", actor=user)
     return claim, False
+
+
+def _adopted_meanwhile(
+    remote: DirectoryClaim, *, user: AbstractBaseUser, request_id: UUID, account: Account
+) -> Claim | None:
+    """The claimer-side poll's row for the DICT claim we just started, if it adopted it before our
+    insert: it becomes ours, with this call's request id and requester."""
+    adopted = Claim.objects.select_for_update(of=("self",)).filter(dict_id=remote.id, role=Role.CLAIMER).first()
+    if adopted is None:
+        return None
+    if adopted.request_id is None:
+        adopted.request_id, adopted.requested_by = request_id, user
+    if adopted.account_id is None:
+        adopted.account = account
+    adopted.save(update_fields=["request_id", "requested_by", "account", "updated_at"])
+    return adopted
 
 
 def ownership_claim_start(
@@ -240,12 +272,15 @@ def _act(
         _complete(claim, now=now)
 
 
-def _visible_claim_id(user: AbstractBaseUser, claim_id: UUID, claim_type: ClaimType | None) -> UUID:
-    """The claim's id if the user may see it (anyone else's is not found)."""
-    visible = claim_list(user=user, claim_type=claim_type).filter(pk=claim_id).values_list("pk", flat=True).first()
-    if visible is None:
+def _own_claim_id(user: AbstractBaseUser, claim_id: UUID, claim_type: ClaimType | None) -> UUID:
+    """The claim's id if it is the user's own (anyone else's is not found, for staff too: the
+    second factor that answers or cancels a claim must be the key holder's; staff cancel through
+    claim_cancel_by_staff)."""
+    own = claim_list(user=user, claim_type=claim_type, own=True).filter(pk=claim_id).values_list("pk", flat=True)
+    claim_id = own.first()
+    if claim_id is None:
         raise NotFound("Claim not found.")
-    return visible
+    return claim_id
 
 
 def _customer_act(
@@ -253,7 +288,7 @@ def _customer_act(
 ) -> Claim:
     """A customer's action: the second factor is checked first and outside the claim's transaction,
     so its anti-replay and throttling state survives a DICT refusal; ``decide(claim)`` names the move."""
-    claim_id = _visible_claim_id(user, claim_id, claim_type)
+    claim_id = _own_claim_id(user, claim_id, claim_type)
     verify_second_factor(user, otp)
     with transaction.atomic():
         claim = _lock(claim_id)
@@ -378,41 +413,78 @@ def claims_poll(*, now: datetime | None = None) -> Counter:
     """Read DICT's claims changed since our cursor, as donor and as claimer, and sync each.
 
     Windows are inclusive, so the claim at the cursor is seen again: syncing is an upsert by
-    (DICT id, role). A refusal for one claim is logged and recorded, never stops the poll;
-    ServiceUnavailable propagates (the beat tries again next minute) with the cursor where it was.
+    (DICT id, role). A refusal for one claim is logged and recorded, an unexpected error logged
+    and counted as ``failed``; neither stops the poll. A failed claim DICT changed less than
+    POLL_RETRY ago holds the cursor at it, so the next poll tries it again; an older one is
+    passed (the sweep still acts on its row if it has one; staff can re-drive it), so one claim
+    never keeps the others from being polled for long. A directory outage (ServiceUnavailable) ends the poll
+    (``stopped`` in the counts) with the cursor where it was, for the next run.
     """
     now = now or timezone.now()
     counts: Counter = Counter()
-    for role in Role:
-        cursor = PollCursor.objects.filter(role=role).values_list("modified_after", flat=True).first()
-        while True:
-            page = get_client().list_claims(
-                as_donor=role is Role.DONOR, as_claimer=role is Role.CLAIMER, modified_after=cursor, limit=POLL_PAGE
-            )
-            for remote in page.claims:
-                _guarded(counts, Q(dict_id=remote.id, role=role), partial(claim_sync, remote, role, now=now))
-                counts[f"seen_as_{role.lower()}"] += 1
-            if not page.claims or page.claims[-1].last_modified == cursor:
-                break  # nothing newer: a full page of one instant would otherwise loop forever
-            cursor = page.claims[-1].last_modified
-            PollCursor.objects.update_or_create(role=role, defaults={"modified_after": cursor})
-            if not page.has_more:
-                break
+    try:
+        for role in Role:
+            _poll_role(role, now=now, counts=counts)
+    except ServiceUnavailable:
+        logger.warning("directory unavailable; the claim poll stops until its next run")
+        counts["stopped"] = 1
     return counts
 
 
-def _guarded(counts: Counter, claims: Q, work: Callable[[], object]) -> None:
-    """Run one claim's work; a DICT refusal is logged and recorded on the claim, ServiceUnavailable stops all."""
+def _poll_role(role: Role, *, now: datetime, counts: Counter) -> None:
+    window = PollCursor.objects.filter(role=role).values_list("modified_after", flat=True).first()
+    held: datetime | None = None  # the first failed claim still worth retrying: the cursor waits there
+    while True:
+        page = get_client().list_claims(
+            as_donor=role is Role.DONOR, as_claimer=role is Role.CLAIMER, modified_after=window, limit=POLL_PAGE
+        )
+        for remote in page.claims:
+            done = _guarded(
+                counts,
+                Q(dict_id=remote.id, role=role),
+                partial(claim_sync, remote, role, now=now),
+                describe=f"DICT claim {remote.id} as {role}",
+            )
+            counts[f"seen_as_{role.lower()}"] += 1
+            if done or held is not None:
+                continue
+            if remote.last_modified > now - POLL_RETRY:
+                held = remote.last_modified
+            else:
+                logger.error("DICT claim %s as %s kept failing; the poll moves past it", remote.id, role)
+        if not page.claims or page.claims[-1].last_modified == window:
+            break  # nothing newer: a full page of one instant would otherwise loop forever
+        window = page.claims[-1].last_modified
+        PollCursor.objects.update_or_create(role=role, defaults={"modified_after": held or window})
+        if not page.has_more:
+            break
+
+
+def _guarded(counts: Counter, claims: Q, work: Callable[[], object], *, describe: str) -> bool:
+    """Run one claim's work; returns False if it failed unexpectedly. ServiceUnavailable stops all.
+
+    A DICT refusal is logged and recorded on the claim. Any other error is logged, naming the
+    claim by its ids only (``describe``: never its key, PII), and counted as ``failed``. The work
+    runs in transactions of its own, so a failure rolls back only that claim's unfinished one.
+    """
     try:
-        work()
+        try:
+            work()
+        except DomainError as refusal:
+            if isinstance(refusal, ServiceUnavailable):
+                raise
+            counts["refused"] += 1
+            logger.warning("claim action refused for %s: %s", describe, refusal.code)
+            with transaction.atomic():
+                for claim in Claim.objects.filter(claims):
+                    _record(claim, "ClaimActionRefused", code=refusal.code, detail=refusal.message)
     except ServiceUnavailable:
         raise
-    except DomainError as refusal:
-        counts["refused"] += 1
-        logger.warning("claim action refused: %s", refusal.code)
-        with transaction.atomic():
-            for claim in Claim.objects.filter(claims):
-                _record(claim, "ClaimActionRefused", code=refusal.code, detail=refusal.message)
+    except Exception:
+        counts["failed"] += 1
+        logger.exception("could not process %s; going on with the next claim", describe)
+        return False
+    return True
 
 
 # --- the deadline sweep -----------------------------------------------------------------------
@@ -451,7 +523,8 @@ def claims_sweep(*, now: datetime | None = None, batch: int = 100, claim_ids: li
     """Do what deadlines oblige our side to do (DICT_RULES §4.4), claim by claim.
 
     Candidates are read in keyset batches of ``batch``; each is acted on in a short
-    transaction of its own (a crash loses at most that one). A DICT refusal is recorded and
+    transaction of its own (a crash loses at most that one). A DICT refusal is recorded, an
+    unexpected error logged and counted as ``failed`` (the next run tries that claim again), and
     the sweep goes on; ServiceUnavailable ends it (``stopped`` in the counts), for the next run.
     ``now`` lets tests and --now act as of the directory's advanced clock.
     """
@@ -465,7 +538,8 @@ def claims_sweep(*, now: datetime | None = None, batch: int = 100, claim_ids: li
         after = ids[-1]
         for claim_id in ids:
             try:
-                _guarded(counts, Q(pk=claim_id), partial(_run_due, claim_id, now=now, counts=counts))
+                work = partial(_run_due, claim_id, now=now, counts=counts)
+                _guarded(counts, Q(pk=claim_id), work, describe=f"claim {claim_id}")
             except ServiceUnavailable:
                 logger.warning("directory unavailable; the claim sweep stops until its next run")
                 counts["stopped"] = 1

@@ -8,7 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db.models import QuerySet
 
-from dict_project.errors import BadRequest, NotFound
+from dict_project.errors import NotFound
+from dict_project.selectors import filter_choice
 from keys.domain import EntryStatus, KeyType
 from keys.models import Entry
 
@@ -17,13 +18,9 @@ def entry_list(*, user: AbstractBaseUser, key_type: str | None = None, status: s
     qs = Entry.objects.select_related("account__holder")
     if not user.is_staff:
         qs = qs.filter(account__holder__user=user)
-    if key_type:
-        if key_type not in KeyType.__members__:
-            raise BadRequest.on_field("key_type", f"key_type must be one of {', '.join(KeyType)}.")
+    if key_type := filter_choice(key_type, KeyType, field="key_type"):
         qs = qs.filter(key_type=key_type)
-    if status:
-        if status not in EntryStatus.__members__:
-            raise BadRequest.on_field("status", f"status must be one of {', '.join(EntryStatus)}.")
+    if status := filter_choice(status, EntryStatus, field="status"):
         qs = qs.filter(status=status)
     return qs
 

@@ -1,10 +1,12 @@
 """Write use cases for entries: create (idempotent), register at DICT, delete (soft, LGPD)."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,8 +14,6 @@ from django.utils import timezone
 from accounts.dict_view import bank_account, owner
 from accounts.models import Account
 from accounts.selectors import account_list
-from claims.domain import OPEN_STATUSES, Role
-from claims.models import Claim
 from connect.client import get_client
 from connect.ports import EntryRequest
 from dict_project.errors import (
@@ -131,9 +131,22 @@ def _insert_pending(
     return entry
 
 
+SlotCounter = Callable[[Account], int]
+# Key slots other apps hold on an account: each counter answers how many of the account's slots
+# its app reserves for keys still on their way (claims registers one in ClaimsConfig.ready()).
+# keys knows nothing of those apps; a counter runs under the account's row lock, so it only reads.
+_SLOT_COUNTERS: list[SlotCounter] = []
+
+
+def register_key_slot_counter(counter: SlotCounter) -> None:
+    """Make ``check_key_slot`` count the slots ``counter`` says are reserved (idempotent)."""
+    if counter not in _SLOT_COUNTERS:
+        _SLOT_COUNTERS.append(counter)
+
+
 def check_key_slot(account: Account) -> None:
-    """Refuse one more key for the account when its live keys and the claims bringing keys to it
-    fill DICT's limit (5 or 20).
+    """Refuse one more key for the account when its live keys and the slots other apps reserve
+    (the registered counters: e.g. claims bringing keys to it) fill DICT's limit (5 or 20).
 
     A claim in progress holds a slot from its start, so completing it can never take the
     account past the limit (stricter than counting only registered keys). Callers hold the
@@ -141,8 +154,8 @@ def check_key_slot(account: Account) -> None:
     """
     limit = key_limit_for(account.holder.person_type)
     live = Entry.objects.filter(LIVE, account=account).count()
-    claiming = Claim.objects.filter(account=account, role=Role.CLAIMER, status__in=OPEN_STATUSES).count()
-    if live + claiming >= limit:
+    reserved = sum(count(account) for count in _SLOT_COUNTERS)
+    if live + reserved >= limit:
         raise EntryLimitExceeded(
             f"this account already holds or is claiming {limit} keys, the most DICT allows for it."
         )
@@ -270,12 +283,26 @@ def entry_delete_by_claim(*, entry_id: UUID, claim_id: UUID) -> Entry:
     return entry
 
 
+# Who an entry names as requester when no user of ours asked for it (Entry.requested_by is required).
+# ":" fails Django's username validator, so no import, sign-up or admin form can take this name;
+# the user is inactive and has no usable password, so it can never log in.
+SYSTEM_USERNAME = "dict:system"
+
+
+def system_user() -> AbstractBaseUser:
+    user, created = get_user_model().objects.get_or_create(username=SYSTEM_USERNAME, defaults={"is_active": False})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
 def entry_create_by_claim(
     *,
     account: Account,
     key_type: str,
     key: str,
-    requested_by: AbstractBaseUser,
+    requested_by: AbstractBaseUser | None,
     dict_request_id: UUID,
     registered_at: datetime,
     key_ownership_date: datetime,
@@ -284,6 +311,8 @@ def entry_create_by_claim(
     """A claim we made was completed: DICT created the entry with ``dict_request_id``; ours is ACTIVE.
 
     Idempotent on ``dict_request_id`` (the claim's complete RequestId), so re-polling is safe.
+    With no ``requested_by`` (a claim adopted from DICT for a holder without a login) the entry
+    names the system user: DICT holds the key for us either way, so ours must exist too.
     """
     earlier = Entry.objects.filter(dict_request_id=dict_request_id).first()
     if earlier is not None:
@@ -294,7 +323,7 @@ def entry_create_by_claim(
         key_value=key,
         status=EntryStatus.ACTIVE,
         request_id=dict_request_id,
-        requested_by=requested_by,
+        requested_by=requested_by or system_user(),
         dict_request_id=dict_request_id,
         registered_at=registered_at,
         key_ownership_date=key_ownership_date,
