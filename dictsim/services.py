@@ -74,6 +74,16 @@ def request_fingerprint(request: EntryRequest) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
+def _validate_bank_account(account: BankAccount) -> None:
+    validate_account(
+        ispb=account.participant,
+        branch=account.branch,
+        number=account.number,
+        account_type=account.account_type,
+        opening_date=account.opening_date,
+    )
+
+
 def validate_party(
     participant: str,
     owner: Owner,
@@ -93,13 +103,7 @@ def validate_party(
     person_type = validate_holder(tax_id=owner.tax_id, name=owner.name, trade_name=owner.trade_name)
     if person_type != owner.person_type:
         raise error_cls.on_field(f"{role}.type", f"the {role} type does not match the tax id.")
-    validate_account(
-        ispb=account.participant,
-        branch=account.branch,
-        number=account.number,
-        account_type=account.account_type,
-        opening_date=account.opening_date,
-    )
+    _validate_bank_account(account)
     return person_type
 
 
@@ -311,13 +315,7 @@ def entry_update(*, participant: str, key: str, account: BankAccount, owner: Own
     if (owner.tax_id, owner.person_type) != (entry.owner_tax_id, entry.owner_type):
         raise EntryInvalid.on_field("owner", "the owner cannot change by an update; use an ownership claim.")
     validate_holder(tax_id=owner.tax_id, name=owner.name, trade_name=owner.trade_name)
-    validate_account(
-        ispb=account.participant,
-        branch=account.branch,
-        number=account.number,
-        account_type=account.account_type,
-        opening_date=account.opening_date,
-    )
+    _validate_bank_account(account)
     if (account.branch, account.number, account.account_type) != (
         entry.branch,
         entry.account_number,
