@@ -12,14 +12,8 @@ from django.http import HttpRequest
 
 from accounts.models import Account, Holder
 from accounts.selectors import account_list
-from dict_project.admin_helpers import (
-    EventHistoryMixin,
-    PiiMaskingMixin,
-    ViewOnlyAdmin,
-    mask_document,
-    mask_name,
-    mask_user,
-)
+from common.admin_helpers import PiiMaskingMixin, ViewOnlyAdmin, mask_document, mask_name, mask_user
+from events.history import EventHistoryMixin
 
 
 class HolderColumnsMixin:

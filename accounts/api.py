@@ -5,7 +5,7 @@ from rest_framework.generics import ListAPIView
 
 from accounts.selectors import account_list
 from accounts.serializers import AccountOut
-from dict_project.pagination import IdCursorPagination
+from common.pagination import IdCursorPagination
 
 
 @extend_schema(summary="The caller's accounts (staff: all accounts)")

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from validate_docbr import CNPJ, CPF
 
-from dict_project.errors import AccountInvalid, FieldError, TaxIdInvalid
+from dict_rules.errors import AccountInvalid, FieldError, TaxIdInvalid
 
 CPF_RE = re.compile(r"^[0-9]{11}$")
 # Numeric CNPJ only: DICT 2.6.1 does not accept the alphanumeric CNPJ yet (DICT_RULES §1).
@@ -93,10 +93,3 @@ def validate_account(*, ispb: str, branch: str, number: str, account_type: str, 
         problems.append(FieldError("opening_date", "opening_date is required."))
     if problems:
         raise AccountInvalid(fields=problems)
-
-
-def mask_tax_id(tax_id: str) -> str:
-    """How a payer may see a tax id (DICT_RULES §6): a masked CPF, or the CNPJ in full."""
-    if len(tax_id) == 11:
-        return f"***.{tax_id[3:6]}.{tax_id[6:9]}-**"
-    return tax_id

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from dict_project.errors import SecondFactorInvalid, SecondFactorRequired
+from dict_rules.errors import SecondFactorInvalid, SecondFactorRequired
 
 DEVICE_NAME = "authenticator app"
 # The one shape of a code, for every interface that takes one (REST serializers, gRPC mappers).

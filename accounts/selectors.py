@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
 from accounts.models import Account
-from dict_project.errors import NotFound
+from dict_rules.errors import NotFound
 
 
 def account_list(*, user: AbstractBaseUser) -> QuerySet[Account]:

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.domain import validate_account, validate_holder
 from accounts.models import Account, Holder
-from dict_project.errors import AccountInvalid, DomainError, FieldError
+from dict_rules.errors import AccountInvalid, DomainError, FieldError
 from events.services import event_record
 
 Outcome = Literal["created", "updated", "unchanged"]

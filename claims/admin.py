@@ -10,8 +10,9 @@ from django.http import HttpRequest
 from claims.domain import ClaimReason
 from claims.models import Claim, OwnershipClaim
 from claims.services import claim_cancel_by_staff, claim_redrive
-from dict_project.admin_helpers import EventHistoryMixin, PiiMaskingMixin, ViewOnlyAdmin, mask_user
-from dict_project.errors import DomainError
+from common.admin_helpers import PiiMaskingMixin, ViewOnlyAdmin, mask_user
+from dict_rules.errors import DomainError
+from events.history import EventHistoryMixin
 from keys.admin import mask_key
 
 

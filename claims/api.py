@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from claims import selectors, services
 from claims.domain import ClaimStatus, ClaimType, Role
 from claims.serializers import CancelIn, ClaimOut, OwnershipClaimIn, RespondIn
-from dict_project.pagination import DeadlineFirstCursorPagination, NewestFirstCursorPagination
+from common.pagination import DeadlineFirstCursorPagination, NewestFirstCursorPagination
 
 LIST_PARAMETERS = [
     OpenApiParameter("type", OpenApiTypes.STR, enum=list(ClaimType)),

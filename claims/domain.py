@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from dict_project.errors import (
+from dict_rules.errors import (
     ClaimCompletionPeriodNotEnded,
     ClaimInvalid,
     ClaimOperationInvalid,

@@ -10,8 +10,8 @@ from django.utils import timezone
 from accounts.models import Account
 from claims.domain import ClaimStatus, ClaimType, Role, time_left
 from claims.models import Claim
-from dict_project.errors import NotFound
-from dict_project.selectors import filter_choice
+from common.selectors import filter_choice
+from dict_rules.errors import NotFound
 
 
 def _holders_claims(user: AbstractBaseUser) -> Q:

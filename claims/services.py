@@ -43,7 +43,7 @@ from claims.models import Claim, PollCursor
 from claims.selectors import claim_list
 from connect.client import get_client
 from connect.ports import BankAccount, ClaimRequest, DirectoryClaim
-from dict_project.errors import (
+from dict_rules.errors import (
     ClaimOperationInvalid,
     DomainError,
     EntryStateInvalid,

@@ -25,6 +25,8 @@ import grpc
 import pybreaker
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_random_exponential
 
+from common.grpc_errors import domain_error_from_rpc
+from common.pb_util import from_timestamp
 from connect import mappers
 from connect.ports import (
     BankAccount,
@@ -36,9 +38,7 @@ from connect.ports import (
     EntryRequest,
     Owner,
 )
-from dict_project.errors import ServiceUnavailable
-from dict_project.grpc_errors import domain_error_from_rpc
-from dict_project.pb_util import from_timestamp
+from dict_rules.errors import ServiceUnavailable
 from protos.dict.connect.v1 import connect_pb2 as pb
 from protos.dict.connect.v1 import connect_pb2_grpc
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+from common.pb_util import enum_name, enum_value, from_timestamp, parse_uuid, to_timestamp
 from connect.ports import (
     BankAccount,
     ClaimRequest,
@@ -21,8 +22,7 @@ from connect.ports import (
     EntryRequest,
     Owner,
 )
-from dict_project.errors import ServiceUnavailable
-from dict_project.pb_util import enum_name, enum_value, from_timestamp, parse_uuid, to_timestamp
+from dict_rules.errors import ServiceUnavailable
 from protos.dict.connect.v1 import connect_pb2 as pb
 
 logger = logging.getLogger(__name__)

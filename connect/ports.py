@@ -1,6 +1,6 @@
 """What Core DICT asks of the directory, in DICT's vocabulary, independent of how it is reached.
 
-Adapters raise the DomainError subclasses of dict_project.errors named after DICT's error
+Adapters raise the DomainError subclasses of dict_rules.errors named after DICT's error
 types (EntryKeyOwnedByDifferentPerson, ...) for a refusal, and ServiceUnavailable when the
 directory cannot be reached, so callers can tell "no" from "try again".
 """

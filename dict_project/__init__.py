@@ -1,4 +1,4 @@
-"""Core DICT project package: settings, URLs, Celery app and cross-cutting concerns."""
+"""Configuration only: settings, URLs, the Celery app, wsgi/asgi and the gRPC root handlers hook."""
 
 from dict_project.celery import app as celery_app
 

@@ -25,13 +25,13 @@ from rest_framework.pagination import CursorPagination
 from claims import selectors as claim_selectors
 from claims import services as claim_services
 from claims.domain import Role
+from common.grpc_context import current_user
+from common.grpc_errors import abort
+from common.health import readiness
+from common.outages import OUTAGES, outage_error
+from common.pagination import DeadlineFirstCursorPagination, NewestFirstCursorPagination
 from dict_project import grpc_mappers as mappers
-from dict_project.errors import BadRequest, DomainError, Unauthenticated
-from dict_project.grpc_context import current_user
-from dict_project.grpc_errors import abort
-from dict_project.health import readiness
-from dict_project.outages import OUTAGES, outage_error
-from dict_project.pagination import DeadlineFirstCursorPagination, NewestFirstCursorPagination
+from dict_rules.errors import BadRequest, DomainError, Unauthenticated
 from keys import selectors as key_selectors
 from keys import services as key_services
 from lookup import services as lookup_services

@@ -16,9 +16,9 @@ from accounts.second_factor import OTP_RE
 from claims.domain import ClaimReason, ClaimStatus, ClaimType
 from claims.models import Claim
 from claims.selectors import claim_time_left
-from dict_project.errors import BadRequest, NotFound
-from dict_project.health import Readiness
-from dict_project.pb_util import enum_name, enum_value, parse_uuid, to_timestamp, uuid_field
+from common.health import Readiness
+from common.pb_util import enum_name, enum_value, parse_uuid, to_timestamp, uuid_field
+from dict_rules.errors import BadRequest, NotFound
 from keys.domain import KEY_MAX_LENGTH, DeleteReason, EntryStatus, KeyType
 from keys.models import Entry
 from lookup.domain import LookupAnswer

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "common",
     "events",
     "accounts",
     "connect",
@@ -71,7 +72,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "dict_project.request_id.RequestIdMiddleware",
+    "common.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -175,20 +176,22 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "dict_project.authentication.HolderJWTAuthentication",
+        "common.authentication.HolderJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_THROTTLE_CLASSES": ["dict_project.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["common.throttling.ClientRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "dict_project.http_errors.problem_exception_handler",
+    "EXCEPTION_HANDLER": "common.http_errors.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 
 # The CoreDictService gRPC server (`manage.py grpcserver`): port, thread pool, and TLS when
 # both a certificate chain and its private key (PEM files) are given; plaintext otherwise.
 GRPC_PORT = env_int("GRPC_PORT", 9090)
+# django-grpc-framework's convention: one function adds every app's servicers to the server.
+GRPC_FRAMEWORK = {"ROOT_HANDLERS_HOOK": "dict_project.grpc.grpc_handlers"}
 GRPC_WORKERS = env_int("GRPC_WORKERS", 10)
 GRPC_TLS_CERT_FILE = env_str("GRPC_TLS_CERT_FILE")
 GRPC_TLS_KEY_FILE = env_str("GRPC_TLS_KEY_FILE")
@@ -235,16 +238,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_id": {"()": "dict_project.logging.RequestIdFilter"},
-        "mask_pii": {"()": "dict_project.logging.MaskPiiFilter"},
+        "request_id": {"()": "common.logging.RequestIdFilter"},
+        "mask_pii": {"()": "common.logging.MaskPiiFilter"},
     },
     "formatters": {
         "text": {
-            "()": "dict_project.logging.MaskingFormatter",
+            "()": "common.logging.MaskingFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
         },
         "json": {
-            "()": "dict_project.logging.MaskingJsonFormatter",
+            "()": "common.logging.MaskingJsonFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
         },
     },

@@ -7,7 +7,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.api import AccountListApi
 from accounts.otp_api import TotpConfirmApi, TotpEnrolApi
-from dict_project.health import healthz, readyz
+from common.health import healthz, readyz
 
 api_v1 = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token-obtain"),
@@ -30,5 +30,5 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
 ]
 
-handler404 = "dict_project.http_errors.json_404"
-handler500 = "dict_project.http_errors.json_500"
+handler404 = "common.http_errors.json_404"
+handler500 = "common.http_errors.json_500"

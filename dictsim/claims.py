@@ -32,7 +32,7 @@ from claims.domain import (
     periods,
 )
 from connect.ports import BankAccount, ClaimPage, ClaimRequest, CompletedClaim, DirectoryClaim, EntryRequest, Owner
-from dict_project.errors import (
+from dict_rules.errors import (
     BadRequest,
     ClaimAlreadyExistsForKey,
     ClaimInvalid,

@@ -8,10 +8,10 @@ from collections.abc import Callable
 import grpc
 from django.db import close_old_connections
 
+from common.grpc_errors import abort
+from common.pb_util import enum_name, from_timestamp, to_timestamp, uuid_field
 from connect import mappers
-from dict_project.errors import DomainError, ParticipantInvalid
-from dict_project.grpc_errors import abort
-from dict_project.pb_util import enum_name, from_timestamp, to_timestamp, uuid_field
+from dict_rules.errors import DomainError, ParticipantInvalid
 from dictsim import claims, clock, services
 from protos.dict.connect.v1 import connect_pb2 as pb
 from protos.dict.connect.v1 import connect_pb2_grpc

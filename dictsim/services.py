@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from accounts.domain import validate_account, validate_holder
 from claims.domain import OPEN_STATUSES, ClaimStatus
 from connect.ports import BankAccount, DirectoryEntry, EntryRequest, Owner
-from dict_project.errors import (
+from dict_rules.errors import (
     BadRequest,
     DomainError,
     EntryAlreadyExists,

@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from dict_project.admin_helpers import PiiMaskingMixin, ViewOnlyAdmin, event_details, mask_user
-from dict_project.logging import mask_pii
+from common.admin_helpers import PiiMaskingMixin, ViewOnlyAdmin, event_details, mask_user
+from common.logging import mask_pii
 from events.models import DomainEvent
 
 

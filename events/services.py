@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from dict_project.request_id import current_request_id
+from common.request_id import current_request_id
 from events.models import DomainEvent
 
 

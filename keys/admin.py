@@ -8,15 +8,15 @@ from django.http import HttpRequest
 
 from accounts.admin import HolderColumnsMixin
 from accounts.models import Holder
-from dict_project.admin_helpers import (
-    EventHistoryMixin,
+from common.admin_helpers import (
     PiiMaskingMixin,
     ViewOnlyAdmin,
     mask_contact,
     mask_document,
     mask_user,
 )
-from dict_project.errors import DomainError
+from dict_rules.errors import DomainError
+from events.history import EventHistoryMixin
 from keys.domain import DeleteReason, EntryStatus, KeyType
 from keys.models import Entry
 from keys.selectors import entry_list

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dict_project.pagination import NewestFirstCursorPagination
+from common.pagination import NewestFirstCursorPagination
 from keys import selectors, services
 from keys.domain import EntryStatus
 from keys.serializers import EntryCreateIn, EntryDeleteIn, EntryOut

@@ -15,7 +15,7 @@ import phonenumbers
 from phonenumbers import PhoneNumberType
 
 from accounts.domain import PersonType, is_valid_cnpj, is_valid_cpf
-from dict_project.errors import EntryInvalid, EntryTaxIdNumberByDifferentOwner, InvalidReason
+from dict_rules.errors import EntryInvalid, EntryTaxIdNumberByDifferentOwner, InvalidReason
 
 KEY_MAX_LENGTH = 77
 EMAIL_RE = re.compile(

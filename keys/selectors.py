@@ -8,8 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db.models import QuerySet
 
-from dict_project.errors import NotFound
-from dict_project.selectors import filter_choice
+from common.selectors import filter_choice
+from dict_rules.errors import NotFound
 from keys.domain import EntryStatus, KeyType
 from keys.models import Entry
 

@@ -16,7 +16,7 @@ from accounts.models import Account
 from accounts.selectors import account_list
 from connect.client import get_client
 from connect.ports import EntryRequest
-from dict_project.errors import (
+from dict_rules.errors import (
     DomainError,
     EntryAlreadyExists,
     EntryKeyOwnedByDifferentPerson,

@@ -6,7 +6,7 @@ from datetime import timedelta
 from celery import Task, shared_task
 from celery.utils.time import get_exponential_backoff_interval
 
-from dict_project.errors import ServiceUnavailable
+from dict_rules.errors import ServiceUnavailable
 from keys import services
 from keys.domain import EntryStatus
 

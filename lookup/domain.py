@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from accounts.domain import PersonType, mask_tax_id
-from dict_project.errors import BadRequest, EntryInvalid
+from accounts.domain import PersonType
+from dict_rules.errors import BadRequest, EntryInvalid
+from dict_rules.masking import mask_tax_id
 from keys.domain import KeyType, key_type_of, normalize_key
 
 END_TO_END_ID_RE = re.compile(r"^E[0-9]{8}[0-9]{12}[A-Za-z0-9]{11}$")

@@ -20,7 +20,7 @@ from accounts.domain import PersonType
 from accounts.models import Holder
 from connect.client import get_client
 from connect.ports import DirectoryEntry
-from dict_project.errors import EntryCannotBeQueriedForBookTransfer, Forbidden, NotFound, RateLimited
+from dict_rules.errors import EntryCannotBeQueriedForBookTransfer, Forbidden, NotFound, RateLimited
 from keys.selectors import own_entry_view
 from lookup.buckets import Charge, get_buckets
 from lookup.domain import (

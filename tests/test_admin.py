@@ -16,7 +16,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import Account
 from claims.models import Claim
 from claims.services import claims_poll
-from dict_project.admin_helpers import event_history_table, mask_document, mask_name
+from common.admin_helpers import mask_document, mask_name
+from events.history import event_history_table
 from events.models import DomainEvent
 from events.services import event_record
 from keys.admin import mask_key

@@ -26,7 +26,7 @@ from claims.domain import (
     periods,
     time_left,
 )
-from dict_project.errors import (
+from dict_rules.errors import (
     ClaimCompletionPeriodNotEnded,
     ClaimInvalid,
     ClaimOperationInvalid,

@@ -20,7 +20,7 @@ from accounts.models import Account
 from claims.models import Claim
 from claims.services import claim_cancel, claim_respond, claims_poll, claims_sweep, ownership_claim_start
 from connect.ports import BankAccount, ClaimRequest, EntryRequest, Owner
-from dict_project.errors import ClaimKeyNotFound, ClaimOperationInvalid, EntryLimitExceeded, InvalidReason
+from dict_rules.errors import ClaimKeyNotFound, ClaimOperationInvalid, EntryLimitExceeded, InvalidReason
 from dictsim import claims as dir_claims
 from dictsim import clock
 from dictsim import services as dir_entries

@@ -36,16 +36,16 @@ from claims.services import (
     claims_sweep,
     ownership_claim_start,
 )
+from common.selectors import filter_choice
 from connect.local import LocalDirectoryClient
 from connect.ports import BankAccount, ClaimPage, ClaimRequest
-from dict_project.errors import (
+from dict_rules.errors import (
     BadRequest,
     EntryInvalid,
     NotFound,
     RequestIdAlreadyUsed,
     ServiceUnavailable,
 )
-from dict_project.selectors import filter_choice
 from dictsim import claims as dir_claims
 from dictsim import clock
 from keys.domain import EntryStatus, KeyType

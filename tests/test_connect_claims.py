@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from connect.local import LocalDirectoryClient
 from connect.ports import ClaimRequest, DirectoryClaim, Owner
-from dict_project.errors import (
+from dict_rules.errors import (
     BadRequest,
     ClaimAlreadyExistsForKey,
     ClaimCompletionPeriodNotEnded,

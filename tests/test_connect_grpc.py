@@ -27,11 +27,12 @@ from google.protobuf.descriptor_pool import DescriptorPool
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
+from common.grpc_server import build_server
 from connect import grpc_client
 from connect.grpc_client import GrpcDirectoryClient, new_breaker
 from connect.local import LocalDirectoryClient
 from connect.ports import BankAccount, Owner
-from dict_project.errors import (
+from dict_rules.errors import (
     AccountInvalid,
     BadRequest,
     DomainError,
@@ -49,7 +50,6 @@ from dict_project.errors import (
     ServiceUnavailable,
     TaxIdInvalid,
 )
-from dict_project.grpc_server import build_server
 from dictsim import services
 from dictsim.grpc import ConnectServicer
 from dictsim.models import DirEntry

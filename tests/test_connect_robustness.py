@@ -18,10 +18,11 @@ from django.test.utils import CaptureQueriesContext
 from accounts.otp_api import ConfirmIn, EnrolIn
 from accounts.second_factor import OTP_RE
 from claims.serializers import OtpIn
+from common import pb_util
 from connect import mappers
 from connect.ports import ClaimRequest, CompletedClaim, DirectoryClaim, DirectoryEntry, Owner
-from dict_project import grpc_mappers, pb_util
-from dict_project.errors import (
+from dict_project import grpc_mappers
+from dict_rules.errors import (
     BadRequest,
     ClaimAlreadyExistsForKey,
     ClaimInvalid,

@@ -22,13 +22,13 @@ from django.db import connections
 from grpc_health.v1 import health, health_pb2
 
 from claims.models import Claim
+from common.grpc_context import reset_current_user, set_current_user
+from common.grpc_errors import ERROR_METADATA_KEY, RETRY_AFTER_METADATA_KEY
+from common.grpc_server import build_server
+from common.health import Readiness
+from common.management.commands import grpcserver
 from dict_project.core_grpc import SERVICE_NAME, add_to_server
-from dict_project.grpc_context import reset_current_user, set_current_user
-from dict_project.grpc_errors import ERROR_METADATA_KEY, RETRY_AFTER_METADATA_KEY
-from dict_project.grpc_server import build_server
-from dict_project.health import Readiness
 from keys import selectors as key_selectors
-from keys.management.commands import grpcserver
 from protos.dict.core.v1 import core_dict_pb2 as pb
 from protos.dict.core.v1 import core_dict_pb2_grpc
 from tests.factories import new_phone
@@ -485,7 +485,7 @@ def test_standard_health_follows_readiness(monkeypatch) -> None:
     stop = threading.Event()
     stop.set()  # one round, then return
 
-    grpcserver.watch_readiness(health_servicer, stop, interval=0)
+    grpcserver.watch_readiness(health_servicer, stop, [SERVICE_NAME], interval=0)
 
     for name in ("", SERVICE_NAME):
         answer = health_servicer.Check(health_pb2.HealthCheckRequest(service=name), None)

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from connect.ports import BankAccount, Owner
-from dict_project.errors import (
+from dict_rules.errors import (
     BadRequest,
     EntryAlreadyExists,
     EntryCannotBeQueriedForBookTransfer,

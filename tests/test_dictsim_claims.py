@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from connect.ports import ClaimRequest, DirectoryClaim, Owner
-from dict_project.errors import (
+from dict_rules.errors import (
     BadRequest,
     ClaimAlreadyExistsForKey,
     ClaimCompletionPeriodNotEnded,

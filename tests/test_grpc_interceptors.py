@@ -24,12 +24,12 @@ from grpc_reflection.v1alpha import reflection_pb2
 from prometheus_client import CollectorRegistry
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from dict_project import errors
-from dict_project.grpc_context import current_user
-from dict_project.grpc_errors import abort
-from dict_project.grpc_interceptors import GrpcMetrics, server_interceptors, start_metrics_server
-from dict_project.grpc_server import build_server
-from dict_project.request_id import current_request_id
+from common.grpc_context import current_user
+from common.grpc_errors import abort
+from common.grpc_interceptors import GrpcMetrics, server_interceptors, start_metrics_server
+from common.grpc_server import build_server
+from common.request_id import current_request_id
+from dict_rules import errors
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -211,7 +211,7 @@ def test_a_raising_handler_gives_internal_with_the_request_id_and_the_server_kee
     channel, make_user, caplog
 ) -> None:
     token = str(AccessToken.for_user(make_user()))
-    caplog.set_level(logging.INFO, logger="dict_project.grpc_interceptors")
+    caplog.set_level(logging.INFO, logger="common.grpc_interceptors")
     metadata = (*auth(token), ("x-request-id", "req-boom-00001"))
     error = refusal(lambda: unary(channel, BOOM)(b"", metadata=metadata))
     assert error.code() == grpc.StatusCode.INTERNAL
@@ -248,7 +248,7 @@ def test_a_sane_request_id_is_echoed_and_others_are_replaced(channel, make_user)
 
 def test_one_log_line_per_call_with_the_user_id_and_no_pii(channel, make_user, caplog) -> None:
     user = make_user("maria.silva@example.com")
-    caplog.set_level(logging.INFO, logger="dict_project.grpc_interceptors")
+    caplog.set_level(logging.INFO, logger="common.grpc_interceptors")
     metadata = (
         *auth(str(AccessToken.for_user(user))),
         ("x-request-id", "req-log-000001"),
@@ -256,7 +256,7 @@ def test_one_log_line_per_call_with_the_user_id_and_no_pii(channel, make_user, c
     )
     unary(channel, ECHO)(b'{"tax_id": "11144477735", "key": "maria.silva@example.com"}', metadata=metadata)
     refusal(lambda: unary(channel, ECHO)(b"", metadata=(("x-request-id", "req-log-000002"),)))
-    lines = [r for r in caplog.records if r.name == "dict_project.grpc_interceptors"]
+    lines = [r for r in caplog.records if r.name == "common.grpc_interceptors"]
     assert [(r.grpc_method, r.grpc_code, r.user_id, r.request_id) for r in lines] == [
         (ECHO, "OK", user.pk, "req-log-000001"),
         (ECHO, "UNAUTHENTICATED", None, "req-log-000002"),

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accounts.domain import is_valid_cnpj, is_valid_cpf, person_type_for_tax_id
-from dict_project.errors import EntryInvalid, EntryTaxIdNumberByDifferentOwner, TaxIdInvalid
+from dict_rules.errors import EntryInvalid, EntryTaxIdNumberByDifferentOwner, TaxIdInvalid
 from keys.domain import check_key_matches_owner, normalize_key
 from tests.factories import cnpj_from_base, cpf_from_base
 

@@ -6,8 +6,8 @@ import sys
 
 from django.test import RequestFactory
 
-from dict_project.logging import MaskingFormatter, MaskingJsonFormatter, MaskPiiFilter, RequestIdFilter, mask_pii
-from dict_project.request_id import bind_request_id
+from common.logging import MaskingFormatter, MaskingJsonFormatter, MaskPiiFilter, RequestIdFilter, mask_pii
+from common.request_id import bind_request_id
 
 
 def test_mask_pii_hides_tax_ids_phones_and_emails() -> None:

@@ -15,7 +15,7 @@ from django_redis import get_redis_connection
 from connect.client import get_client
 from connect.local import LocalDirectoryClient
 from connect.ports import BankAccount, EntryRequest, Owner
-from dict_project.errors import EntryCannotBeQueriedForBookTransfer
+from dict_rules.errors import EntryCannotBeQueriedForBookTransfer
 from dictsim import services as dictsim
 from dictsim.models import DirEntry
 from lookup.domain import answer_cache_ttl, normalize_lookup_key

@@ -28,12 +28,12 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 from rest_framework_simplejwt.tokens import AccessToken
 
+from common.grpc_errors import ERROR_METADATA_KEY, FIELDS_METADATA_KEY, GRPC_STATUS, grpc_status_for
+from common.grpc_interceptors import server_interceptors
+from common.grpc_server import build_server
+from common.http_errors import HTTP_STATUS, http_status_for
 from dict_project.core_grpc import SERVICE_NAME, add_to_server
-from dict_project.errors import ERRORS_BY_CODE
-from dict_project.grpc_errors import ERROR_METADATA_KEY, FIELDS_METADATA_KEY, GRPC_STATUS, grpc_status_for
-from dict_project.grpc_interceptors import server_interceptors
-from dict_project.grpc_server import build_server
-from dict_project.http_errors import HTTP_STATUS, http_status_for
+from dict_rules.errors import ERRORS_BY_CODE
 from protos.dict.core.v1 import core_dict_pb2 as pb
 from protos.dict.core.v1 import core_dict_pb2_grpc
 from tests.factories import new_cpf, new_phone

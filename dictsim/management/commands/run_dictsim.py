@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from dict_project.grpc_server import build_server, serve_until_signalled
+from common.grpc_server import build_server, serve_until_signalled
 from dictsim.grpc import ConnectServicer
 from protos.dict.connect.v1 import connect_pb2, connect_pb2_grpc
 

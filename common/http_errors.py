@@ -13,9 +13,9 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
-from dict_project import errors
-from dict_project.outages import outage_error
-from dict_project.request_id import current_request_id
+from common.outages import outage_error
+from common.request_id import current_request_id
+from dict_rules import errors
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Serve the CoreDictService over gRPC: interceptors, TLS, reflection, readiness-driven health, SIGTERM.
 
-It lives in the keys app because Django finds commands only in installed apps, and the keys are
-the service's core resource. djangogrpcframework's `grpcrunserver` is not used: it fails on
-Django >= 4.1 (STACK_NOTES), and the shared `build_server` already gives us what we need.
+The services come from the root handlers hook that ``settings.GRPC_FRAMEWORK["ROOT_HANDLERS_HOOK"]``
+names (django-grpc-framework's convention), so the kernel imports no app. That library's own
+`grpcrunserver` is not used: it fails on Django >= 4.1 (STACK_NOTES).
 """
 
 import logging
@@ -13,12 +13,12 @@ import grpc
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
+from django.utils.module_loading import import_string
 from grpc_health.v1 import health, health_pb2
 
-from dict_project.core_grpc import SERVICE_NAME, add_to_server
-from dict_project.grpc_interceptors import server_interceptors, start_metrics_server
-from dict_project.grpc_server import build_server, serve_until_signalled
-from dict_project.health import readiness
+from common.grpc_interceptors import server_interceptors, start_metrics_server
+from common.grpc_server import new_server, serve_until_signalled, start_server
+from common.health import readiness
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,10 @@ def tls_credentials(cert_file: str, key_file: str) -> grpc.ServerCredentials | N
 
 
 def watch_readiness(
-    health_servicer: health.HealthServicer, stop: threading.Event, interval: float = READINESS_INTERVAL_SEC
+    health_servicer: health.HealthServicer,
+    stop: threading.Event,
+    service_names: list[str],
+    interval: float = READINESS_INTERVAL_SEC,
 ) -> None:
     """Keep grpc.health.v1 answering SERVING only while the database and the cache answer.
 
@@ -52,7 +55,7 @@ def watch_readiness(
         finally:
             close_old_connections()
         status = health_pb2.HealthCheckResponse.SERVING if ready else health_pb2.HealthCheckResponse.NOT_SERVING
-        for name in ("", SERVICE_NAME):
+        for name in ("", *service_names):
             health_servicer.set(name, status)
         if stop.wait(interval):
             return
@@ -74,17 +77,14 @@ class Command(BaseCommand):
         credentials = tls_credentials(settings.GRPC_TLS_CERT_FILE, settings.GRPC_TLS_KEY_FILE)
         if metrics_port:
             start_metrics_server(metrics_port)
-        server, bound, health_servicer = build_server(
-            address=f"{host}:{port}",
-            workers=workers,
-            register=[add_to_server],
-            service_names=[SERVICE_NAME],
-            interceptors=server_interceptors(),
-            credentials=credentials,
+        server = new_server(workers=workers, interceptors=server_interceptors())
+        service_names = import_string(settings.GRPC_FRAMEWORK["ROOT_HANDLERS_HOOK"])(server)
+        bound, health_servicer = start_server(
+            server, address=f"{host}:{port}", service_names=service_names, credentials=credentials
         )
         stop = threading.Event()
         watcher = threading.Thread(
-            target=watch_readiness, args=(health_servicer, stop), name="grpc-readiness", daemon=True
+            target=watch_readiness, args=(health_servicer, stop, service_names), name="grpc-readiness", daemon=True
         )
         watcher.start()
         scheme = "TLS" if credentials else "plaintext"

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from dict_project.errors import BadRequest
+from dict_rules.errors import BadRequest
 
 
 def to_timestamp(value: datetime | None) -> Timestamp | None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
 
-from dict_project.request_id import current_request_id
+from common.request_id import current_request_id
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+!#$'*/=?^`{|}~-])[A-Za-z0-9._%+!#$'*/=?^`{|}~-]*@([A-Za-z0-9.-]+)")
 _PHONE = re.compile(r"\+\d{6,15}")

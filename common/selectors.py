@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from dict_project.errors import BadRequest
+from dict_rules.errors import BadRequest
 
 
 def filter_choice(value: str | None, choices: type[StrEnum], *, field: str) -> str | None:

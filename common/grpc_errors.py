@@ -9,7 +9,7 @@ import json
 
 import grpc
 
-from dict_project import errors
+from dict_rules import errors
 
 ERROR_METADATA_KEY = "x-dict-error"
 FIELDS_METADATA_KEY = "x-dict-error-fields-bin"  # binary metadata: any characters

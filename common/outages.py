@@ -10,7 +10,7 @@ import logging
 from django.db import InterfaceError, OperationalError
 from redis.exceptions import RedisError
 
-from dict_project.errors import ServiceUnavailable
+from dict_rules.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 

@@ -1,15 +1,26 @@
-"""Liveness and readiness probes (no authentication, no PII)."""
+"""Liveness and readiness probes (no authentication, no PII).
+
+The kernel imports no app, so the directory's state is reported through a hook: the connect app
+registers its reporter when Django starts (``register_directory_state``).
+"""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
-from connect.client import connect_state
-
 logger = logging.getLogger(__name__)
+
+_directory_state: Callable[[], str] = lambda: "unknown"  # noqa: E731
+
+
+def register_directory_state(reporter: Callable[[], str]) -> None:
+    """Name the function that tells the directory's state (the Connect breaker's), for the probes."""
+    global _directory_state
+    _directory_state = reporter
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -55,7 +66,7 @@ def readiness() -> Readiness:
 
     With the directory down we still take requests, and registrations wait as PENDING.
     """
-    return Readiness(database=_check("database", _database), cache=_check("cache", _cache), connect=connect_state())
+    return Readiness(database=_check("database", _database), cache=_check("cache", _cache), connect=_directory_state())
 
 
 def readyz(request: HttpRequest) -> JsonResponse:

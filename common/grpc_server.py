@@ -16,24 +16,24 @@ from grpc_reflection.v1alpha import reflection
 logger = logging.getLogger(__name__)
 
 
-def build_server(
+def new_server(*, workers: int, interceptors: Iterable[grpc.ServerInterceptor] = ()) -> grpc.Server:
+    """A server with its thread pool and interceptors, to which servicers are then added."""
+    return grpc.server(
+        futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"), interceptors=list(interceptors)
+    )
+
+
+def start_server(
+    server: grpc.Server,
     *,
     address: str,
-    workers: int,
-    register: Iterable[Callable[[grpc.Server], None]],
     service_names: Iterable[str],
-    interceptors: Iterable[grpc.ServerInterceptor] = (),
     credentials: grpc.ServerCredentials | None = None,
-) -> tuple[grpc.Server, int, health.HealthServicer]:
-    """A started server with the given servicers, health (all SERVING) and reflection; returns its port.
+) -> tuple[int, health.HealthServicer]:
+    """Add health (all SERVING) and reflection, bind and start; returns the bound port and the health servicer.
 
     With ``credentials`` (grpc.ssl_server_credentials) the port speaks TLS, otherwise plaintext.
     """
-    server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"), interceptors=list(interceptors)
-    )
-    for add in register:
-        add(server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = list(service_names)
@@ -43,6 +43,23 @@ def build_server(
     # grpcio raises RuntimeError if it cannot bind
     port = server.add_secure_port(address, credentials) if credentials else server.add_insecure_port(address)
     server.start()
+    return port, health_servicer
+
+
+def build_server(
+    *,
+    address: str,
+    workers: int,
+    register: Iterable[Callable[[grpc.Server], object]],
+    service_names: Iterable[str],
+    interceptors: Iterable[grpc.ServerInterceptor] = (),
+    credentials: grpc.ServerCredentials | None = None,
+) -> tuple[grpc.Server, int, health.HealthServicer]:
+    """new_server, the given servicers, then start_server: a started server, its port and health servicer."""
+    server = new_server(workers=workers, interceptors=interceptors)
+    for add in register:
+        add(server)
+    port, health_servicer = start_server(server, address=address, service_names=service_names, credentials=credentials)
     return server, port, health_servicer
 
 

@@ -1,4 +1,4 @@
-"""Helpers every admin of this project shares: view-only bases, PII masking, event timelines.
+"""Helpers every admin of this project shares: view-only bases and PII masking.
 
 PII is shown unmasked only to users with ``accounts.view_pii``; everyone else gets a masked
 twin of each PII field.
@@ -10,13 +10,9 @@ from typing import Any, ClassVar
 from django.contrib import admin
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
-from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
 
-from accounts.domain import mask_tax_id
-from dict_project.logging import mask_pii
-from events.selectors import event_list_for
+from common.logging import mask_pii
+from dict_rules.masking import mask_tax_id
 
 PII_PERMISSION = "accounts.view_pii"
 
@@ -56,32 +52,6 @@ def event_details(payload: dict[str, Any]) -> str:
     return "; ".join(f"{name}: {value}" for name, value in sorted(payload.items()))
 
 
-def event_history_table(*, aggregate_type: str, aggregate_id: object, masked: bool) -> SafeString | str:
-    """One aggregate's audit trail, oldest first; every value is escaped, and masked unless PII may be seen."""
-    show = mask_pii if masked else str
-    rows = format_html_join(
-        "\n",
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        (
-            (
-                timezone.localtime(event.occurred_at).isoformat(sep=" ", timespec="seconds"),
-                event.event_type,
-                show(str(event.actor)) if event.actor else "system",
-                show(event_details(event.payload)),
-                event.request_id,
-            )
-            for event in event_list_for(aggregate_type=aggregate_type, aggregate_id=str(aggregate_id))
-        ),
-    )
-    if not rows:
-        return "No events."
-    return format_html(
-        "<table><thead><tr><th>When</th><th>Event</th><th>Actor</th><th>Details</th><th>Request id</th></tr>"
-        "</thead><tbody>{}</tbody></table>",
-        rows,
-    )
-
-
 class ViewOnlyAdmin(admin.ModelAdmin):
     """Rows here change only through services (imports, DICT's answers), so the admin never saves one."""
 
@@ -117,21 +87,3 @@ class PiiMaskingMixin:
             (title, {**options, "fields": self._for_viewer(request, options["fields"])})
             for title, options in super().get_fieldsets(request, obj)
         ]
-
-
-class EventHistoryMixin:
-    """A read-only ``history`` field (and its ``history_masked`` twin) showing the object's event timeline.
-
-    Put ``"history"`` in the admin's fieldsets and ``pii_fields``; PiiMaskingMixin then swaps in the
-    masked twin for users who may not see PII.
-    """
-
-    event_aggregate_type: ClassVar[str]
-
-    @admin.display(description="events")
-    def history(self, obj: Any) -> SafeString | str:
-        return event_history_table(aggregate_type=self.event_aggregate_type, aggregate_id=obj.pk, masked=False)
-
-    @admin.display(description="events")
-    def history_masked(self, obj: Any) -> SafeString | str:
-        return event_history_table(aggregate_type=self.event_aggregate_type, aggregate_id=obj.pk, masked=True)

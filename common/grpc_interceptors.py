@@ -22,12 +22,12 @@ from django.db import close_old_connections
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 from rest_framework.exceptions import AuthenticationFailed
 
-from dict_project import errors
-from dict_project.authentication import HolderJWTAuthentication
-from dict_project.grpc_context import current_user, set_current_user
-from dict_project.grpc_errors import abort
-from dict_project.request_id import bind_request_id, current_request_id
-from dict_project.throttling import ClientRateThrottle
+from common.authentication import HolderJWTAuthentication
+from common.grpc_context import current_user, set_current_user
+from common.grpc_errors import abort
+from common.request_id import bind_request_id, current_request_id
+from common.throttling import ClientRateThrottle
+from dict_rules import errors
 
 logger = logging.getLogger(__name__)
 
