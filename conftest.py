@@ -1,5 +1,6 @@
 """Shared fixtures: real PostgreSQL and Redis (DATABASE_URL, REDIS_URL), users, holders, accounts, tokens."""
 
+import os
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -7,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django_redis import get_redis_connection
 from redis import Redis
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
@@ -16,6 +18,7 @@ from accounts.services import account_upsert, holder_upsert
 from tests.factories import new_cnpj, new_cpf
 
 User = get_user_model()
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"... in pytest-xdist's workers, else ""
 
 
 def pytest_configure(config) -> None:
@@ -24,11 +27,22 @@ def pytest_configure(config) -> None:
 
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
         raise pytest.UsageError("tests need PostgreSQL and Redis: run `make test` (sets DATABASE_URL and REDIS_URL)")
+    if XDIST_WORKER:
+        # pytest-xdist workers share REDIS_URL's database (each has its own PostgreSQL test database):
+        # each keeps its cache keys, the lookup buckets among them, under a prefix of its own.
+        cache_settings = settings.CACHES["default"]
+        cache_settings["KEY_PREFIX"] = f"{cache_settings.get('KEY_PREFIX', '')}:xdist-{XDIST_WORKER}"
 
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    cache.clear()
+    if XDIST_WORKER:  # not FLUSHDB: the other workers' keys must stay
+        redis = get_redis_connection("default")
+        keys = list(redis.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+        if keys:
+            redis.delete(*keys)
+    else:
+        cache.clear()
     yield
 
 

@@ -1,7 +1,7 @@
 """Our holders and accounts in DICT's vocabulary (the Connect port's Owner and BankAccount)."""
 
 from accounts.models import Account, Holder
-from connect.ports import BankAccount, Owner
+from dict_rules.directory import BankAccount, Owner
 
 
 def bank_account(account: Account) -> BankAccount:

@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.db import models
 
-from accounts.domain import AccountType, PersonType
+from dict_rules.accounts import AccountType
+from dict_rules.tax_ids import PersonType
 
 
 class Holder(models.Model):

@@ -13,10 +13,11 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from accounts.domain import validate_account, validate_holder
 from accounts.models import Account, Holder
+from dict_rules.accounts import validate_account, validate_holder
 from dict_rules.errors import AccountInvalid, DomainError, FieldError
 from events.services import event_record
+from events.types import AccountEvent, HolderEvent
 
 Outcome = Literal["created", "updated", "unchanged"]
 BRT = ZoneInfo("America/Sao_Paulo")
@@ -45,10 +46,10 @@ def holder_upsert(
     holder = Holder.objects.select_for_update().filter(tax_id=tax_id).first()
     if holder is None:
         holder = Holder.objects.create(tax_id=tax_id, **values)
-        event_record(aggregate_type="holder", aggregate_id=holder.pk, event_type="HolderCreated")
+        event_record(event_type=HolderEvent.CREATED, aggregate_id=holder.pk)
         return holder, "created"
     if _apply(holder, values):
-        event_record(aggregate_type="holder", aggregate_id=holder.pk, event_type="HolderUpdated")
+        event_record(event_type=HolderEvent.UPDATED, aggregate_id=holder.pk)
         return holder, "updated"
     return holder, "unchanged"
 
@@ -64,12 +65,12 @@ def account_upsert(
     account = Account.objects.select_for_update().filter(**identity).first()
     if account is None:
         account = Account.objects.create(holder=holder, opening_date=opening_date, **identity)
-        event_record(aggregate_type="account", aggregate_id=account.pk, event_type="AccountCreated")
+        event_record(event_type=AccountEvent.CREATED, aggregate_id=account.pk)
         return account, "created"
     if account.holder_id != holder.pk:
         raise AccountInvalid.on_field("number", "this account already belongs to another holder.")
     if _apply(account, {"opening_date": opening_date}):
-        event_record(aggregate_type="account", aggregate_id=account.pk, event_type="AccountUpdated")
+        event_record(event_type=AccountEvent.UPDATED, aggregate_id=account.pk)
         return account, "updated"
     return account, "unchanged"
 

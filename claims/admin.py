@@ -7,10 +7,10 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from claims.domain import ClaimReason
 from claims.models import Claim, OwnershipClaim
 from claims.services import claim_cancel_by_staff, claim_redrive
 from common.admin_helpers import PiiMaskingMixin, ViewOnlyAdmin, mask_user
+from dict_rules.claims import ClaimReason
 from dict_rules.errors import DomainError
 from events.history import EventHistoryMixin
 from keys.admin import mask_key

@@ -9,9 +9,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import selectors, services
-from claims.domain import ClaimStatus, ClaimType, Role
 from claims.serializers import CancelIn, ClaimOut, OwnershipClaimIn, RespondIn
 from common.pagination import DeadlineFirstCursorPagination, NewestFirstCursorPagination
+from dict_rules.claims import ClaimStatus, ClaimType, Role
 
 LIST_PARAMETERS = [
     OpenApiParameter("type", OpenApiTypes.STR, enum=list(ClaimType)),

@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from claims.domain import OPEN_STATUSES, ClaimFacts, ClaimReason, ClaimStatus, ClaimType, Role
+from dict_rules.claims import OPEN_STATUSES, ClaimFacts, ClaimReason, ClaimStatus, ClaimType, Role
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -98,3 +98,30 @@ class PollCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} claims polled up to {self.modified_after}"
+
+
+class ClaimStart(models.Model):
+    """A claim our customer asked for, committed before DICT is asked to open it (the local intent).
+
+    While it exists it holds its request id (one request reaches DICT once) and one of the
+    account's key slots. DICT's claim replaces it (claims.services.claim_start); a DICT refusal or
+    an outage deletes it. After a crash in between, the claimer-side poll adopts DICT's claim into
+    it, or drops it once it is older than START_ABANDONED_AFTER with no claim at DICT.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    request_id = models.UUIDField()
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="claim_starts")
+    claim_type = models.CharField(max_length=12, choices=[(t.value, t.value) for t in ClaimType])
+    key = models.CharField(max_length=77)
+    key_type = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["requested_by", "request_id"], name="claim_start_request_id_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_type} claim start {self.pk} (asking DICT)"

@@ -8,9 +8,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Account
-from claims.domain import ClaimStatus, ClaimType, Role, time_left
-from claims.models import Claim
+from claims.models import Claim, ClaimStart
 from common.selectors import filter_choice
+from dict_rules.claims import ClaimStatus, ClaimType, Role, time_left
 from dict_rules.errors import NotFound
 
 
@@ -60,6 +60,8 @@ def claim_time_left(claim: Claim, *, now: datetime | None = None) -> timedelta |
 def key_slots_held_by_claims(account: Account) -> int:
     """The account's key slots our claims in progress hold: each would bring one key to it.
 
+    A claim holds its slot from its start, while DICT is being asked to open it (a ClaimStart).
     Registered with keys (claims.apps) as one of the counters keys.services.check_key_slot adds up.
     """
-    return Claim.objects.open().filter(account=account, role=Role.CLAIMER).count()
+    opened = Claim.objects.open().filter(account=account, role=Role.CLAIMER).count()
+    return opened + ClaimStart.objects.filter(account=account).count()

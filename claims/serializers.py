@@ -3,10 +3,10 @@
 from rest_framework import serializers
 
 from accounts.second_factor import OTP_PATTERN
-from claims.domain import ClaimReason
 from claims.models import Claim
 from claims.selectors import claim_time_left
-from keys.domain import KEY_MAX_LENGTH, KeyType
+from dict_rules.claims import ClaimReason
+from dict_rules.keys import KEY_MAX_LENGTH, KeyType
 
 OTP_FIELD = serializers.RegexField(OTP_PATTERN, help_text="The current 6-digit code of the caller's TOTP app.")
 

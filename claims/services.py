@@ -1,21 +1,28 @@
 """The PSP side of the claim lifecycle, written once for ownership claims and portability.
 
-Every write runs in one transaction under the claim's row lock, calls DICT through the
-Connect port, stores DICT's answer (status, reasons, periods: never recomputed here) and
-records an event on the "claim" aggregate, which is what notifies the customer. The local
-rules of claims.domain are checked before each remote call, so an illegal move never
-reaches DICT; DICT's own refusals propagate unchanged.
+Every write checks the local rules of the claim lifecycle on the claim as last committed, so an
+illegal move never reaches DICT, then calls DICT through the Connect port with no transaction
+open (no row stays locked while the directory answers), then stores DICT's answer (status,
+reasons, periods: never recomputed here) in a short transaction under the claim's row lock,
+and records an event on the "claim" aggregate, which is what notifies the customer. DICT's own
+refusals propagate unchanged. Starting a claim commits its intent (a ClaimStart) before DICT
+is asked; a deadline action is taken under a lease instead of a row lock (``_action_lease``).
+A crash between a call and its answer's transaction is settled by the poll, which stores DICT's
+state of every claim of ours, and by the sweep, which repeats a due action (DICT's moves are
+idempotent where it matters: completing replays its RequestId).
 """
 
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,7 +31,10 @@ from accounts.dict_view import bank_account, owner
 from accounts.models import Account
 from accounts.second_factor import verify_second_factor
 from accounts.selectors import account_get
-from claims.domain import (
+from claims.models import Claim, ClaimStart, PollCursor
+from claims.selectors import claim_list
+from connect.client import get_client
+from dict_rules.claims import (
     CLAIMER_DEADLINE,
     Action,
     ClaimReason,
@@ -39,10 +49,7 @@ from claims.domain import (
     due_action,
     parse_reason,
 )
-from claims.models import Claim, PollCursor
-from claims.selectors import claim_list
-from connect.client import get_client
-from connect.ports import BankAccount, ClaimRequest, DirectoryClaim
+from dict_rules.directory import BankAccount, ClaimRequest, CompletedClaim, DirectoryClaim
 from dict_rules.errors import (
     ClaimOperationInvalid,
     DomainError,
@@ -51,8 +58,9 @@ from dict_rules.errors import (
     RequestIdAlreadyUsed,
     ServiceUnavailable,
 )
+from dict_rules.keys import normalize_key
 from events.services import event_record
-from keys.domain import normalize_key
+from events.types import ClaimEvent
 from keys.models import LIVE, Entry
 from keys.services import check_key_slot, entry_create_by_claim, entry_delete_by_claim
 
@@ -60,23 +68,27 @@ logger = logging.getLogger(__name__)
 
 # The event each status a claim reaches records (and so notifies the customer with).
 STATUS_EVENTS = {
-    ClaimStatus.WAITING_RESOLUTION: "ClaimAcknowledged",
-    ClaimStatus.CONFIRMED: "ClaimConfirmed",
-    ClaimStatus.CANCELLED: "ClaimCancelled",
-    ClaimStatus.COMPLETED: "ClaimCompleted",
+    ClaimStatus.WAITING_RESOLUTION: ClaimEvent.ACKNOWLEDGED,
+    ClaimStatus.CONFIRMED: ClaimEvent.CONFIRMED,
+    ClaimStatus.CANCELLED: ClaimEvent.CANCELLED,
+    ClaimStatus.COMPLETED: ClaimEvent.COMPLETED,
 }
 # What "reject" means for the donor's customer: refuse a portability; prove possession of a phone.
 REJECT_REASONS = {ClaimType.PORTABILITY: ClaimReason.USER_REQUESTED, ClaimType.OWNERSHIP: ClaimReason.FRAUD}
 POLL_PAGE = 200
 # How long the poll keeps re-reading a claim whose sync fails unexpectedly before moving past it.
 POLL_RETRY = timedelta(hours=1)
+# A claim start older than this that the poll did not adopt was never opened at DICT: the poll drops
+# it. Far longer than a directory call may last (the gRPC adapter's deadline budget).
+START_ABANDONED_AFTER = timedelta(minutes=10)
+# How long a deadline action's lease lasts at most (it is released as soon as the action is stored).
+ACTION_LEASE = timedelta(minutes=5)
 
 
-def _record(claim: Claim, event_type: str, actor: AbstractBaseUser | None = None, **payload) -> None:
+def _record(claim: Claim, event_type: ClaimEvent, actor: AbstractBaseUser | None = None, **payload) -> None:
     event_record(
-        aggregate_type="claim",
-        aggregate_id=str(claim.pk),
         event_type=event_type,
+        aggregate_id=claim.pk,
         actor=actor,
         payload={"status": claim.status, "claim_type": claim.claim_type, "role": claim.role, **payload},
     )
@@ -113,16 +125,32 @@ def _replay(
     return earlier
 
 
+def _refuse_pending(
+    *, user: AbstractBaseUser, request_id: UUID, account: Account, kind: ClaimType, key_type: str, key: str
+) -> None:
+    """Refuse a request id whose earlier call is still asking DICT (its ClaimStart is there)."""
+    pending = ClaimStart.objects.filter(requested_by=user, request_id=request_id).first()
+    if pending is None:
+        return
+    if (pending.account_id, pending.claim_type, pending.key_type, pending.key) != (account.pk, kind, key_type, key):
+        raise RequestIdAlreadyUsed.on_field("request_id", "this request_id was already used with other data.")
+    raise ServiceUnavailable("an earlier call with this request_id is still waiting for DICT; try again shortly.")
+
+
 def claim_start(
     *, user: AbstractBaseUser, account_id: int, key_type: str, key: str, claim_type: str, request_id: UUID
 ) -> tuple[Claim, bool]:
     """Ask DICT to move a key to one of the user's accounts; returns the claim and whether it was a replay.
 
-    The claim/key type matrix is checked before DICT is asked. The requesting user's row is
-    locked (request ids are unique per user), so two calls with one request id never both
-    reach DICT: the second waits, then returns the first claim if its data is the same, or is
-    refused. The account's row lock keeps its key slots right. Our row is inserted in a
-    savepoint: if the claimer-side poll adopted DICT's claim meanwhile, that row becomes ours.
+    The claim/key type matrix is checked before DICT is asked. Three steps, and no transaction
+    is open while DICT is asked: (1) under the requesting user's row lock (request ids are
+    unique per user) and the account's (its key slots), a replay is answered, or a ClaimStart
+    is committed, holding the request id and a key slot; (2) DICT is asked; (3) DICT's claim
+    replaces the start in a short transaction. So two calls with one request id never both
+    reach DICT: the second returns the first claim if its data is the same, is refused
+    otherwise, and is told to try again shortly (ServiceUnavailable) while the first is still
+    asking. If the claimer-side poll adopted DICT's claim meanwhile, that row becomes ours. A
+    DICT refusal or outage drops the start; a crash leaves it to the poll (``_insert_unknown``).
     """
     kind = check_claim_key_type(claim_type=claim_type, key_type=key_type)
     key = normalize_key(key_type, key, field="key")
@@ -131,12 +159,18 @@ def claim_start(
         account = account_get(user=user, account_id=account_id)
         account = Account.objects.select_for_update(of=("self",)).select_related("holder").get(pk=account.pk)
         mine = {"user": user, "request_id": request_id, "account": account, "kind": kind, "key_type": key_type}
+        # The start first, then the claim: the poll and step 3 swap one for the other in one commit.
+        _refuse_pending(**mine, key=key)
         earlier = _replay(**mine, key=key)
         if earlier is not None:
             return earlier, True
         if account.closed_at is not None:
             raise EntryStateInvalid.on_field("account_id", "the account is closed.")
         check_key_slot(account)
+        start = ClaimStart.objects.create(
+            requested_by=user, request_id=request_id, account=account, claim_type=kind, key_type=key_type, key=key
+        )
+    try:
         remote = get_client().create_claim(
             ClaimRequest(
                 claim_type=kind,
@@ -146,30 +180,55 @@ def claim_start(
                 claimer=owner(account.holder),
             )
         )
-        fields = {"claim_type": kind, "key": key, "key_type": key_type, "account": account, **_dict_fields(remote)}
-        try:
-            with transaction.atomic():
-                claim = Claim.objects.create(
-                    dict_id=remote.id, role=Role.CLAIMER, requested_by=user, request_id=request_id, **fields
-                )
-        except IntegrityError:
-            adopted = _adopted_meanwhile(remote, user=user, request_id=request_id, account=account)
-            if adopted is None:  # another call with this request id was first
-                logger.warning("DICT claim %s was accepted for a request id another call used", remote.id)
-                earlier = _replay(**mine, key=key)
-                if earlier is None:
-                    raise
-                return earlier, True
-            claim = adopted
-        _record(claim, "ClaimStarted", actor=user)
-    return claim, False
+    except DomainError:  # refused, or unreachable (a claim an outage hid is adopted by the poll, as ours)
+        ClaimStart.objects.filter(pk=start.pk).delete()
+        raise
+    claim = _store_started(start, remote)
+    if claim is not None:
+        return claim, False
+    logger.warning("DICT claim %s was accepted for a request id another call used", remote.id)
+    earlier = _replay(**mine, key=key)  # exists: _store_started returns None only then
+    return earlier, True
+
+
+def _store_started(start: ClaimStart, remote: DirectoryClaim) -> Claim | None:
+    """Step 3 of claim_start: DICT's claim replaces our start, in one short transaction.
+
+    Returns None if another call's claim already holds the start's request id (a safety net: the
+    start holds it, so only a row written past claim_start could).
+    """
+    user, request_id, account = start.requested_by, start.request_id, start.account
+    fields = {"claim_type": start.claim_type, "key": start.key, "key_type": start.key_type, "account": account}
+    with transaction.atomic():
+        ClaimStart.objects.filter(pk=start.pk).delete()  # waits for a poll adopting DICT's claim into it
+        claim = _adopted_meanwhile(remote, user=user, request_id=request_id, account=account)
+        if claim is None:
+            try:
+                with transaction.atomic():
+                    claim = Claim.objects.create(
+                        dict_id=remote.id,
+                        role=Role.CLAIMER,
+                        requested_by=user,
+                        request_id=request_id,
+                        **fields,
+                        **_dict_fields(remote),
+                    )
+            except IntegrityError:
+                claim = _adopted_meanwhile(remote, user=user, request_id=request_id, account=account)
+                if claim is None:
+                    if not Claim.objects.filter(requested_by=user, request_id=request_id).exists():
+                        raise
+                    return None
+        _record(claim, ClaimEvent.STARTED, actor=user)
+    return claim
 
 
 def _adopted_meanwhile(
     remote: DirectoryClaim, *, user: AbstractBaseUser, request_id: UUID, account: Account
 ) -> Claim | None:
     """The claimer-side poll's row for the DICT claim we just started, if it adopted it before our
-    insert: it becomes ours, with this call's request id and requester."""
+    insert: it becomes ours, with this call's request id and requester (the poll gave it those
+    already if it found our start)."""
     adopted = Claim.objects.select_for_update(of=("self",)).filter(dict_id=remote.id, role=Role.CLAIMER).first()
     if adopted is None:
         return None
@@ -202,6 +261,11 @@ def _lock(claim_id: UUID) -> Claim:
     return Claim.objects.select_for_update(of=("self",)).select_related("account__holder").get(pk=claim_id)
 
 
+def _read(claim_id: UUID) -> Claim:
+    """The claim as last committed, without a lock: what the local rules are checked on before DICT is asked."""
+    return Claim.objects.select_related("account__holder").get(pk=claim_id)
+
+
 def _apply(claim: Claim, remote: DirectoryClaim, actor: AbstractBaseUser | None = None) -> bool:
     """Store DICT's state of the claim and its local consequences; returns whether the status moved.
 
@@ -225,14 +289,6 @@ def _apply(claim: Claim, remote: DirectoryClaim, actor: AbstractBaseUser | None 
     return True
 
 
-def _complete(claim: Claim, *, now: datetime) -> None:
-    """Finish a confirmed claim we made: DICT creates the entry under complete_request_id, we mirror it."""
-    check_complete(claim.facts, role=Role(claim.role), now=now)
-    done = get_client().complete_claim(claim.dict_id, request_id=claim.complete_request_id)
-    _apply(claim, done.claim)
-    _adopt_completed_entry(claim, registered_at=done.entry_created_at, key_ownership_date=done.key_ownership_date)
-
-
 def _adopt_completed_entry(claim: Claim, *, registered_at: datetime, key_ownership_date: datetime) -> None:
     if claim.entry_id is not None:
         return
@@ -249,6 +305,26 @@ def _adopt_completed_entry(claim: Claim, *, registered_at: datetime, key_ownersh
     claim.save(update_fields=["entry", "updated_at"])
 
 
+def _ask(
+    claim: Claim, action: Action, reason: ClaimReason | None, *, now: datetime
+) -> DirectoryClaim | CompletedClaim | None:
+    """The local rule for one action on the claim as read, then DICT's answer (None: nothing to ask).
+
+    Completing a confirmed claim we made has DICT create the entry under complete_request_id.
+    """
+    client, facts, role = get_client(), claim.facts, Role(claim.role)
+    if action is Action.ACKNOWLEDGE:
+        return client.acknowledge_claim(claim.dict_id) if check_acknowledge(facts, role=role) else None
+    if action is Action.CONFIRM:
+        check_confirm(facts, role=role, reason=reason, now=now)
+        return client.confirm_claim(claim.dict_id, reason=reason)
+    if action is Action.CANCEL:
+        check_cancel(facts, role=role, reason=reason, now=now)
+        return client.cancel_claim(claim.dict_id, reason=reason)
+    check_complete(facts, role=role, now=now)
+    return client.complete_claim(claim.dict_id, request_id=claim.complete_request_id)
+
+
 def _act(
     claim: Claim,
     action: Action,
@@ -256,20 +332,23 @@ def _act(
     *,
     now: datetime,
     actor: AbstractBaseUser | None = None,
-) -> None:
-    """One action on a locked claim: the local rule first, then DICT, then DICT's answer stored."""
-    client, facts, role = get_client(), claim.facts, Role(claim.role)
-    if action is Action.ACKNOWLEDGE:
-        if check_acknowledge(facts, role=role):
-            _apply(claim, client.acknowledge_claim(claim.dict_id), actor)
-    elif action is Action.CONFIRM:
-        check_confirm(facts, role=role, reason=reason, now=now)
-        _apply(claim, client.confirm_claim(claim.dict_id, reason=reason), actor)
-    elif action is Action.CANCEL:
-        check_cancel(facts, role=role, reason=reason, now=now)
-        _apply(claim, client.cancel_claim(claim.dict_id, reason=reason), actor)
-    else:
-        _complete(claim, now=now)
+) -> Claim:
+    """One action on a claim as read: the local rule first, then DICT (no transaction open), then
+    DICT's answer stored in a short transaction under the row lock, unless the row meanwhile holds
+    a later state of DICT's (the poll's). Returns the claim as stored."""
+    answer = _ask(claim, action, reason, now=now)
+    if answer is None:
+        return claim
+    remote = answer.claim if isinstance(answer, CompletedClaim) else answer
+    with transaction.atomic():
+        claim = _lock(claim.pk)
+        if remote.last_modified >= claim.last_modified:
+            _apply(claim, remote, actor)
+        if isinstance(answer, CompletedClaim) and claim.status == ClaimStatus.COMPLETED:
+            _adopt_completed_entry(
+                claim, registered_at=answer.entry_created_at, key_ownership_date=answer.key_ownership_date
+            )
+    return claim
 
 
 def _own_claim_id(user: AbstractBaseUser, claim_id: UUID, claim_type: ClaimType | None) -> UUID:
@@ -287,14 +366,13 @@ def _customer_act(
     *, user: AbstractBaseUser, claim_id: UUID, otp: str, claim_type: ClaimType | None, decide, now: datetime | None
 ) -> Claim:
     """A customer's action: the second factor is checked first and outside the claim's transaction,
-    so its anti-replay and throttling state survives a DICT refusal; ``decide(claim)`` names the move."""
+    so its anti-replay and throttling state survives a DICT refusal; ``decide(claim)`` names the move.
+    A concurrent move on the same claim (the sweep's) is settled by DICT, which refuses the later one."""
     claim_id = _own_claim_id(user, claim_id, claim_type)
     verify_second_factor(user, otp)
-    with transaction.atomic():
-        claim = _lock(claim_id)
-        action, reason = decide(claim)
-        _act(claim, action, reason, now=now or timezone.now(), actor=user)
-    return claim
+    claim = _read(claim_id)
+    action, reason = decide(claim)
+    return _act(claim, action, reason, now=now or timezone.now(), actor=user)
 
 
 def claim_respond(
@@ -343,10 +421,7 @@ def claim_cancel(
 
 def claim_cancel_by_staff(*, user: AbstractBaseUser, claim_id: UUID, reason: ClaimReason) -> Claim:
     """Back-office cancel (e.g. FRAUD), without the customer's second factor."""
-    with transaction.atomic():
-        claim = _lock(claim_id)
-        _act(claim, Action.CANCEL, reason, now=timezone.now(), actor=user)
-    return claim
+    return _act(_read(claim_id), Action.CANCEL, reason, now=timezone.now(), actor=user)
 
 
 # --- polling DICT -----------------------------------------------------------------------------
@@ -372,21 +447,45 @@ def _insert_unknown(remote: DirectoryClaim, role: Role) -> Claim | None:
     fields |= {"key_type": remote.key_type, **_dict_fields(remote), "status": ClaimStatus.OPEN}
     if role is Role.DONOR:
         fields["entry"] = Entry.objects.filter(LIVE, key_value=remote.key).first()
-        event = "ClaimReceived"
+        event = ClaimEvent.RECEIVED
+        start = None
     else:
         account = _our_account(remote.claimer_account)
         if account is None:
             logger.error("claim %s names us as claimer but no account of ours matches it", remote.id)
             return None
-        fields |= {"account": account, "requested_by": account.holder.user}
-        event = "ClaimAdopted"
+        start = _start_of(remote, account)
+        if start is None:
+            fields |= {"account": account, "requested_by": account.holder.user}
+        else:  # our claim_start asked DICT for it and has not stored the answer (yet, or it crashed)
+            fields |= {"account": account, "requested_by": start.requested_by, "request_id": start.request_id}
+        event = ClaimEvent.ADOPTED
     try:
         with transaction.atomic():
             claim = Claim.objects.create(**fields)
-    except IntegrityError:  # a concurrent poll inserted it first
+            if start is not None:
+                start.delete()
+    except IntegrityError:  # a concurrent poll (or claim_start) inserted it first
         return Claim.objects.select_for_update(of=("self",)).get(dict_id=remote.id, role=role)
     _record(claim, event)
     return claim
+
+
+def _start_of(remote: DirectoryClaim, account: Account) -> ClaimStart | None:
+    """Our ClaimStart that DICT's claim answers: the one for its account, key and type (locked), if unambiguous."""
+    mine = ClaimStart.objects.filter(account=account, key=remote.key, claim_type=remote.claim_type)
+    found = list(mine.select_for_update()[:2])
+    return found[0] if len(found) == 1 else None
+
+
+def _drop_abandoned_starts() -> int:
+    """Drop the claim starts older than START_ABANDONED_AFTER: a poll that went through adopted every
+    claim DICT opened for a start, so these were never opened (the process died around the call).
+    Their request ids and key slots are free again."""
+    dropped, _ = ClaimStart.objects.filter(created_at__lt=timezone.now() - START_ABANDONED_AFTER).delete()
+    if dropped:
+        logger.warning("dropped %d claim starts DICT never opened", dropped)
+    return dropped
 
 
 def claim_sync(remote: DirectoryClaim, role: Role, *, now: datetime) -> Claim | None:
@@ -418,7 +517,8 @@ def claims_poll(*, now: datetime | None = None) -> Counter:
     POLL_RETRY ago holds the cursor at it, so the next poll tries it again; an older one is
     passed (the sweep still acts on its row if it has one; staff can re-drive it), so one claim
     never keeps the others from being polled for long. A directory outage (ServiceUnavailable) ends the poll
-    (``stopped`` in the counts) with the cursor where it was, for the next run.
+    (``stopped`` in the counts) with the cursor where it was, for the next run. A poll that went
+    through drops the claim starts DICT never opened (``starts_dropped``).
     """
     now = now or timezone.now()
     counts: Counter = Counter()
@@ -428,6 +528,9 @@ def claims_poll(*, now: datetime | None = None) -> Counter:
     except ServiceUnavailable:
         logger.warning("directory unavailable; the claim poll stops until its next run")
         counts["stopped"] = 1
+        return counts
+    if dropped := _drop_abandoned_starts():
+        counts["starts_dropped"] = dropped
     return counts
 
 
@@ -477,7 +580,7 @@ def _guarded(counts: Counter, claims: Q, work: Callable[[], object], *, describe
             logger.warning("claim action refused for %s: %s", describe, refusal.code)
             with transaction.atomic():
                 for claim in Claim.objects.filter(claims):
-                    _record(claim, "ClaimActionRefused", code=refusal.code, detail=refusal.message)
+                    _record(claim, ClaimEvent.ACTION_REFUSED, code=refusal.code, detail=refusal.message)
     except ServiceUnavailable:
         raise
     except Exception:
@@ -501,16 +604,46 @@ def _maybe_due(now: datetime) -> Q:
     )
 
 
+@contextmanager
+def _action_lease(claim_id: UUID) -> Iterator[bool]:
+    """Whether this worker may take the claim's deadline action now.
+
+    A lease in the cache (Redis), not a row lock, so nothing is locked in the database while DICT
+    is asked: a worker that finds it taken skips the claim (the holder acts). It expires after
+    ACTION_LEASE should its holder die. Without the cache the action goes ahead unleased: DICT
+    then refuses a second worker's identical move, which is recorded as refused.
+    """
+    key, token = f"claims:action-lease:{claim_id}", uuid4().hex
+    try:
+        taken = cache.add(key, token, timeout=int(ACTION_LEASE.total_seconds()))
+    except Exception:
+        logger.warning("no lease for claim %s (cache unavailable); acting without one", claim_id, exc_info=True)
+        yield True
+        return
+    try:
+        yield taken
+    finally:
+        if taken:
+            try:
+                if cache.get(key) == token:
+                    cache.delete(key)
+            except Exception:
+                logger.warning("could not release the lease for claim %s; it expires", claim_id, exc_info=True)
+
+
 def _run_due(
     claim_id: UUID, *, now: datetime, only: tuple[Action, ...] = tuple(Action), counts: Counter | None = None
 ) -> None:
-    """Do the claim's due deadline action, if any, in its own transaction.
+    """Do the claim's due deadline action, if any.
 
-    The row is taken with SKIP LOCKED: if another worker holds it, that worker acts. The state
-    is re-read under the lock, so acting twice is impossible.
+    The claim's lease is taken first: if another worker holds it, that worker acts. The state is
+    read after the lease is taken and the lease released only once the answer is stored, so
+    acting twice is impossible; DICT is asked with no transaction open (see ``_act``).
     """
-    with transaction.atomic():
-        claim = Claim.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk=claim_id).first()
+    with _action_lease(claim_id) as mine:
+        if not mine:
+            return
+        claim = Claim.objects.select_related("account__holder").filter(pk=claim_id).first()
         due = claim and due_action(claim.facts, role=Role(claim.role), now=now)
         if not due or due[0] not in only:
             return
@@ -522,8 +655,8 @@ def _run_due(
 def claims_sweep(*, now: datetime | None = None, batch: int = 100, claim_ids: list[UUID] | None = None) -> Counter:
     """Do what deadlines oblige our side to do (DICT_RULES §4.4), claim by claim.
 
-    Candidates are read in keyset batches of ``batch``; each is acted on in a short
-    transaction of its own (a crash loses at most that one). A DICT refusal is recorded, an
+    Candidates are read in keyset batches of ``batch``; each is acted on by itself, its answer
+    stored in a short transaction of its own (a crash loses at most that one). A DICT refusal is recorded, an
     unexpected error logged and counted as ``failed`` (the next run tries that claim again), and
     the sweep goes on; ServiceUnavailable ends it (``stopped`` in the counts), for the next run.
     ``now`` lets tests and --now act as of the directory's advanced clock.
@@ -551,7 +684,7 @@ def claim_redrive(*, user: AbstractBaseUser, claim_id: UUID) -> Claim:
     """Back-office: read this claim from DICT now, sync it, and run its deadline action if due."""
     claim = Claim.objects.get(pk=claim_id)
     with transaction.atomic():
-        _record(claim, "ClaimRedriven", actor=user)
+        _record(claim, ClaimEvent.REDRIVEN, actor=user)
     claim_sync(get_client().get_claim(claim.dict_id), Role(claim.role), now=timezone.now())
     claims_sweep(claim_ids=[claim.pk])
     claim.refresh_from_db()

@@ -1,6 +1,6 @@
 """Failures of a backing service (database, Redis) are an outage to the caller, not a bug.
 
-Both edges (``http_errors`` for REST, ``core_grpc`` for gRPC) ask ``outage_error`` before
+Both edges (``http_errors`` for REST, ``grpc_service`` for gRPC) ask ``outage_error`` before
 treating an exception as unexpected, so the caller gets 503 / UNAVAILABLE with a retryable
 message instead of a generic 500 / INTERNAL.
 """

@@ -1,6 +1,6 @@
 """Keyset (cursor) pagination for every list: stable under inserts, no OFFSET scans.
 
-gRPC's page tokens (``core_grpc.Keyset``) take their orderings and sizes from these classes.
+gRPC's page tokens (``grpc_pages.Keyset``) take their orderings and sizes from these classes.
 """
 
 from rest_framework.pagination import CursorPagination

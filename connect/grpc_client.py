@@ -25,10 +25,11 @@ import grpc
 import pybreaker
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_random_exponential
 
+from common import connect_codec as mappers
+from common.connect_codec import PARTICIPANT_METADATA_KEY
 from common.grpc_errors import domain_error_from_rpc
 from common.pb_util import from_timestamp
-from connect import mappers
-from connect.ports import (
+from dict_rules.directory import (
     BankAccount,
     ClaimPage,
     ClaimRequest,
@@ -45,7 +46,6 @@ from protos.dict.connect.v1 import connect_pb2_grpc
 logger = logging.getLogger(__name__)
 
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
-PARTICIPANT_METADATA_KEY = "x-participant-ispb"
 CID_PAGE = 10_000
 
 

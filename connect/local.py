@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime
 
-from connect.ports import (
+from dict_rules.directory import (
     BankAccount,
     ClaimPage,
     ClaimRequest,

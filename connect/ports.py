@@ -1,4 +1,5 @@
-"""What Core DICT asks of the directory, in DICT's vocabulary, independent of how it is reached.
+"""What Core DICT asks of the directory, independent of how it is reached: the DirectoryClient
+protocol, in DICT's vocabulary (the value types of dict_rules.directory).
 
 Adapters raise the DomainError subclasses of dict_rules.errors named after DICT's error
 types (EntryKeyOwnedByDifferentPerson, ...) for a refusal, and ServiceUnavailable when the
@@ -7,90 +8,19 @@ directory cannot be reached, so callers can tell "no" from "try again".
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-
-@dataclass(frozen=True)
-class Owner:
-    person_type: str
-    tax_id: str
-    name: str
-    trade_name: str
-
-
-@dataclass(frozen=True)
-class BankAccount:
-    participant: str
-    branch: str
-    number: str
-    account_type: str
-    opening_date: datetime
-
-
-@dataclass(frozen=True)
-class EntryRequest:
-    key_type: str
-    key: str | None  # None for an EVP key, which the directory generates
-    owner: Owner
-    account: BankAccount
-    request_id: uuid.UUID
-    reason: str = "USER_REQUESTED"
-
-
-@dataclass(frozen=True)
-class DirectoryEntry:
-    key: str
-    key_type: str
-    owner: Owner
-    account: BankAccount
-    created_at: datetime
-    key_ownership_date: datetime
-    open_claim_creation_date: datetime | None = None
-
-
-@dataclass(frozen=True)
-class ClaimRequest:
-    claim_type: str  # OWNERSHIP or PORTABILITY
-    key: str
-    key_type: str
-    claimer_account: BankAccount
-    claimer: Owner
-
-
-@dataclass(frozen=True)
-class DirectoryClaim:
-    """DICT's ExtendedClaim: the periods are the directory's, never recomputed here."""
-
-    id: uuid.UUID
-    claim_type: str
-    key: str
-    key_type: str
-    claimer_account: BankAccount
-    claimer: Owner
-    donor_participant: str
-    status: str
-    created_at: datetime
-    resolution_period_end: datetime
-    completion_period_end: datetime | None
-    last_modified: datetime
-    confirm_reason: str = ""
-    cancel_reason: str = ""
-    cancelled_by: str = ""  # DONOR or CLAIMER
-
-
-@dataclass(frozen=True)
-class CompletedClaim:
-    claim: DirectoryClaim
-    entry_created_at: datetime
-    key_ownership_date: datetime
-
-
-@dataclass(frozen=True)
-class ClaimPage:
-    claims: list[DirectoryClaim]
-    has_more: bool
+from dict_rules.directory import (
+    BankAccount,
+    ClaimPage,
+    ClaimRequest,
+    CompletedClaim,
+    DirectoryClaim,
+    DirectoryEntry,
+    EntryRequest,
+    Owner,
+)
 
 
 class DirectoryClient(Protocol):

@@ -1,15 +1,37 @@
 """The one place the gRPC server is assembled from the apps' parts (the root handlers hook).
 
-Like django-grpc-framework's ``ROOT_HANDLERS_HOOK``: settings name this function, and
-``manage.py grpcserver`` calls it with the server before starting it.
+Like django-grpc-framework's ``ROOT_HANDLERS_HOOK``: settings name ``grpc_handlers``, and
+``manage.py grpcserver`` calls it with the server before starting it. Each app owns its
+CoreDictService methods as a mixin in its ``grpc`` module (mappers beside them); the kernel adds
+the shared ``rpc`` decorator and HealthCheck. Only this module knows all of them: a new method
+goes in the proto and its app's mixin, and a new app's mixin gets one name here.
 """
 
 import grpc
 
-from dict_project import core_grpc
+from claims.grpc import ClaimMethods
+from common.grpc_service import HealthMethods
+from keys.grpc import KeyMethods
+from lookup.grpc import LookupMethods
+from portability.grpc import PortabilityMethods
+from protos.dict.core.v1 import core_dict_pb2 as pb
+from protos.dict.core.v1 import core_dict_pb2_grpc
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CoreDictService"].full_name
+
+
+class CoreDictServicer(
+    KeyMethods,
+    ClaimMethods,
+    PortabilityMethods,
+    LookupMethods,
+    HealthMethods,
+    core_dict_pb2_grpc.CoreDictServiceServicer,  # last: its stubs answer UNIMPLEMENTED
+):
+    """CoreDictService: every app's methods in one servicer."""
 
 
 def grpc_handlers(server: grpc.Server) -> list[str]:
     """Add every servicer to ``server``; return the full names of the services added (for health and reflection)."""
-    core_grpc.add_to_server(server)
-    return [core_grpc.SERVICE_NAME]
+    core_dict_pb2_grpc.add_CoreDictServiceServicer_to_server(CoreDictServicer(), server)
+    return [SERVICE_NAME]

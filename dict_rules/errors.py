@@ -1,7 +1,10 @@
 """Domain errors: exceptions with a stable ``code``, named after DICT's own error types.
 
-Pure Python, so domain modules may raise them. Interfaces map them to HTTP (http_errors)
-and, later, gRPC status codes in one table each.
+Pure Python, so rules on both sides of the wire raise them: the PSP's apps and the simulated
+directory. Besides DICT's names there are a few the PSP's edges need (Unauthenticated,
+SecondFactorRequired, SecondFactorInvalid, AccountInvalid, TaxIdInvalid, EntryStateInvalid); they
+are kept in the same hierarchy so the two status tables cover every error. Each edge maps them in
+one table: ``common.http_errors`` (HTTP) and ``common.grpc_errors`` (gRPC).
 """
 
 from dataclasses import dataclass

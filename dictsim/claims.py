@@ -1,6 +1,6 @@
 """The simulated directory's claims: portability and ownership, as DICT runs them (DICT_RULES §4).
 
-Every rule (who may do what, from which status, with which reason, when) is claims.domain's;
+Every rule (who may do what, from which status, with which reason, when) is dict_rules.claims';
 this module stores the claims, picks the caller's role, and moves the key: confirm removes the
 donor's entry, complete creates the claimer's. The caller is a participant (its ISPB); a
 participant that is neither donor nor claimer does not see the claim at all (NotFound).
@@ -15,7 +15,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from claims.domain import (
+from dict_rules.claims import (
     OWNERSHIP_CANCEL_REASONS,
     PORTABILITY_CANCEL_REASONS,
     ClaimFacts,
@@ -31,7 +31,15 @@ from claims.domain import (
     parse_reason,
     periods,
 )
-from connect.ports import BankAccount, ClaimPage, ClaimRequest, CompletedClaim, DirectoryClaim, EntryRequest, Owner
+from dict_rules.directory import (
+    BankAccount,
+    ClaimPage,
+    ClaimRequest,
+    CompletedClaim,
+    DirectoryClaim,
+    EntryRequest,
+    Owner,
+)
 from dict_rules.errors import (
     BadRequest,
     ClaimAlreadyExistsForKey,

@@ -1,44 +1,36 @@
 """The simulated directory served over the Connect gRPC API: proto <-> dictsim services."""
 
 import functools
-import re
 import uuid
 from collections.abc import Callable
 
 import grpc
-from django.db import close_old_connections
 
-from common.grpc_errors import abort
+from common import connect_codec as mappers
+from common.connect_codec import PARTICIPANT_METADATA_KEY
+from common.grpc_service import serve
 from common.pb_util import enum_name, from_timestamp, to_timestamp, uuid_field
-from connect import mappers
-from dict_rules.errors import DomainError, ParticipantInvalid
+from dict_rules.accounts import ISPB_RE
+from dict_rules.errors import ParticipantInvalid
 from dictsim import claims, clock, services
 from protos.dict.connect.v1 import connect_pb2 as pb
 from protos.dict.connect.v1 import connect_pb2_grpc
 
-PARTICIPANT_METADATA_KEY = "x-participant-ispb"
-_ISPB_RE = re.compile(r"^[0-9]{8}$")
-
 
 def _participant(context: grpc.ServicerContext) -> str:
     ispb = dict(context.invocation_metadata()).get(PARTICIPANT_METADATA_KEY, "")
-    if not _ISPB_RE.fullmatch(ispb):
+    if not ISPB_RE.fullmatch(ispb):
         raise ParticipantInvalid(f"metadata {PARTICIPANT_METADATA_KEY} must carry the caller's 8-digit ISPB.")
     return ispb
 
 
 def rpc(method: Callable) -> Callable:
-    """Give each call fresh DB connections and turn domain errors into statuses."""
+    """A servicer method that receives the calling participant; the kernel's ``serve`` gives it
+    fresh DB connections and turns domain errors and outages (dictsim's database) into statuses."""
 
     @functools.wraps(method)
     def wrapper(self, request, context: grpc.ServicerContext):
-        close_old_connections()
-        try:
-            return method(self, request, context, _participant(context))
-        except DomainError as error:
-            abort(context, error)
-        finally:
-            close_old_connections()
+        return serve(context, lambda: method(self, request, context, _participant(context)))
 
     return wrapper
 

@@ -4,7 +4,7 @@ import uuid
 
 from django.db import models
 
-from keys.domain import KEY_MAX_LENGTH
+from dict_rules.keys import KEY_MAX_LENGTH
 
 
 class DirEntry(models.Model):

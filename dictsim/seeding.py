@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from django.db import transaction
 from validate_docbr import CNPJ, CPF
 
+from dict_rules.cid import compute_cid
 from dictsim.models import DirEntry, DirVSync
 from dictsim.synthetic import is_legal_person, seed_key
-from keys.domain import compute_cid
 
 DEFAULT_PARTICIPANTS = ("99999901", "99999902", "99999903", "99999904")
 _OPENED = datetime(2020, 1, 2, 3, tzinfo=UTC)

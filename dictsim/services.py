@@ -5,16 +5,17 @@ Every call names the calling participant (its ISPB), as DICT knows it from the m
 
 import hashlib
 import json
-import re
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.db import IntegrityError, connection, transaction
 
-from accounts.domain import validate_account, validate_holder
-from claims.domain import OPEN_STATUSES, ClaimStatus
-from connect.ports import BankAccount, DirectoryEntry, EntryRequest, Owner
+from dict_rules.accounts import validate_account, validate_holder
+from dict_rules.cid import compute_cid
+from dict_rules.claims import OPEN_STATUSES, ClaimStatus
+from dict_rules.directory import BankAccount, DirectoryEntry, EntryRequest, Owner
 from dict_rules.errors import (
     BadRequest,
     DomainError,
@@ -30,14 +31,19 @@ from dict_rules.errors import (
     ParticipantInvalid,
     RequestIdAlreadyUsed,
 )
+from dict_rules.keys import (
+    CreateReason,
+    DeleteReason,
+    KeyType,
+    UpdateReason,
+    check_key_matches_owner,
+    key_limit_for,
+    normalize_key,
+)
+from dict_rules.lookups import PAYER_ID_RE
 from dictsim import clock
 from dictsim.models import DirCidEvent, DirClaim, DirEntry, DirRequest, DirVSync
-from keys.domain import KeyType, check_key_matches_owner, compute_cid, key_limit_for, normalize_key
 
-CREATE_REASONS = frozenset({"USER_REQUESTED", "RECONCILIATION"})
-UPDATE_REASONS = frozenset({"USER_REQUESTED", "BRANCH_TRANSFER", "RECONCILIATION", "RFB_VALIDATION"})
-DELETE_REASONS = frozenset({"USER_REQUESTED", "ACCOUNT_CLOSURE", "RECONCILIATION", "FRAUD", "RFB_VALIDATION"})
-PAYER_ID_RE = re.compile(r"^([0-9]{11}|[0-9]{14})$")
 CID_PAGE_MAX = 10_000
 
 
@@ -107,10 +113,15 @@ def validate_party(
     return person_type
 
 
+def _check_reason(reason: str, allowed: type[StrEnum], operation: str) -> None:
+    """InvalidReason unless ``reason`` is one of DICT's reasons for the operation (dict_rules.keys)."""
+    if reason not in set(allowed):
+        raise InvalidReason(f"{operation} takes {', '.join(allowed)}.")
+
+
 def _validate(request: EntryRequest, participant: str) -> str | None:
     """Formats and ownership rules; return the key as stored (None for a new EVP)."""
-    if request.reason not in CREATE_REASONS:
-        raise InvalidReason("a create takes USER_REQUESTED or RECONCILIATION.")
+    _check_reason(request.reason, CreateReason, "a create")
     person_type = validate_party(participant, request.owner, request.account, EntryInvalid)
     key = normalize_key(request.key_type, request.key)
     if key is not None and key != request.key:
@@ -305,10 +316,9 @@ def entry_update(*, participant: str, key: str, account: BankAccount, owner: Own
     The donor may still update while a claim is OPEN or WAITING_RESOLUTION (DICT_RULES §4.4);
     once CONFIRMED the entry is gone and the key is locked.
     """
-    if reason not in UPDATE_REASONS:
-        raise InvalidReason("an update takes USER_REQUESTED, BRANCH_TRANSFER, RECONCILIATION or RFB_VALIDATION.")
+    _check_reason(reason, UpdateReason, "an update")
     entry = _owned(participant, key)
-    if entry.key_type == KeyType.EVP and reason != "RFB_VALIDATION":
+    if entry.key_type == KeyType.EVP and reason != UpdateReason.RFB_VALIDATION:
         raise InvalidReason("an EVP key may be updated only with RFB_VALIDATION.")
     if account.participant != participant:
         raise ParticipantInvalid("a key cannot move to another participant by an update; use portability.")
@@ -344,8 +354,7 @@ def entry_update(*, participant: str, key: str, account: BankAccount, owner: Own
 @transaction.atomic
 def entry_delete(*, participant: str, key: str, reason: str) -> None:
     """deleteEntry: the holding participant removes a key; the key is free again."""
-    if reason not in DELETE_REASONS:
-        raise InvalidReason("a delete takes USER_REQUESTED, ACCOUNT_CLOSURE, RECONCILIATION, FRAUD or RFB_VALIDATION.")
+    _check_reason(reason, DeleteReason, "a delete")
     entry = _owned(participant, key)
     if claim_status(key) is not None:
         raise EntryLockedByClaim("the key is being claimed; it cannot be deleted until the claim ends.")

@@ -19,7 +19,7 @@ class DomainEventAdmin(PiiMaskingMixin, ViewOnlyAdmin):
     show_full_result_count = False
     pii_fields = ("actor", "details")
     fieldsets = (
-        (None, {"fields": ("aggregate_type", "aggregate_id", "event_type", "details")}),
+        (None, {"fields": ("aggregate_type", "aggregate_id", "event_type", "schema_version", "details")}),
         ("Origin", {"fields": ("actor", "request_id", "occurred_at", "published_at")}),
     )
 

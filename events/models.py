@@ -1,4 +1,7 @@
-"""The append-only domain event table: the audit trail today, the transactional outbox later."""
+"""The append-only domain event table: the audit trail today, the transactional outbox later.
+
+The event types and their payloads are a contract, declared in events.types.
+"""
 
 import uuid
 
@@ -12,7 +15,10 @@ class DomainEvent(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     aggregate_type = models.CharField(max_length=32)
     aggregate_id = models.CharField(max_length=64)
+    # One of events.types' enums, kept without choices: a new event type needs no migration, and
+    # event_record is where types are checked (stored rows keep the strings they always had).
     event_type = models.CharField(max_length=64)
+    schema_version = models.PositiveSmallIntegerField(default=1)  # of the event type's payload
     payload = models.JSONField(default=dict)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -16,8 +16,9 @@ from common.admin_helpers import (
     mask_user,
 )
 from dict_rules.errors import DomainError
+from dict_rules.keys import DeleteReason, KeyType
 from events.history import EventHistoryMixin
-from keys.domain import DeleteReason, EntryStatus, KeyType
+from keys.domain import EntryStatus
 from keys.models import Entry
 from keys.selectors import entry_list
 from keys.services import entry_delete

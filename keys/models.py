@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from keys.domain import KEY_MAX_LENGTH, LIVE_STATUSES, DeleteReason, EntryStatus, KeyType
+from dict_rules.keys import KEY_MAX_LENGTH, DeleteReason, KeyType
+from keys.domain import LIVE_STATUSES, EntryStatus
 
 LIVE = Q(status__in=sorted(LIVE_STATUSES))  # sorted: a set's order changes per process
 

@@ -10,7 +10,8 @@ from django.db.models import QuerySet
 
 from common.selectors import filter_choice
 from dict_rules.errors import NotFound
-from keys.domain import EntryStatus, KeyType
+from dict_rules.keys import KeyType
+from keys.domain import EntryStatus
 from keys.models import Entry
 
 

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from keys.domain import KEY_MAX_LENGTH, DeleteReason, KeyType, normalize_key
+from dict_rules.keys import KEY_MAX_LENGTH, DeleteReason, KeyType, normalize_key
 from keys.models import Entry
 
 

@@ -15,7 +15,8 @@ from accounts.dict_view import bank_account, owner
 from accounts.models import Account
 from accounts.selectors import account_list
 from connect.client import get_client
-from connect.ports import EntryRequest
+from dict_rules.cid import compute_cid, vsync
+from dict_rules.directory import EntryRequest
 from dict_rules.errors import (
     DomainError,
     EntryAlreadyExists,
@@ -26,30 +27,20 @@ from dict_rules.errors import (
     RequestIdAlreadyUsed,
     ServiceUnavailable,
 )
+from dict_rules.keys import KeyType, check_key_matches_owner, key_limit_for, normalize_key
 from events.services import event_record
-from keys.domain import (
-    LIVE_STATUSES,
-    REGISTERED_STATUSES,
-    EntryStatus,
-    KeyType,
-    check_key_matches_owner,
-    compute_cid,
-    key_limit_for,
-    normalize_key,
-    parse_delete_reason,
-    vsync,
-)
+from events.types import EntryEvent
+from keys.domain import LIVE_STATUSES, REGISTERED_STATUSES, EntryStatus, parse_delete_reason
 from keys.models import LIVE, Entry
 from keys.selectors import entry_list, invalidate_own_entry
 
 logger = logging.getLogger(__name__)
 
 
-def _record(entry: Entry, event_type: str, actor: AbstractBaseUser | None = None, **payload) -> None:
+def _record(entry: Entry, event_type: EntryEvent, actor: AbstractBaseUser | None = None, **payload) -> None:
     event_record(
-        aggregate_type="entry",
-        aggregate_id=str(entry.pk),
         event_type=event_type,
+        aggregate_id=entry.pk,
         actor=actor,
         payload={"status": entry.status, "key_type": entry.key_type, **payload},
     )
@@ -125,7 +116,7 @@ def _insert_pending(
     entry = Entry.objects.create(
         account=account, key_type=key_type, key_value=key, request_id=request_id, requested_by=user
     )
-    _record(entry, "EntryCreated", actor=user)
+    _record(entry, EntryEvent.CREATED, actor=user)
     entry_id = entry.pk
     transaction.on_commit(lambda: _enqueue("register_entry", entry_id))
     return entry
@@ -209,32 +200,44 @@ def _entry_cid(entry: Entry) -> str:
 def entry_register(*, entry_id: UUID) -> Entry:
     """Ask DICT to register a PENDING entry; its answer makes it ACTIVE or FAILED.
 
-    ServiceUnavailable propagates with the entry still PENDING, so the caller retries.
-    Calling for an entry that is no longer PENDING does nothing (safe to re-drive).
+    The committed PENDING row is the intent: DICT is asked with no transaction open, and its
+    answer is applied in a short one that locks the row again and applies it only if the entry
+    is still PENDING. Two workers (a retry, sync_pending) may both ask: DICT replays a RequestId,
+    so both get the same entry, and the second finds it applied. ServiceUnavailable propagates
+    with the entry still PENDING, so the caller retries; a crash after DICT answered leaves it
+    PENDING too, for sync_pending. Calling for an entry no longer PENDING does nothing.
     """
+    entry = Entry.objects.select_related("account__holder").get(pk=entry_id)
+    if entry.status != EntryStatus.PENDING:
+        return entry
+    try:
+        registered = get_client().create_entry(_entry_request(entry))
+    except ServiceUnavailable:
+        raise
+    except DomainError as refusal:
+        with transaction.atomic():
+            entry = Entry.objects.select_for_update(of=("self",)).get(pk=entry_id)
+            if entry.status == EntryStatus.PENDING:
+                entry.status = EntryStatus.FAILED
+                entry.failure_code = refusal.code
+                entry.save(update_fields=["status", "failure_code", "updated_at"])
+                _record(entry, EntryEvent.REGISTRATION_FAILED, failure_code=refusal.code)
+        return entry
+    entry.key_value = registered.key
+    cid = _entry_cid(entry)  # over the owner and account DICT was sent, with the key it holds
     with transaction.atomic():
-        entry = Entry.objects.select_for_update(of=("self",)).select_related("account__holder").get(pk=entry_id)
+        entry = Entry.objects.select_for_update(of=("self",)).get(pk=entry_id)
         if entry.status != EntryStatus.PENDING:
             return entry
-        try:
-            registered = get_client().create_entry(_entry_request(entry))
-        except ServiceUnavailable:
-            raise
-        except DomainError as refusal:
-            entry.status = EntryStatus.FAILED
-            entry.failure_code = refusal.code
-            entry.save(update_fields=["status", "failure_code", "updated_at"])
-            _record(entry, "EntryRegistrationFailed", failure_code=refusal.code)
-            return entry
         entry.key_value = registered.key
-        entry.cid = _entry_cid(entry)
+        entry.cid = cid
         entry.status = EntryStatus.ACTIVE
         entry.registered_at = registered.created_at
         entry.key_ownership_date = registered.key_ownership_date
         entry.save(update_fields=["key_value", "cid", "status", "registered_at", "key_ownership_date", "updated_at"])
-        _record(entry, "EntryActivated", cid=entry.cid)
+        _record(entry, EntryEvent.ACTIVATED, cid=entry.cid)
         _on_commit_invalidate(entry)
-        return entry
+    return entry
 
 
 def entry_delete(*, user: AbstractBaseUser, entry_id: UUID, reason: str | None = None) -> Entry:
@@ -257,7 +260,7 @@ def entry_delete(*, user: AbstractBaseUser, entry_id: UUID, reason: str | None =
             return entry
         entry.status = EntryStatus.DELETE_PENDING
         entry.save(update_fields=["status", "delete_reason", "updated_at"])
-        _record(entry, "EntryDeleteRequested", actor=user, reason=delete_reason)
+        _record(entry, EntryEvent.DELETE_REQUESTED, actor=user, reason=delete_reason)
         _on_commit_invalidate(entry)
         entry_id = entry.pk
         transaction.on_commit(lambda: _enqueue("unregister_entry", entry_id))
@@ -268,7 +271,7 @@ def _mark_deleted(entry: Entry, actor: AbstractBaseUser | None = None, **payload
     entry.status = EntryStatus.DELETED
     entry.deleted_at = timezone.now()
     entry.save(update_fields=["status", "delete_reason", "deleted_at", "updated_at"])
-    _record(entry, "EntryDeleted", actor=actor, reason=entry.delete_reason, **payload)
+    _record(entry, EntryEvent.DELETED, actor=actor, reason=entry.delete_reason, **payload)
     _on_commit_invalidate(entry)
 
 
@@ -330,7 +333,7 @@ def entry_create_by_claim(
     )
     entry.cid = _entry_cid(entry)
     entry.save()
-    _record(entry, "EntryActivated", cid=entry.cid, claim_id=str(claim_id))
+    _record(entry, EntryEvent.ACTIVATED, cid=entry.cid, claim_id=str(claim_id))
     _on_commit_invalidate(entry)
     return entry
 
@@ -340,26 +343,35 @@ def entry_unregister(*, entry_id: UUID) -> Entry:
 
     ServiceUnavailable propagates with the entry still DELETE_PENDING, so the caller retries.
     If DICT refuses (e.g. the key is locked by a claim) the key stays ACTIVE, with the code.
+    As for registration, DICT is asked with no transaction open and its answer applied in a
+    short one, only if the entry is still DELETE_PENDING (a second worker asking again gets
+    NotFound, which means done; a crash in between leaves the entry to sync_pending).
     """
+    entry = Entry.objects.get(pk=entry_id)
+    if entry.status != EntryStatus.DELETE_PENDING:
+        return entry
+    refusal: DomainError | None = None
+    try:
+        get_client().delete_entry(key=entry.key_value, reason=entry.delete_reason)
+    except ServiceUnavailable:
+        raise
+    except NotFound:
+        pass  # DICT no longer has it: the deletion we asked for already happened
+    except DomainError as error:
+        refusal = error
     with transaction.atomic():
         entry = Entry.objects.select_for_update(of=("self",)).get(pk=entry_id)
         if entry.status != EntryStatus.DELETE_PENDING:
             return entry
-        try:
-            get_client().delete_entry(key=entry.key_value, reason=entry.delete_reason)
-        except ServiceUnavailable:
-            raise
-        except NotFound:
-            pass  # DICT no longer has it: the deletion we asked for already happened
-        except DomainError as refusal:
-            entry.status = EntryStatus.ACTIVE
-            entry.failure_code = refusal.code
-            entry.save(update_fields=["status", "failure_code", "updated_at"])
-            _record(entry, "EntryDeleteRefused", failure_code=refusal.code)
-            _on_commit_invalidate(entry)
+        if refusal is None:
+            _mark_deleted(entry)
             return entry
-        _mark_deleted(entry)
-        return entry
+        entry.status = EntryStatus.ACTIVE
+        entry.failure_code = refusal.code
+        entry.save(update_fields=["status", "failure_code", "updated_at"])
+        _record(entry, EntryEvent.DELETE_REFUSED, failure_code=refusal.code)
+        _on_commit_invalidate(entry)
+    return entry
 
 
 def _lock_visible(*, user: AbstractBaseUser, entry_id: UUID) -> Entry:
@@ -373,8 +385,10 @@ def entries_redrive(*, older_than: timedelta, limit: int = 500) -> dict[str, int
     """Push stuck DICT work again: registrations and deletions waiting longer than ``older_than``.
 
     Stops at the first ServiceUnavailable (the directory is down; the next run tries again).
-    Each entry is handled in its own transaction under a row lock, so concurrent runs and the
-    workers' own retries never act twice.
+    Each answer is applied in its own short transaction under the entry's row lock, and only to
+    an entry still waiting, so concurrent runs and the workers' own retries never apply twice
+    (they may ask DICT twice: a registration is replayed by its RequestId, a deletion answers
+    NotFound once done).
     """
     cutoff = timezone.now() - older_than
     counts = dict.fromkeys(["registered", "failed", "deleted", "delete_refused", "still_pending"], 0)
@@ -410,8 +424,9 @@ class SyncReport:
     unknown_here: list[str] = field(default_factory=list)  # DICT's CIDs for us that we do not have
 
 
-def sync_check(*, repair: bool = False) -> list[SyncReport]:
-    """Compare our VSync per key type with DICT's (DICT_RULES §7); with ``repair``, list what differs.
+def sync_check(*, list_differences: bool = False) -> list[SyncReport]:
+    """Compare our VSync per key type with DICT's (DICT_RULES §7); with ``list_differences``, list the CIDs
+    that differ for each type out of sync. It changes nothing on either side.
 
     Our VSync is the XOR of the CIDs of every entry DICT holds for us (ACTIVE, DELETE_PENDING).
     """
@@ -424,7 +439,7 @@ def sync_check(*, repair: bool = False) -> list[SyncReport]:
         ours = vsync(cids)
         ok, theirs = client.check_sync(key_type=key_type, verifier=ours)
         report = SyncReport(key_type=key_type, ok=ok, ours=ours, theirs=theirs, count=len(cids))
-        if repair and not ok:
+        if list_differences and not ok:
             at_dict = set(client.list_cids(key_type=key_type))
             report.missing_at_dict = sorted(set(cids) - at_dict)
             report.unknown_here = sorted(at_dict - set(cids))

@@ -1,9 +1,9 @@
 """Anti-scan token buckets shared by every replica: one Lua script in Redis, or an in-process twin.
 
-Both apply lookup.domain.settle, the one copy of the math: the in-process store calls it under a
-lock, the Lua script mirrors it step for step and runs atomically in Redis (tests/test_buckets.py
-checks that the two agree). With Redis, the script reads Redis's own clock unless the caller
-passes one, so replicas with skewed clocks still share one timeline.
+Both apply dict_rules.buckets.settle, the one copy of DICT's math: the in-process store calls it
+under a lock, the Lua script mirrors it step for step and runs atomically in Redis
+(tests/test_buckets.py checks that the two agree). With Redis, the script reads Redis's own
+clock unless the caller passes one, so replicas with skewed clocks still share one timeline.
 """
 
 import threading
@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django_redis import get_redis_connection
 
-from lookup.domain import BucketPolicy, BucketState, Settlement, settle
+from dict_rules.buckets import BucketPolicy, BucketState, Settlement, settle
 
 # KEYS: the buckets. ARGV: now_ms ('' = Redis's clock), gated (1/0), then for each bucket its
 # capacity, refill_tokens, refill_period_ms and delta. Returns allowed (1/0), retry_after_sec,

@@ -16,28 +16,16 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.utils import timezone
 
-from accounts.domain import PersonType
 from accounts.models import Holder
 from connect.client import get_client
-from connect.ports import DirectoryEntry
+from dict_rules.buckets import PAYER_COST, PAYER_PAYMENT_CREDIT, PSP_COST, PSP_PAYMENT_CREDIT, BucketPolicy, psp_policy
+from dict_rules.directory import DirectoryEntry
 from dict_rules.errors import EntryCannotBeQueriedForBookTransfer, Forbidden, NotFound, RateLimited
+from dict_rules.lookups import PayerView, answer_cache_ttl, new_end_to_end_id, parse_end_to_end_id, payer_view
+from dict_rules.tax_ids import PersonType
 from keys.selectors import own_entry_view
 from lookup.buckets import Charge, get_buckets
-from lookup.domain import (
-    PAYER_COST,
-    PAYER_PAYMENT_CREDIT,
-    PSP_COST,
-    PSP_PAYMENT_CREDIT,
-    BucketPolicy,
-    LookupAnswer,
-    PayerView,
-    answer_cache_ttl,
-    new_end_to_end_id,
-    normalize_lookup_key,
-    parse_end_to_end_id,
-    payer_view,
-    psp_policy,
-)
+from lookup.domain import LookupAnswer, normalize_lookup_key
 
 logger = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 from django.db import models
 
-from claims.domain import ClaimType
 from claims.models import Claim, ClaimQuerySet
+from dict_rules.claims import ClaimType
 
 
 class PortabilityManager(models.Manager.from_queryset(ClaimQuerySet)):

@@ -6,8 +6,8 @@ from uuid import UUID
 from django.contrib.auth.models import AbstractBaseUser
 
 from claims import services
-from claims.domain import ClaimType
 from claims.models import Claim
+from dict_rules.claims import ClaimType
 
 
 def portability_start(

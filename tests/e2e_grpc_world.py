@@ -19,7 +19,7 @@ import django
 
 
 def _other_psp_account():
-    from connect.ports import BankAccount
+    from dict_rules.directory import BankAccount
 
     opened = datetime(2023, 1, 1, tzinfo=UTC)
     return BankAccount(participant=OTHER_PSP, branch="1", number="777", account_type="CACC", opening_date=opened)
@@ -31,7 +31,7 @@ def prepare() -> dict:
     from rest_framework_simplejwt.tokens import AccessToken
 
     from accounts import dict_view
-    from connect.ports import EntryRequest, Owner
+    from dict_rules.directory import EntryRequest, Owner
     from dictsim import services as directory
     from tests.factories import new_cpf, new_phone
 
@@ -59,7 +59,7 @@ def prepare() -> dict:
 def claim(key: str, claim_type: str) -> dict:
     from accounts import dict_view
     from claims.services import claims_poll
-    from connect.ports import ClaimRequest, Owner
+    from dict_rules.directory import ClaimRequest, Owner
     from dictsim import claims as directory_claims
     from keys.models import Entry
     from tests.factories import new_cpf

@@ -1,13 +1,42 @@
-"""Test data builders. Check digits are computed here independently of the code under test."""
+"""Test data builders and helpers shared by test modules (no test module imports another).
+
+Check digits are computed here independently of the code under test.
+"""
 
 import itertools
+import os
 import random
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from connect.ports import BankAccount, EntryRequest, Owner
+import jwt
+import pytest
+from django.conf import settings
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-_seq = itertools.count(1)
+from accounts import dict_view
+from accounts.models import Account
+from claims.models import Claim
+from claims.services import claims_poll
+from dict_rules.cid import compute_cid
+from dict_rules.directory import BankAccount, ClaimRequest, DirectoryEntry, EntryRequest, Owner
+from dict_rules.errors import DomainError
+from dictsim import claims as dir_claims
+from dictsim import services as dir_entries
+from dictsim.models import DirCidEvent, DirEntry, DirRequest, DirVSync
+from events.models import DomainEvent
+from keys.models import Entry
+from keys.services import entry_create, entry_register
+
+if TYPE_CHECKING:
+    from connect.grpc_client import GrpcDirectoryClient
+
+# Under pytest-xdist each worker ("gw0", "gw1"...) counts in a range of its own, so generated tax ids
+# differ across workers too: they share one Redis database (and its keys of payers and lookups).
+_seq = itertools.count(1 + 1_000_000 * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")))
 
 
 def _mod11_digit(digits: list[int], weights: list[int]) -> int:
@@ -76,3 +105,209 @@ def request(key_type: str, key: str | None, owner: Owner, acct: BankAccount, **k
         request_id=kwargs.pop("request_id", uuid.uuid4()),
         **kwargs,
     )
+
+
+# Claims, lookups and keys shared by several test modules. Another PSP (participant 99999901) is
+# played by calling the simulated directory directly; these need the test's database.
+
+OTHER_PSP = "99999901"
+DAY = timedelta(days=1)
+OTHER_ACCOUNT = BankAccount(
+    participant=OTHER_PSP, branch="1", number="777", account_type="CACC", opening_date=datetime(2023, 1, 1, tzinfo=UTC)
+)
+
+
+def owner_of(acct: Account) -> Owner:
+    return dict_view.owner(acct.holder)
+
+
+def stranger() -> Owner:
+    return Owner(person_type="NATURAL_PERSON", tax_id=new_cpf(), name="Joao Souza", trade_name="")
+
+
+def key_at_other_psp(key_type: str, key: str, owner: Owner) -> None:
+    entry_request = EntryRequest(
+        key_type=key_type, key=key, owner=owner, account=OTHER_ACCOUNT, request_id=uuid.uuid4()
+    )
+    dir_entries.entry_create(participant=OTHER_PSP, request=entry_request)
+
+
+def our_key(acct: Account, key_type: str, key: str) -> Entry:
+    """A key of ours, created by the account's holder and registered at the directory (ACTIVE)."""
+    entry, _ = entry_create(
+        user=acct.holder.user, account_id=acct.pk, key_type=key_type, key_value=key, request_id=uuid.uuid4()
+    )
+    return entry_register(entry_id=entry.pk)
+
+
+def claim_on_our_key(entry: Entry, claim_type: str, claimer: Owner):
+    """The other PSP opens a claim on our key at the directory (our poll has not seen it yet)."""
+    claim_request = ClaimRequest(
+        claim_type=claim_type,
+        key=entry.key_value,
+        key_type=entry.key_type,
+        claimer_account=OTHER_ACCOUNT,
+        claimer=claimer,
+    )
+    return dir_claims.claim_create(participant=OTHER_PSP, request=claim_request)
+
+
+def incoming_claim(acct: Account, key_type: str = "EMAIL", claim_type: str = "PORTABILITY") -> tuple[Claim, Entry]:
+    """A claim another PSP opened on one of the account's keys, as our poll stored it."""
+    key = new_phone() if key_type == "PHONE" else f"{uuid.uuid4().hex[:12]}@example.com"
+    entry = our_key(acct, key_type, key)
+    claimer = owner_of(acct) if claim_type == "PORTABILITY" else stranger()
+    remote = claim_on_our_key(entry, claim_type, claimer)
+    claims_poll()
+    return Claim.objects.get(dict_id=remote.id, role="DONOR"), entry
+
+
+def claim_events(claim: Claim) -> list[str]:
+    events = DomainEvent.objects.filter(aggregate_type="claim", aggregate_id=str(claim.pk)).order_by(
+        "occurred_at", "id"
+    )
+    return list(events.values_list("event_type", flat=True))
+
+
+def confirmed_device(user) -> TOTPDevice:
+    return TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+
+
+device_for = confirmed_device  # the name the API tests use
+
+
+def code(device: TOTPDevice, drift: int = 0) -> str:
+    """The device's code for the current time step (drift 1: the next one, to use a second code)."""
+    return f"{totp(device.bin_key, drift=drift):06d}"
+
+
+def wrong_code(device: TOTPDevice) -> str:
+    return f"{(int(code(device)) + 1) % 10**6:06d}"
+
+
+def at_other_psp(key_type: str, key: str, *, tax_id: str | None = None, name: str = "Joana Souza") -> DirEntry:
+    """A key registered by another participant straight into the simulated directory."""
+    tax_id = tax_id or new_cpf()
+    legal = len(tax_id) == 14
+    dir_entries.entry_create(
+        participant=OTHER_PSP,
+        request=EntryRequest(
+            key_type=key_type,
+            key=key,
+            owner=Owner(
+                person_type="LEGAL_PERSON" if legal else "NATURAL_PERSON",
+                tax_id=tax_id,
+                name=name,
+                trade_name="PADARIA BOM PAO" if legal else "",
+            ),
+            account=BankAccount(
+                participant=OTHER_PSP,
+                branch="77",
+                number=str(uuid.uuid4().int)[:12],
+                account_type="SVGS",
+                opening_date=datetime(2021, 5, 6, 3, tzinfo=UTC),
+            ),
+            request_id=uuid.uuid4(),
+        ),
+    )
+    return DirEntry.objects.get(key=key)
+
+
+def unknown_email() -> str:
+    return f"nobody-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def token_for(user, **overrides) -> str:
+    """An access token signed with our key; an override of None leaves that claim out."""
+    now = datetime.now(UTC)
+    claims = {
+        "token_type": "access",
+        "user_id": str(user.pk),
+        "jti": "test-jti",
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+        "iss": settings.SIMPLE_JWT["ISSUER"],
+        "aud": settings.SIMPLE_JWT["AUDIENCE"],
+        **overrides,
+    }
+    claims = {k: v for k, v in claims.items() if v is not None}
+    return jwt.encode(claims, settings.SIMPLE_JWT["SIGNING_KEY"], algorithm="HS256")
+
+
+# The simulated directory, called directly.
+
+ZERO = "0" * 64
+
+
+def dir_create(participant: str, *args, **kwargs) -> DirectoryEntry:
+    """An entry created at the directory by ``participant``; the rest as for ``request``."""
+    return dir_entries.entry_create(participant=participant, request=request(*args, **kwargs))
+
+
+def snapshot() -> tuple:
+    """Everything the directory holds, to show that a refusal changed nothing."""
+    return (
+        sorted(DirEntry.objects.values_list("key", "participant", "owner_name", "account_number", "cid", "updated_at")),
+        sorted(DirRequest.objects.values_list("participant", "request_id", "key")),
+        DirCidEvent.objects.count(),
+        sorted(DirVSync.objects.values_list("participant", "key_type", "value")),
+    )
+
+
+def stored_cid(row: DirEntry) -> str:
+    return compute_cid(
+        request_id=row.request_id,
+        key_type=row.key_type,
+        key=row.key,
+        owner_tax_id=row.owner_tax_id,
+        owner_name=row.owner_name,
+        owner_trade_name=row.owner_trade_name,
+        participant=row.participant,
+        branch=row.branch,
+        account_number=row.account_number,
+        account_type=row.account_type,
+    )
+
+
+# The Connect gRPC adapter (the start_server and make_client fixtures are in tests/conftest.py).
+
+
+def refusal(call: Callable[[], object]) -> DomainError:
+    with pytest.raises(DomainError) as raised:
+        call()
+    return raised.value
+
+
+class CountingStub:
+    """Wraps a client's stub to count the RPCs it really sends (attempts, not calls)."""
+
+    def __init__(self, client: "GrpcDirectoryClient") -> None:
+        self._stub = client._stub
+        self.sent: list[str] = []
+        client._stub = self
+
+    def __getattr__(self, name: str):
+        method = getattr(self._stub, name)
+
+        def send(*args, **kwargs):
+            self.sent.append(name)
+            return method(*args, **kwargs)
+
+        return send
+
+
+def dead_port(start_server) -> int:
+    """The port of a directory that was running and has stopped."""
+    server, port = start_server()
+    server.stop(None).wait()
+    return port
+
+
+def otp(user) -> str:
+    """A code of a new confirmed TOTP device of ``user``'s."""
+    return code(confirmed_device(user))
+
+
+def incoming(acct: Account, key: str):
+    """A portability another PSP opened on our key (not yet polled); DICT's view of it."""
+    return claim_on_our_key(our_key(acct, "EMAIL", key), "PORTABILITY", owner_of(acct))

@@ -7,23 +7,9 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from tests.factories import token_for
+
 pytestmark = pytest.mark.django_db
-
-
-def token_for(user, **overrides) -> str:
-    now = datetime.now(UTC)
-    claims = {
-        "token_type": "access",
-        "user_id": str(user.pk),
-        "jti": "test-jti",
-        "iat": now,
-        "exp": now + timedelta(minutes=5),
-        "iss": settings.SIMPLE_JWT["ISSUER"],
-        "aud": settings.SIMPLE_JWT["AUDIENCE"],
-        **overrides,
-    }
-    claims = {k: v for k, v in claims.items() if v is not None}
-    return jwt.encode(claims, settings.SIMPLE_JWT["SIGNING_KEY"], algorithm="HS256")
 
 
 def get_accounts(token: str):

@@ -11,8 +11,8 @@ import pytest
 from django.core.cache import cache
 from django_redis import get_redis_connection
 
+from dict_rules.buckets import BucketPolicy, BucketState, psp_policy, settle
 from lookup.buckets import Charge, LocalBuckets, RedisBuckets, get_buckets
-from lookup.domain import BucketPolicy, BucketState, psp_policy, settle
 
 NATURAL = BucketPolicy(capacity=100, refill_tokens=2)
 LEGAL = BucketPolicy(capacity=1000, refill_tokens=20)

@@ -2,7 +2,7 @@
 
 import uuid
 
-from keys.domain import compute_cid, vsync
+from dict_rules.cid import compute_cid, vsync
 
 
 def test_cid_reproduces_the_spec_example() -> None:

@@ -5,40 +5,22 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from claims.models import Claim
-from claims.services import claims_poll
 from dictsim import claims as dir_claims
-from keys.models import Entry
-from tests.factories import new_phone
-from tests.test_claims_flow import claim_on_our_key, key_at_other_psp, our_key, owner_of, stranger
+from tests.factories import (
+    code,
+    device_for,
+    incoming_claim,
+    key_at_other_psp,
+    new_phone,
+    owner_of,
+    stranger,
+    wrong_code,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def incoming_claim(account, key_type: str = "EMAIL", claim_type: str = "PORTABILITY") -> tuple[Claim, Entry]:
-    """A claim another PSP opened on one of the account's keys, as our poll stored it."""
-    key = new_phone() if key_type == "PHONE" else f"{uuid.uuid4().hex[:12]}@example.com"
-    entry = our_key(account, key_type, key)
-    claimer = owner_of(account) if claim_type == "PORTABILITY" else stranger()
-    remote = claim_on_our_key(entry, claim_type, claimer)
-    claims_poll()
-    return Claim.objects.get(dict_id=remote.id, role="DONOR"), entry
-
-
-def device_for(user) -> TOTPDevice:
-    return TOTPDevice.objects.create(user=user, name="app", confirmed=True)
-
-
-def code(device: TOTPDevice, drift: int = 0) -> str:
-    """The device's code for the current time step (drift 1: the next one, to use a second code)."""
-    return f"{totp(device.bin_key, drift=drift):06d}"
-
-
-def wrong_code(device: TOTPDevice) -> str:
-    return f"{(int(code(device)) + 1) % 10**6:06d}"
 
 
 def test_start_portability_and_ownership_claim(make_account, client_for) -> None:

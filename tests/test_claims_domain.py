@@ -1,4 +1,4 @@
-"""claims.domain, pure: the §4.3 tables restated here from DICT_RULES, cell by cell, and the §4.4 deadlines.
+"""dict_rules.claims, pure: the §4.3 tables restated here from DICT_RULES, cell by cell, and the §4.4 deadlines.
 
 The expectations are written from the document, not read from the module's tables, so a wrong
 cell in either shows up as a failing case.
@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from claims.domain import (
+from dict_rules.claims import (
     Action,
     ClaimFacts,
     ClaimReason,

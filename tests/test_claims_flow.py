@@ -6,84 +6,45 @@ Another PSP (participant 99999901) is played by calling dictsim directly.
 
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import dict_view
 from accounts.models import Account
 from claims.models import Claim
 from claims.services import claim_cancel, claim_respond, claims_poll, claims_sweep, ownership_claim_start
-from connect.ports import BankAccount, ClaimRequest, EntryRequest, Owner
+from dict_rules.directory import ClaimRequest
 from dict_rules.errors import ClaimKeyNotFound, ClaimOperationInvalid, EntryLimitExceeded, InvalidReason
 from dictsim import claims as dir_claims
 from dictsim import clock
-from dictsim import services as dir_entries
 from dictsim.models import DirClaim
 from events.models import DomainEvent
 from keys.models import Entry
-from keys.services import entry_create, entry_register, sync_check
+from keys.services import entry_create, sync_check
 from portability.services import portability_start
-from tests.factories import new_cpf, new_phone
-
-pytestmark = pytest.mark.django_db
-
-OTHER_PSP = "99999901"
-DAY = timedelta(days=1)
-OTHER_ACCOUNT = BankAccount(
-    participant=OTHER_PSP, branch="1", number="777", account_type="CACC", opening_date=datetime(2023, 1, 1, tzinfo=UTC)
+from tests.factories import (
+    DAY,
+    OTHER_PSP,
+    claim_events,
+    claim_on_our_key,
+    confirmed_device,
+    key_at_other_psp,
+    new_phone,
+    our_key,
+    owner_of,
+    stranger,
 )
 
-
-def owner_of(account: Account) -> Owner:
-    return dict_view.owner(account.holder)
-
-
-def stranger() -> Owner:
-    return Owner(person_type="NATURAL_PERSON", tax_id=new_cpf(), name="Joao Souza", trade_name="")
-
-
-def key_at_other_psp(key_type: str, key: str, owner: Owner) -> None:
-    request = EntryRequest(key_type=key_type, key=key, owner=owner, account=OTHER_ACCOUNT, request_id=uuid.uuid4())
-    dir_entries.entry_create(participant=OTHER_PSP, request=request)
-
-
-def our_key(account: Account, key_type: str, key: str) -> Entry:
-    entry, _ = entry_create(
-        user=account.holder.user, account_id=account.pk, key_type=key_type, key_value=key, request_id=uuid.uuid4()
-    )
-    return entry_register(entry_id=entry.pk)
-
-
-def claim_on_our_key(entry: Entry, claim_type: str, claimer: Owner):
-    request = ClaimRequest(
-        claim_type=claim_type,
-        key=entry.key_value,
-        key_type=entry.key_type,
-        claimer_account=OTHER_ACCOUNT,
-        claimer=claimer,
-    )
-    return dir_claims.claim_create(participant=OTHER_PSP, request=request)
+pytestmark = pytest.mark.django_db
 
 
 def at_dict(claim: Claim):
     return dir_claims.claim_get(participant=OTHER_PSP, claim_id=claim.dict_id)
-
-
-def confirmed_device(user) -> TOTPDevice:
-    return TOTPDevice.objects.create(user=user, name="app", confirmed=True)
-
-
-def claim_events(claim: Claim) -> list[str]:
-    events = DomainEvent.objects.filter(aggregate_type="claim", aggregate_id=str(claim.pk)).order_by(
-        "occurred_at", "id"
-    )
-    return list(events.values_list("event_type", flat=True))
 
 
 def test_portability_we_claim_is_completed_by_our_poll_once_the_donor_confirms(make_account) -> None:
@@ -280,7 +241,7 @@ def test_illegal_moves_are_refused_with_dicts_code_and_change_nothing(make_accou
     assert claim_events(claim) == ["ClaimReceived", "ClaimAcknowledged"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # the sweeps run on two threads, each with its own connection
 def test_two_concurrent_sweeps_act_once_per_claim(make_account) -> None:
     for _ in range(4):
         account = make_account()

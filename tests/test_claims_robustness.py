@@ -20,11 +20,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
-from django_otp.oath import totp
 
 from accounts.services import holder_upsert
 from claims import tasks
-from claims.domain import ClaimStatus, ClaimType
 from claims.models import Claim, PollCursor
 from claims.selectors import claim_get, claim_list, key_slots_held_by_claims
 from claims.services import (
@@ -38,7 +36,8 @@ from claims.services import (
 )
 from common.selectors import filter_choice
 from connect.local import LocalDirectoryClient
-from connect.ports import BankAccount, ClaimPage, ClaimRequest
+from dict_rules.claims import ClaimStatus, ClaimType
+from dict_rules.directory import BankAccount, ClaimPage, ClaimRequest
 from dict_rules.errors import (
     BadRequest,
     EntryInvalid,
@@ -46,20 +45,22 @@ from dict_rules.errors import (
     RequestIdAlreadyUsed,
     ServiceUnavailable,
 )
+from dict_rules.keys import KeyType
 from dictsim import claims as dir_claims
 from dictsim import clock
-from keys.domain import EntryStatus, KeyType
+from keys.domain import EntryStatus
 from keys.selectors import entry_list
 from keys.services import SYSTEM_USERNAME, sync_check
 from portability.services import portability_confirm, portability_start
-from tests.factories import new_cpf
-from tests.test_claims_flow import (
+from tests.factories import (
     DAY,
     OTHER_PSP,
     claim_events,
     claim_on_our_key,
-    confirmed_device,
+    incoming,
     key_at_other_psp,
+    new_cpf,
+    otp,
     our_key,
     owner_of,
 )
@@ -67,15 +68,6 @@ from tests.test_claims_flow import (
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def otp(user) -> str:
-    return f"{totp(confirmed_device(user).bin_key):06d}"
-
-
-def incoming(account, key: str):
-    """A portability another PSP opened on our key (not yet polled); DICT's view of it."""
-    return claim_on_our_key(our_key(account, "EMAIL", key), "PORTABILITY", owner_of(account))
 
 
 def malformed_for(monkeypatch, dict_id: uuid.UUID) -> None:
@@ -305,7 +297,7 @@ def test_claim_start_when_another_call_with_its_request_id_inserted_first(
         assert [f.field for f in refused.value.fields] == ["request_id"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # the starts run on two threads, each with its own connection
 def test_two_concurrent_starts_with_one_request_id_for_two_accounts_reach_dict_once(make_account, monkeypatch) -> None:
     first = make_account()
     second = make_account(holder=first.holder)

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from connect.local import LocalDirectoryClient
-from connect.ports import ClaimRequest, DirectoryClaim, Owner
+from dict_rules.directory import ClaimRequest, DirectoryClaim, Owner
 from dict_rules.errors import (
     BadRequest,
     ClaimAlreadyExistsForKey,
@@ -28,18 +28,12 @@ from dictsim import claims, clock, services
 from dictsim.models import DirEntry
 from protos.dict.connect.v1 import connect_pb2 as pb
 from protos.dict.connect.v1 import connect_pb2_grpc
-from tests import test_connect_grpc
-from tests.factories import OTHER, OURS, account, person, request
-from tests.test_connect_grpc import refusal
+from tests.factories import OTHER, OURS, account, person, refusal, request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 THIRD = "22222222"
 PHONE = "+5511987650077"
-# The Connect gRPC tests' fixtures: a real server on a free loopback port, and its clients.
-start_server = test_connect_grpc.start_server
-make_client = test_connect_grpc.make_client
-_server_threads_close_their_connections = test_connect_grpc._server_threads_close_their_connections
 DAYS7 = timedelta(days=7)
 
 

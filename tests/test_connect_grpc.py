@@ -14,7 +14,6 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,11 +26,11 @@ from google.protobuf.descriptor_pool import DescriptorPool
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
-from common.grpc_server import build_server
 from connect import grpc_client
-from connect.grpc_client import GrpcDirectoryClient, new_breaker
+from connect.grpc_client import new_breaker
 from connect.local import LocalDirectoryClient
-from connect.ports import BankAccount, Owner
+from dict_rules.cid import vsync
+from dict_rules.directory import BankAccount, Owner
 from dict_rules.errors import (
     AccountInvalid,
     BadRequest,
@@ -50,92 +49,19 @@ from dict_rules.errors import (
     ServiceUnavailable,
     TaxIdInvalid,
 )
+from dict_rules.keys import EVP_RE
 from dictsim import services
 from dictsim.grpc import ConnectServicer
 from dictsim.models import DirEntry
-from keys.domain import EVP_RE, vsync
 from protos.dict.connect.v1 import connect_pb2 as pb
 from protos.dict.connect.v1 import connect_pb2_grpc
-from tests.factories import OTHER, OURS, account, new_cpf, person, request
+from tests.factories import OTHER, OURS, CountingStub, account, dead_port, new_cpf, person, refusal, request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE = pb.DESCRIPTOR.services_by_name["ConnectService"].full_name
 PAYER, E2E = "12345678901", "E1234567820250101000000000000001"
-
-
-@pytest.fixture(autouse=True)
-def _server_threads_close_their_connections(monkeypatch) -> None:
-    """Each call's connection is closed when it ends, so none outlives the test database."""
-    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
-
-
-@pytest.fixture
-def start_server() -> Iterator[Callable[..., tuple[grpc.Server, int]]]:
-    """Start the Connect gRPC server (health and reflection included) on a free loopback port."""
-    started: list[grpc.Server] = []
-
-    def start(servicer: ConnectServicer | None = None) -> tuple[grpc.Server, int]:
-        server, port, _ = build_server(
-            address="127.0.0.1:0",
-            workers=4,
-            register=[
-                lambda s: connect_pb2_grpc.add_ConnectServiceServicer_to_server(servicer or ConnectServicer(), s)
-            ],
-            service_names=[SERVICE],
-        )
-        started.append(server)
-        return server, port
-
-    yield start
-    for server in started:
-        server.stop(None).wait()
-
-
-@pytest.fixture
-def make_client() -> Iterator[Callable[..., GrpcDirectoryClient]]:
-    made: list[GrpcDirectoryClient] = []
-
-    def make(
-        port: int,
-        participant: str = OURS,
-        *,
-        attempts: int = 3,
-        timeout: float = 2,
-        breaker: pybreaker.CircuitBreaker | None = None,
-    ) -> GrpcDirectoryClient:
-        client = GrpcDirectoryClient(
-            url=f"127.0.0.1:{port}",
-            participant=participant,
-            timeout=timeout,
-            attempts=attempts,
-            breaker=breaker or new_breaker(fail_max=5, reset_timeout=60),
-        )
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.close()
-
-
-class CountingStub:
-    """Wraps a client's stub to count the RPCs it really sends (attempts, not calls)."""
-
-    def __init__(self, client: GrpcDirectoryClient) -> None:
-        self._stub = client._stub
-        self.sent: list[str] = []
-        client._stub = self
-
-    def __getattr__(self, name: str):
-        method = getattr(self._stub, name)
-
-        def send(*args, **kwargs):
-            self.sent.append(name)
-            return method(*args, **kwargs)
-
-        return send
 
 
 class Transitions(pybreaker.CircuitBreakerListener):
@@ -157,19 +83,6 @@ class GatedServicer(ConnectServicer):
         self.entered.release()
         self.gate.wait(10)
         return super().Health(request, context)
-
-
-def refusal(call: Callable[[], object]) -> DomainError:
-    with pytest.raises(DomainError) as raised:
-        call()
-    return raised.value
-
-
-def dead_port(start_server) -> int:
-    """The port of a directory that was running and has stopped."""
-    server, port = start_server()
-    server.stop(None).wait()
-    return port
 
 
 def test_every_operation_round_trips_through_the_proto_mappers(start_server, make_client) -> None:
@@ -349,6 +262,28 @@ def test_refusals_carry_a_grpc_status_and_dicts_error_type(start_server) -> None
         (grpc.StatusCode.FAILED_PRECONDITION, "EntryCannotBeQueriedForBookTransfer"),
         (grpc.StatusCode.INVALID_ARGUMENT, "BadRequest"),
         (grpc.StatusCode.INVALID_ARGUMENT, "BadRequest"),
+    ]
+
+
+def test_an_outage_of_the_directorys_database_is_unavailable_not_internal(start_server, monkeypatch) -> None:
+    """dictsim's database refusing connections (its port closed, a real failed connect) is an
+    outage: UNAVAILABLE with ServiceUnavailable, which the client retries, not INTERNAL."""
+    _, port = start_server()
+    lookup = pb.GetEntryRequest(key="nobody@example.com", payer_id=PAYER, end_to_end_id=E2E)
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = connect_pb2_grpc.ConnectServiceStub(channel)
+        meta = (("x-participant-ispb", OURS),)
+        answers = []
+        for database_port in (1, None):  # down, then back up
+            with monkeypatch.context() as patch:
+                if database_port:
+                    patch.setitem(connections.settings["default"], "PORT", database_port)
+                with pytest.raises(grpc.RpcError) as refused:
+                    stub.GetEntry(lookup, metadata=meta, timeout=5)
+            answers.append((refused.value.code(), dict(refused.value.trailing_metadata()).get("x-dict-error")))
+    assert answers == [
+        (grpc.StatusCode.UNAVAILABLE, "ServiceUnavailable"),
+        (grpc.StatusCode.NOT_FOUND, "NotFound"),
     ]
 
 

@@ -17,11 +17,12 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.otp_api import ConfirmIn, EnrolIn
 from accounts.second_factor import OTP_RE
+from claims.grpc import otp_from_pb
 from claims.serializers import OtpIn
+from common import connect_codec as mappers
 from common import pb_util
-from connect import mappers
-from connect.ports import ClaimRequest, CompletedClaim, DirectoryClaim, DirectoryEntry, Owner
-from dict_project import grpc_mappers
+from common.grpc_fields import resource_id_from_pb
+from dict_rules.directory import ClaimRequest, CompletedClaim, DirectoryClaim, DirectoryEntry, Owner
 from dict_rules.errors import (
     BadRequest,
     ClaimAlreadyExistsForKey,
@@ -36,13 +37,9 @@ from dictsim import claims, services
 from dictsim.grpc import ConnectServicer
 from dictsim.models import DirCidEvent, DirClaim, DirEntry
 from protos.dict.connect.v1 import connect_pb2 as pb
-from tests import test_connect_grpc as grpc_tests
-from tests.factories import OTHER, OURS, account, new_phone, person, request
-from tests.test_connect_grpc import CountingStub, dead_port
+from tests.factories import OTHER, OURS, CountingStub, account, dead_port, new_phone, person, request
 
-# The loopback server and client fixtures of the Connect gRPC tests.
-start_server, make_client = grpc_tests.start_server, grpc_tests.make_client
-_server_threads_close_their_connections = grpc_tests._server_threads_close_their_connections
+# start_server and make_client (the loopback Connect server and its clients) are fixtures of tests/conftest.py.
 
 T0 = datetime(2025, 3, 4, 5, 6, 7, 890000, tzinfo=UTC)
 
@@ -81,6 +78,7 @@ class LateServicer(ConnectServicer):
 
 
 # --- 1. retries of writes without a request id ---------------------------------------------------
+# The directory's server threads read and write over their own connections: transaction=True.
 
 
 @pytest.mark.django_db(transaction=True)
@@ -145,7 +143,7 @@ def test_a_connection_lost_after_the_create_claim_arrived_is_not_sent_again(star
     assert DirClaim.objects.filter(key=claim_request.key).count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db  # the directory is down: its threads never read what the test wrote
 def test_a_create_claim_that_never_reached_the_directory_is_retried(start_server, make_client) -> None:
     client = make_client(dead_port(start_server), attempts=3)
     counting = CountingStub(client)
@@ -276,7 +274,6 @@ class MalformedServicer(ConnectServicer):
         return pb.ClaimResponse(claim=pb.Claim(id="claim-1", status=pb.OPEN))
 
 
-@pytest.mark.django_db(transaction=True)
 def test_the_client_turns_a_malformed_answer_into_service_unavailable(start_server, make_client) -> None:
     _, port = start_server(MalformedServicer())
     client = make_client(port)
@@ -387,7 +384,7 @@ def test_pb_util_reads_and_writes_fields_one_way() -> None:
         "request_id"
     ] and bad.value.message == "request_id must be a valid UUID."
     with pytest.raises(NotFound, match="Claim not found."):
-        grpc_mappers.resource_id_from_pb("nope", "Claim not found.")
+        resource_id_from_pb("nope", "Claim not found.")
 
 
 @pytest.mark.parametrize("code", ["123456", "000000", "12345", "1234567", "12a456", "", "١٢٣٤٥٦"])
@@ -397,7 +394,7 @@ def test_every_interface_takes_the_same_one_time_code(code: str) -> None:
     assert OtpIn(data={"otp": code}).is_valid() is expected
     assert EnrolIn(data={"otp": code}).is_valid() is expected
     try:
-        grpc_mappers.otp_from_pb(code)
+        otp_from_pb(code)
         grpc_ok = True
     except BadRequest:
         grpc_ok = False

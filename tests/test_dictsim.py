@@ -11,7 +11,8 @@ from functools import reduce
 import pytest
 from django.core.management import call_command
 
-from connect.ports import BankAccount, Owner
+from dict_rules.cid import compute_cid, vsync
+from dict_rules.directory import BankAccount, Owner
 from dict_rules.errors import (
     BadRequest,
     EntryAlreadyExists,
@@ -26,44 +27,14 @@ from dict_rules.errors import (
     ParticipantInvalid,
     RequestIdAlreadyUsed,
 )
+from dict_rules.keys import EVP_RE
 from dictsim import services
-from dictsim.models import DirCidEvent, DirEntry, DirRequest, DirVSync
+from dictsim.models import DirCidEvent, DirEntry, DirRequest
 from dictsim.seeding import DEFAULT_PARTICIPANTS, seed_entries, seed_key
-from keys.domain import EVP_RE, compute_cid, vsync
-from tests.factories import OTHER, OURS, account, new_cpf, person, request
+from tests.factories import OTHER, OURS, ZERO, account, new_cpf, person, snapshot, stored_cid
+from tests.factories import dir_create as create
 
 pytestmark = pytest.mark.django_db
-
-ZERO = "0" * 64
-
-
-def create(participant: str, *args, **kwargs):
-    return services.entry_create(participant=participant, request=request(*args, **kwargs))
-
-
-def snapshot() -> tuple:
-    """Everything the directory holds, to show that a refusal changed nothing."""
-    return (
-        sorted(DirEntry.objects.values_list("key", "participant", "owner_name", "account_number", "cid", "updated_at")),
-        sorted(DirRequest.objects.values_list("participant", "request_id", "key")),
-        DirCidEvent.objects.count(),
-        sorted(DirVSync.objects.values_list("participant", "key_type", "value")),
-    )
-
-
-def stored_cid(row: DirEntry) -> str:
-    return compute_cid(
-        request_id=row.request_id,
-        key_type=row.key_type,
-        key=row.key,
-        owner_tax_id=row.owner_tax_id,
-        owner_name=row.owner_name,
-        owner_trade_name=row.owner_trade_name,
-        participant=row.participant,
-        branch=row.branch,
-        account_number=row.account_number,
-        account_type=row.account_type,
-    )
 
 
 def xor_of_rows(participant: str, key_type: str) -> str:
@@ -103,7 +74,7 @@ def test_each_key_type_is_registered_and_the_directory_generates_evp_keys() -> N
 @pytest.mark.parametrize(
     ("key_type", "key", "error", "field"),
     [
-        ("EVP", str(uuid.uuid4()), EntryInvalid, "key_value"),  # the directory generates EVP keys
+        ("EVP", "6f181b8e-6d97-4e30-9055-4bb74b67aa73", EntryInvalid, "key_value"),  # the directory generates EVP keys
         ("EMAIL", "Maria@Example.com", EntryInvalid, "key"),  # sent exactly in DICT's format
         ("PHONE", "11987650001", EntryInvalid, "key_value"),
         ("IBAN", "x", EntryInvalid, "key_type"),

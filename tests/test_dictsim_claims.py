@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from connect.ports import ClaimRequest, DirectoryClaim, Owner
+from dict_rules.directory import ClaimRequest, DirectoryClaim, Owner
 from dict_rules.errors import (
     BadRequest,
     ClaimAlreadyExistsForKey,
@@ -30,8 +30,8 @@ from dict_rules.errors import (
 )
 from dictsim import claims, clock, services
 from dictsim.models import DirCidEvent, DirClaim, DirEntry, DirVSync
-from tests.factories import OTHER, OURS, account, person
-from tests.test_dictsim import ZERO, create, snapshot, stored_cid
+from tests.factories import OTHER, OURS, ZERO, account, person, snapshot, stored_cid
+from tests.factories import dir_create as create
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accounts.domain import is_valid_cnpj, is_valid_cpf, person_type_for_tax_id
 from dict_rules.errors import EntryInvalid, EntryTaxIdNumberByDifferentOwner, TaxIdInvalid
-from keys.domain import check_key_matches_owner, normalize_key
+from dict_rules.keys import check_key_matches_owner, normalize_key
+from dict_rules.tax_ids import is_valid_cnpj, is_valid_cpf, person_type_for_tax_id
 from tests.factories import cnpj_from_base, cpf_from_base
 
 digits = st.text(alphabet="0123456789", min_size=1, max_size=1)
@@ -174,7 +174,7 @@ def test_tax_id_decides_the_person_type() -> None:
 )
 def test_a_trailing_newline_is_not_part_of_a_valid_value(key_type: str, value: str) -> None:
     """``$`` matches before a final newline; the rules must use whole-string matches."""
-    from keys.domain import _is_email_key, _is_phone_key
+    from dict_rules.keys import _is_email_key, _is_phone_key
 
     checks = {"PHONE": _is_phone_key, "EMAIL": _is_email_key, "CPF": is_valid_cpf}
     assert not checks[key_type](value)

@@ -7,6 +7,9 @@ import pytest
 from events.models import DomainEvent
 from keys.models import Entry
 
+# Real commits: a create registers the key at DICT in an on-commit callback of the request's own
+# transaction, so the response already says ACTIVE (and a delete finds it ACTIVE). The
+# django_capture_on_commit_callbacks fixture would run that callback only after the response.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 

@@ -14,16 +14,15 @@ from django_redis import get_redis_connection
 
 from connect.client import get_client
 from connect.local import LocalDirectoryClient
-from connect.ports import BankAccount, EntryRequest, Owner
 from dict_rules.errors import EntryCannotBeQueriedForBookTransfer
+from dict_rules.lookups import answer_cache_ttl
 from dictsim import services as dictsim
 from dictsim.models import DirEntry
-from lookup.domain import answer_cache_ttl, normalize_lookup_key
-from tests.factories import new_cnpj, new_cpf, new_phone
+from lookup.domain import normalize_lookup_key
+from tests.factories import OTHER_PSP, at_other_psp, new_cnpj, new_cpf, new_phone, unknown_email
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
-OTHER_PSP = "99999901"
 PAYER_FIELDS = {"key", "key_type", "person_type", "name", "trade_name", "tax_id", "ispb", "end_to_end_id"}
 E2E_RE = re.compile(r"^E(?P<ispb>[0-9]{8})(?P<minute>[0-9]{12})[A-Za-z0-9]{11}$")
 
@@ -34,36 +33,13 @@ def _no_api_rate_limit(settings) -> None:
     settings.RATE_LIMIT_RPS = 0
 
 
-def at_other_psp(key_type: str, key: str, *, tax_id: str | None = None, name: str = "Joana Souza") -> DirEntry:
-    """A key registered by another participant straight into the simulated directory."""
-    tax_id = tax_id or new_cpf()
-    legal = len(tax_id) == 14
-    dictsim.entry_create(
-        participant=OTHER_PSP,
-        request=EntryRequest(
-            key_type=key_type,
-            key=key,
-            owner=Owner(
-                person_type="LEGAL_PERSON" if legal else "NATURAL_PERSON",
-                tax_id=tax_id,
-                name=name,
-                trade_name="PADARIA BOM PAO" if legal else "",
-            ),
-            account=BankAccount(
-                participant=OTHER_PSP,
-                branch="77",
-                number=str(uuid.uuid4().int)[:12],
-                account_type="SVGS",
-                opening_date=datetime(2021, 5, 6, 3, tzinfo=UTC),
-            ),
-            request_id=uuid.uuid4(),
-        ),
-    )
-    return DirEntry.objects.get(key=key)
-
-
 def register_here(client, account, key: str) -> None:
-    """Our own key, through the API: registered in the directory under our ISPB, and ACTIVE here."""
+    """Our own key, through the API: registered in the directory under our ISPB, and ACTIVE here.
+
+    The key is registered by an on-commit callback of the request's own transaction, before the
+    response is built: tests calling this need real commits (``django_db(transaction=True)``);
+    ``django_capture_on_commit_callbacks`` would run the callback only after the response.
+    """
     body = {"account_id": account.pk, "key_type": "EMAIL", "key_value": key, "request_id": str(uuid.uuid4())}
     response = client.post("/api/v1/keys/", body, format="json")
     assert response.json()["status"] == "ACTIVE"
@@ -75,10 +51,6 @@ def look(client, key: str):
 
 def pay(client, end_to_end_id: str):
     return client.post("/api/v1/lookup/payments/", {"end_to_end_id": end_to_end_id}, format="json")
-
-
-def unknown_email() -> str:
-    return f"nobody-{uuid.uuid4().hex[:10]}@example.com"
 
 
 @pytest.fixture
@@ -137,6 +109,7 @@ def test_every_lookup_carries_a_new_end_to_end_id(make_account, client_for) -> N
     assert len(ids) == 3
 
 
+@pytest.mark.django_db(transaction=True)  # register_here
 def test_our_own_key_is_answered_here_without_asking_the_directory(make_account, client_for, directory_calls) -> None:
     owner = make_account()
     register_here(client_for(owner.holder.user), owner, "maria@example.com")
@@ -224,6 +197,7 @@ def test_a_natural_person_scanning_unknown_keys_is_stopped_after_five_misses(
     assert look(client_for(make_account().holder.user), unknown_email()).status_code == 404
 
 
+@pytest.mark.django_db(transaction=True)  # register_here
 def test_the_psp_bucket_is_shared_by_all_payers_and_spares_book_transfers(
     make_account, client_for, settings, directory_calls
 ) -> None:
@@ -342,6 +316,7 @@ def take_directory_down(settings):
     get_client.cache_clear()
 
 
+@pytest.mark.django_db(transaction=True)  # register_here
 def test_directory_down_is_503_but_our_own_keys_still_resolve(make_account, client_for, take_directory_down) -> None:
     owner = make_account()
     register_here(client_for(owner.holder.user), owner, "here@example.com")

@@ -30,17 +30,26 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from common.grpc_errors import ERROR_METADATA_KEY, FIELDS_METADATA_KEY, GRPC_STATUS, grpc_status_for
 from common.grpc_interceptors import server_interceptors
-from common.grpc_server import build_server
+from common.grpc_server import new_server, start_server
 from common.http_errors import HTTP_STATUS, http_status_for
-from dict_project.core_grpc import SERVICE_NAME, add_to_server
+from dict_project.grpc import grpc_handlers
 from dict_rules.errors import ERRORS_BY_CODE
 from protos.dict.core.v1 import core_dict_pb2 as pb
 from protos.dict.core.v1 import core_dict_pb2_grpc
-from tests.factories import new_cpf, new_phone
-from tests.test_auth import token_for
-from tests.test_claims_api import code, device_for, incoming_claim, wrong_code
-from tests.test_claims_flow import key_at_other_psp, owner_of, stranger
-from tests.test_lookup import at_other_psp, unknown_email
+from tests.factories import (
+    at_other_psp,
+    code,
+    device_for,
+    incoming_claim,
+    key_at_other_psp,
+    new_cpf,
+    new_phone,
+    owner_of,
+    stranger,
+    token_for,
+    unknown_email,
+    wrong_code,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -592,13 +601,8 @@ def _quiet(settings, monkeypatch) -> None:
 
 @pytest.fixture
 def transports(live_server):
-    server, port, _ = build_server(
-        address="127.0.0.1:0",
-        workers=4,
-        register=[add_to_server],
-        service_names=[SERVICE_NAME],
-        interceptors=server_interceptors(),
-    )
+    server = new_server(workers=4, interceptors=server_interceptors())
+    port, _ = start_server(server, address="127.0.0.1:0", service_names=grpc_handlers(server))
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     yield Rest(live_server.url), Grpc(core_dict_pb2_grpc.CoreDictServiceStub(channel))
     channel.close()

@@ -1,4 +1,4 @@
-"""Our keys against the directory: VSync checks, repair listings, and re-driving stuck DICT work.
+"""Our keys against the directory: VSync checks, listings of the CIDs that differ, and re-driving stuck DICT work.
 
 The directory is the in-process adapter (CONNECT_URL empty, the simulated DICT on this
 database); "unavailable" is the gRPC adapter pointed at a closed port.
@@ -12,12 +12,13 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from connect.client import get_client
-from connect.ports import BankAccount, EntryRequest, Owner
+from dict_rules.cid import vsync
+from dict_rules.directory import BankAccount, EntryRequest, Owner
 from dictsim import services as directory
 from dictsim.models import DirEntry
 from dictsim.seeding import seed_entries
 from keys import tasks
-from keys.domain import EntryStatus, vsync
+from keys.domain import EntryStatus
 from keys.models import Entry
 from keys.services import entry_create, entry_delete, entry_register, sync_check
 from tests.factories import new_cpf
@@ -120,7 +121,7 @@ def test_check_sync_is_ok_for_every_key_type_after_registration(use_directory, m
     assert out.getvalue().splitlines() == [f"{r.key_type:<6} OK  {r.count} keys  vsync {r.ours}" for r in reports]
 
 
-def test_a_corrupt_cid_is_nok_for_its_type_and_repair_lists_both_cids(use_directory, make_account) -> None:
+def test_a_corrupt_cid_is_nok_for_its_type_and_the_listing_names_both_cids(use_directory, make_account) -> None:
     account = make_account()
     phone = registered(account, "PHONE", "+5511987650022")
     email = registered(account, "EMAIL", "kept@example.com")
@@ -130,10 +131,13 @@ def test_a_corrupt_cid_is_nok_for_its_type_and_repair_lists_both_cids(use_direct
     reports = {r.key_type: r for r in sync_check()}
     assert [t for t, r in reports.items() if not r.ok] == ["PHONE"]
     assert (reports["PHONE"].ours, reports["PHONE"].theirs) == (bad, real)
-    assert (reports["PHONE"].missing_at_dict, reports["PHONE"].unknown_here) == ([], [])  # listed only on --repair
+    assert (reports["PHONE"].missing_at_dict, reports["PHONE"].unknown_here) == (
+        [],
+        [],
+    )  # listed only on --list-differences
     out = StringIO()
     with pytest.raises(CommandError, match=r"^out of sync: PHONE$"):
-        call_command("check_sync", "--repair", stdout=out)
+        call_command("check_sync", "--list-differences", stdout=out)
     assert out.getvalue().splitlines() == [
         f"CPF    OK  0 keys  vsync {ZERO}",
         f"CNPJ   OK  0 keys  vsync {ZERO}",

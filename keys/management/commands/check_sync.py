@@ -6,13 +6,18 @@ from keys.services import sync_check
 
 
 class Command(BaseCommand):
-    help = "Compare our VSync per key type with the directory's; --repair lists the CIDs that differ."
+    help = (
+        "Compare our VSync per key type with the directory's; --list-differences lists the CIDs that differ. "
+        "It reports only: nothing is repaired."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--repair", action="store_true", help="list CIDs missing on either side")
+        parser.add_argument(
+            "--list-differences", action="store_true", help="list the CIDs missing on either side (changes nothing)"
+        )
 
-    def handle(self, *args, repair: bool, **options) -> None:
-        reports = sync_check(repair=repair)
+    def handle(self, *args, list_differences: bool, **options) -> None:
+        reports = sync_check(list_differences=list_differences)
         for r in reports:
             self.stdout.write(f"{r.key_type:<6} {'OK' if r.ok else 'NOK'}  {r.count} keys  vsync {r.ours}")
             for cid in r.missing_at_dict:

@@ -1,19 +1,18 @@
-"""Pure rules for holders and accounts: tax ids, names and account data as DICT accepts them.
+"""DICT's Person and BrazilianAccount schemas (API 2.6.1): the holder and the account an entry
+binds a key to, checked field by field with BCB's regexes.
 
-Regexes are BCB's (DICT API 2.6.1, schemas Person and BrazilianAccount).
+Here because both sides check the same data: the PSP when it mirrors a customer from core
+banking, the simulated directory when a participant registers or updates an entry or opens a
+claim.
 """
 
 import re
 from datetime import date
 from enum import StrEnum
 
-from validate_docbr import CNPJ, CPF
+from dict_rules.errors import AccountInvalid, FieldError
+from dict_rules.tax_ids import PersonType, person_type_for_tax_id
 
-from dict_rules.errors import AccountInvalid, FieldError, TaxIdInvalid
-
-CPF_RE = re.compile(r"^[0-9]{11}$")
-# Numeric CNPJ only: DICT 2.6.1 does not accept the alphanumeric CNPJ yet (DICT_RULES §1).
-CNPJ_RE = re.compile(r"^[0-9]{14}$")
 NATURAL_NAME_RE = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿ' -]+$")
 LEGAL_NAME_RE = re.compile(r"^[\u0020-\u007E\u00A1-\u00FF]+$")
 BRANCH_RE = re.compile(r"^[0-9]{1,4}$")
@@ -22,41 +21,12 @@ ISPB_RE = re.compile(r"^[0-9]{8}$")
 NAME_MAX = 150
 TRADE_NAME_MAX = 100
 
-_cpf = CPF()
-_cnpj = CNPJ()
-
-
-class PersonType(StrEnum):
-    NATURAL_PERSON = "NATURAL_PERSON"
-    LEGAL_PERSON = "LEGAL_PERSON"
-
 
 class AccountType(StrEnum):
     CACC = "CACC"  # checking
     SVGS = "SVGS"  # savings
     SLRY = "SLRY"  # salary
     TRAN = "TRAN"  # payment account
-
-
-def is_valid_cpf(value: str) -> bool:
-    """11 digits with both mod-11 check digits right (repeated digits such as 111... are not)."""
-    return bool(CPF_RE.fullmatch(value)) and _cpf.validate(value)
-
-
-def is_valid_cnpj(value: str) -> bool:
-    """14 digits with both mod-11 check digits right."""
-    return bool(CNPJ_RE.fullmatch(value)) and _cnpj.validate(value)
-
-
-def person_type_for_tax_id(tax_id: str) -> PersonType:
-    """A CPF is a natural person, a CNPJ a legal person; anything else is refused."""
-    if is_valid_cpf(tax_id):
-        return PersonType.NATURAL_PERSON
-    if is_valid_cnpj(tax_id):
-        return PersonType.LEGAL_PERSON
-    raise TaxIdInvalid.on_field(
-        "tax_id", "tax_id must be a CPF (11 digits) or CNPJ (14 digits) with valid check digits."
-    )
 
 
 def validate_holder(*, tax_id: str, name: str, trade_name: str) -> PersonType:

@@ -1,8 +1,9 @@
 """The claim lifecycle shared by ownership claims and portability, written once (DICT_RULES §4).
 
-Pure rules: which key types each claim type allows, the transition table, who may do which
-action with which reason, the periods, and what a deadline obliges each side to do. The
-simulated directory enforces these; Core DICT uses them to decide its own deadline actions.
+Pure rules: which key types each claim type allows, the statuses, roles, reasons and periods,
+the transition table, who may do which action with which reason, and what a deadline obliges
+each side to do. Here because both sides apply them: the simulated directory enforces them, and
+the PSP checks them before each call to DICT and uses them to decide its own deadline actions.
 Where the rules say UNCERTAIN the stricter reading is taken and named below.
 """
 
@@ -18,6 +19,7 @@ from dict_rules.errors import (
     ClaimTypeInconsistent,
     InvalidReason,
 )
+from dict_rules.keys import KeyType
 
 
 class ClaimType(StrEnum):
@@ -56,8 +58,8 @@ class Action(StrEnum):
 
 # Key types each claim type may move (API 2.6.1 after Res. BCB 457/2025: e-mail ownership abolished).
 CLAIMABLE_KEY_TYPES = {
-    ClaimType.OWNERSHIP: frozenset({"PHONE"}),
-    ClaimType.PORTABILITY: frozenset({"CPF", "CNPJ", "PHONE", "EMAIL"}),
+    ClaimType.OWNERSHIP: frozenset({KeyType.PHONE}),
+    ClaimType.PORTABILITY: frozenset({KeyType.CPF, KeyType.CNPJ, KeyType.PHONE, KeyType.EMAIL}),
 }
 OPEN_STATUSES = frozenset({ClaimStatus.OPEN, ClaimStatus.WAITING_RESOLUTION, ClaimStatus.CONFIRMED})
 RESOLUTION_PERIOD = timedelta(days=7)

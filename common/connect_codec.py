@@ -1,4 +1,10 @@
-"""Explicit mappers between Connect proto messages and the port's dataclasses (both directions).
+"""The Connect API's protobuf codec: explicit mappers between Connect proto messages and DICT's
+value types (dict_rules.directory), both directions.
+
+In the kernel because both ends of the wire use it: the PSP's Connect gRPC client
+(connect.grpc_client) and the simulated directory's gRPC server (dictsim.grpc). dictsim may
+import no PSP app, and dict_rules no protos, so the codec lives here (common imports protos and
+dict_rules, never an app).
 
 The ``*_from_pb`` readers of the directory's answers (entries, claims, a completion) check what
 the caller relies on: a malformed id, an unspecified or unknown enum, a missing or unreadable
@@ -13,7 +19,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from common.pb_util import enum_name, enum_value, from_timestamp, parse_uuid, to_timestamp
-from connect.ports import (
+from dict_rules.directory import (
     BankAccount,
     ClaimRequest,
     CompletedClaim,
@@ -26,6 +32,10 @@ from dict_rules.errors import ServiceUnavailable
 from protos.dict.connect.v1 import connect_pb2 as pb
 
 logger = logging.getLogger(__name__)
+
+# The gRPC metadata naming the calling participant's ISPB: what DICT learns from the mTLS
+# certificate, sent by the PSP's client and read by the directory's server.
+PARTICIPANT_METADATA_KEY = "x-participant-ispb"
 
 
 def malformed(what: str, problem: str) -> ServiceUnavailable:

@@ -1,0 +1,47 @@
+"""Synchronisation identifiers (DICT_RULES §7): an entry's CID and a key type's VSync.
+
+Here because both sides must compute them bit for bit alike: the PSP for the entries it holds,
+to check its VSync against DICT's, and the simulated directory for every participant's entries.
+"""
+
+import hashlib
+import hmac
+import uuid
+
+
+def compute_cid(
+    *,
+    request_id: uuid.UUID,
+    key_type: str,
+    key: str,
+    owner_tax_id: str,
+    owner_name: str,
+    owner_trade_name: str,
+    participant: str,
+    branch: str,
+    account_number: str,
+    account_type: str,
+) -> str:
+    """DICT's content identifier: HMAC-SHA256 keyed by the RequestId's 16 bytes (DICT_RULES §7)."""
+    attrs = "&".join(
+        [
+            key_type,
+            key,
+            owner_tax_id,
+            owner_name,
+            owner_trade_name or "",
+            participant,
+            branch,
+            account_number,
+            account_type,
+        ]
+    )
+    return hmac.new(request_id.bytes, attrs.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def vsync(cids: list[str]) -> str:
+    """XOR of all CIDs of one key type; the empty set is 64 zeros."""
+    acc = 0
+    for cid in cids:
+        acc ^= int(cid, 16)
+    return f"{acc:064x}"

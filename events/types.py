@@ -1,0 +1,139 @@
+"""The event contract: every event type, its aggregate, its payload fields and their schema version.
+
+Consumers (the audit trail today, Pulsar subscribers next) key on ``event_type`` and
+``schema_version``, so both are fixed here. One StrEnum per aggregate; the values are the
+strings stored since the first event, so old rows read the same. The apps import this module
+(events imports no app), and ``events.services.event_record`` takes only these members.
+
+A payload is a flat object of strings and holds exactly the fields declared for its type
+(``[name]``: only when it applies); anything else is refused when the event is recorded, so
+no unexpected field (PII) slips in. A change to a type's fields is a new version of that type.
+
+  EntryCreated v1             status, key_type
+  EntryRegistrationFailed v1  status, key_type, failure_code
+  EntryActivated v1           status, key_type, cid, [claim_id]
+  EntryDeleteRequested v1     status, key_type, reason
+  EntryDeleteRefused v1       status, key_type, failure_code
+  EntryDeleted v1             status, key_type, reason, [claim_id]
+  ClaimStarted v1             status, claim_type, role
+  ClaimReceived v1            status, claim_type, role
+  ClaimAdopted v1             status, claim_type, role
+  ClaimAcknowledged v1        status, claim_type, role, [reason], [cancelled_by]
+  ClaimConfirmed v1           status, claim_type, role, [reason], [cancelled_by]
+  ClaimCancelled v1           status, claim_type, role, [reason], [cancelled_by]
+  ClaimCompleted v1           status, claim_type, role, [reason], [cancelled_by]
+  ClaimActionRefused v1       status, claim_type, role, code, detail
+  ClaimRedriven v1            status, claim_type, role
+  HolderCreated v1            (none)
+  HolderUpdated v1            (none)
+  AccountCreated v1           (none)
+  AccountUpdated v1           (none)
+
+``status``, ``key_type``, ``claim_type`` and ``role`` are the aggregate's own after the change;
+``reason`` a DICT delete or claim reason; ``failure_code`` and ``code`` DICT's error type;
+``detail`` DICT's message for a refusal; ``cid`` the entry's CID; ``claim_id`` our claim's id.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class EntryEvent(StrEnum):
+    CREATED = "EntryCreated"
+    REGISTRATION_FAILED = "EntryRegistrationFailed"
+    ACTIVATED = "EntryActivated"
+    DELETE_REQUESTED = "EntryDeleteRequested"
+    DELETE_REFUSED = "EntryDeleteRefused"
+    DELETED = "EntryDeleted"
+
+
+class ClaimEvent(StrEnum):
+    STARTED = "ClaimStarted"
+    RECEIVED = "ClaimReceived"
+    ADOPTED = "ClaimAdopted"
+    ACKNOWLEDGED = "ClaimAcknowledged"
+    CONFIRMED = "ClaimConfirmed"
+    CANCELLED = "ClaimCancelled"
+    COMPLETED = "ClaimCompleted"
+    ACTION_REFUSED = "ClaimActionRefused"
+    REDRIVEN = "ClaimRedriven"
+
+
+class HolderEvent(StrEnum):
+    CREATED = "HolderCreated"
+    UPDATED = "HolderUpdated"
+
+
+class AccountEvent(StrEnum):
+    CREATED = "AccountCreated"
+    UPDATED = "AccountUpdated"
+
+
+EventType = EntryEvent | ClaimEvent | HolderEvent | AccountEvent
+
+# The aggregate each enum's events belong to (DomainEvent.aggregate_type).
+AGGREGATE_TYPES: dict[type[StrEnum], str] = {
+    EntryEvent: "entry",
+    ClaimEvent: "claim",
+    HolderEvent: "holder",
+    AccountEvent: "account",
+}
+
+
+@dataclass(frozen=True)
+class PayloadSchema:
+    version: int
+    fields: tuple[str, ...] = ()  # always present
+    optional: tuple[str, ...] = ()  # present only when they apply
+
+    def check(self, event_type: EventType, payload: dict[str, Any]) -> None:
+        unexpected = sorted(set(payload) - set(self.fields) - set(self.optional))
+        missing = sorted(set(self.fields) - set(payload))
+        not_text = sorted(name for name, value in payload.items() if not isinstance(value, str))
+        if unexpected or missing or not_text:
+            raise ValueError(
+                f"{event_type} v{self.version} payload: unexpected {unexpected}, missing {missing}, not text {not_text}"
+            )
+
+
+_ENTRY = ("status", "key_type")
+_CLAIM = ("status", "claim_type", "role")
+_CLAIM_MOVED = PayloadSchema(1, _CLAIM, optional=("reason", "cancelled_by"))
+
+SCHEMAS: dict[EventType, PayloadSchema] = {
+    EntryEvent.CREATED: PayloadSchema(1, _ENTRY),
+    EntryEvent.REGISTRATION_FAILED: PayloadSchema(1, (*_ENTRY, "failure_code")),
+    EntryEvent.ACTIVATED: PayloadSchema(1, (*_ENTRY, "cid"), optional=("claim_id",)),
+    EntryEvent.DELETE_REQUESTED: PayloadSchema(1, (*_ENTRY, "reason")),
+    EntryEvent.DELETE_REFUSED: PayloadSchema(1, (*_ENTRY, "failure_code")),
+    EntryEvent.DELETED: PayloadSchema(1, (*_ENTRY, "reason"), optional=("claim_id",)),
+    ClaimEvent.STARTED: PayloadSchema(1, _CLAIM),
+    ClaimEvent.RECEIVED: PayloadSchema(1, _CLAIM),
+    ClaimEvent.ADOPTED: PayloadSchema(1, _CLAIM),
+    ClaimEvent.ACKNOWLEDGED: _CLAIM_MOVED,
+    ClaimEvent.CONFIRMED: _CLAIM_MOVED,
+    ClaimEvent.CANCELLED: _CLAIM_MOVED,
+    ClaimEvent.COMPLETED: _CLAIM_MOVED,
+    ClaimEvent.ACTION_REFUSED: PayloadSchema(1, (*_CLAIM, "code", "detail")),
+    ClaimEvent.REDRIVEN: PayloadSchema(1, _CLAIM),
+    HolderEvent.CREATED: PayloadSchema(1),
+    HolderEvent.UPDATED: PayloadSchema(1),
+    AccountEvent.CREATED: PayloadSchema(1),
+    AccountEvent.UPDATED: PayloadSchema(1),
+}
+
+
+def aggregate_type_of(event_type: EventType) -> str:
+    """The aggregate an event type belongs to; a bare string (or any other value) is refused."""
+    aggregate = AGGREGATE_TYPES.get(type(event_type))
+    if aggregate is None:
+        raise TypeError(f"event_type must be a member of an event enum in events.types, not {event_type!r}")
+    return aggregate
+
+
+def schema_version_of(event_type: EventType, payload: dict[str, Any]) -> int:
+    """Check the payload against its type's declared fields; returns the schema version to record."""
+    schema = SCHEMAS[event_type]
+    schema.check(event_type, payload)
+    return schema.version

@@ -1,0 +1,393 @@
+"""No call to the directory inside a database transaction or under a row lock.
+
+The guard: the client get_client() returns refuses a directory call while its caller has a
+transaction open (the test's own, opened by pytest-django, does not count). The shape: while a
+directory call hangs, another connection can lock every row the use case touches (NOWAIT), and
+the intent is already committed. A crash between the call and the answer's transaction is
+settled by the re-drive (entries) and the poll (claims).
+"""
+
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from accounts.models import Account
+from claims.models import Claim, ClaimStart
+from claims.selectors import key_slots_held_by_claims
+from claims.services import claim_respond, claims_poll, claims_sweep
+from connect.client import DIRECTORY_CALLS, DirectoryCalledInTransaction, connect_state, get_client
+from connect.local import LocalDirectoryClient
+from dict_rules.errors import RequestIdAlreadyUsed, ServiceUnavailable
+from dictsim import clock
+from dictsim.models import DirEntry
+from events.models import DomainEvent
+from keys import services as key_services
+from keys.models import Entry
+from keys.services import entries_redrive, entry_create, entry_delete, entry_register, entry_unregister
+from portability.services import portability_start
+from tests.factories import DAY, claim_events, incoming, key_at_other_psp, otp, owner_of
+
+pytestmark = pytest.mark.django_db
+
+
+def pending_entry(account: Account, key: str | None = None, monkeypatch=None) -> Entry:
+    """A PENDING entry, its registration not handed to a worker (so nothing else calls the directory)."""
+    if monkeypatch is not None:
+        monkeypatch.setattr(key_services, "_enqueue", lambda task_name, entry_id: None)
+    entry, _ = entry_create(
+        user=account.holder.user,
+        account_id=account.pk,
+        key_type="EMAIL",
+        key_value=key or f"{uuid.uuid4().hex}@example.com",
+        request_id=uuid.uuid4(),
+    )
+    return entry
+
+
+# --- the guard ---------------------------------------------------------------------------------
+
+
+def test_every_directory_call_is_guarded_and_the_rest_passes_through() -> None:
+    used = {"create_entry", "get_entry", "update_entry", "delete_entry", "check_sync", "list_cids", "health"}
+    used |= {"create_claim", "get_claim", "list_claims", "acknowledge_claim", "confirm_claim", "cancel_claim"}
+    assert used | {"complete_claim"} <= DIRECTORY_CALLS
+    assert "close" not in DIRECTORY_CALLS  # the gRPC adapter's own methods are not calls to the directory
+    assert connect_state() == "in-process"  # an attribute the port does not name (breaker) still reads
+
+
+def test_a_directory_call_inside_a_transaction_is_refused() -> None:
+    client = get_client()
+    assert client.health()  # inside only the test's own transaction: allowed
+    with pytest.raises(DirectoryCalledInTransaction, match=r"health\(\) inside a transaction"), transaction.atomic():
+        client.health()
+    with pytest.raises(DirectoryCalledInTransaction), transaction.atomic(), transaction.atomic():
+        client.list_claims(as_donor=True, as_claimer=False)  # a savepoint inside: still a transaction
+    assert client.health()
+
+
+def test_a_service_shaped_the_old_way_fails(make_account, monkeypatch) -> None:
+    entry = pending_entry(make_account(), monkeypatch=monkeypatch)
+
+    def register_under_the_row_lock(entry_id) -> None:  # how entry_register was written before
+        with transaction.atomic():
+            locked = Entry.objects.select_for_update().select_related("account__holder").get(pk=entry_id)
+            get_client().create_entry(key_services._entry_request(locked))
+
+    with pytest.raises(DirectoryCalledInTransaction, match="create_entry"):
+        register_under_the_row_lock(entry.pk)
+    with pytest.raises(DirectoryCalledInTransaction), transaction.atomic():
+        entry_register(entry_id=entry.pk)  # today's service, called by someone inside a transaction
+    assert not DirEntry.objects.filter(key=entry.key_value).exists()
+    assert entry_register(entry_id=entry.pk).status == "ACTIVE"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_guard_without_a_test_transaction_around(make_account) -> None:
+    client = get_client()
+    assert client.health()
+    with pytest.raises(DirectoryCalledInTransaction), transaction.atomic(durable=True):
+        client.health()
+    transaction.set_autocommit(False)  # a transaction opened by hand counts too
+    try:
+        with pytest.raises(DirectoryCalledInTransaction):
+            client.health()
+    finally:
+        transaction.rollback()
+        transaction.set_autocommit(True)
+    assert client.health()
+
+
+# --- while the directory hangs, no row is locked -----------------------------------------------
+
+
+class Held:
+    """One directory call, the first of its kind, waiting until released."""
+
+    def __init__(self) -> None:
+        self.entered, self.release, self.calls = threading.Event(), threading.Event(), 0
+        self._lock = threading.Lock()
+
+    def first(self) -> bool:
+        with self._lock:
+            self.calls += 1
+            return self.calls == 1
+
+
+@pytest.fixture
+def hold_directory(monkeypatch) -> Callable[[str], Held]:
+    def hold(method: str) -> Held:
+        held, real = Held(), getattr(LocalDirectoryClient, method)
+
+        def waiting(self, *args, **kwargs):
+            if held.first():
+                held.entered.set()
+                assert held.release.wait(timeout=30), "the test never released the directory"
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(LocalDirectoryClient, method, waiting)
+        return held
+
+    return hold
+
+
+def in_thread(work: Callable[[], object]) -> tuple[threading.Thread, list]:
+    """Run ``work`` on its own thread (its own database connection); the outcome lands in the list."""
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as error:  # noqa: BLE001 - the test inspects it
+            outcome.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def lockable_now(model, pk) -> bool:
+    """Whether this connection can take the row's lock at once (NOWAIT) in a transaction of its own."""
+    try:
+        with transaction.atomic():
+            model.objects.select_for_update(nowait=True).get(pk=pk)
+    except DatabaseError:
+        return False
+    return True
+
+
+def finish(held: Held, thread: threading.Thread, outcome: list) -> object:
+    held.release.set()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    [result] = outcome
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_probe_sees_a_lock_held_across_a_wait(make_account) -> None:
+    """The control: a row locked while something waits is seen as locked (so the tests below can fail)."""
+    entry = pending_entry(make_account())
+    entered, release = threading.Event(), threading.Event()
+
+    def lock_and_wait() -> None:
+        with transaction.atomic():
+            Entry.objects.select_for_update().get(pk=entry.pk)
+            entered.set()
+            release.wait(timeout=30)
+
+    thread, outcome = in_thread(lock_and_wait)
+    assert entered.wait(timeout=30)
+    assert not lockable_now(Entry, entry.pk)
+    release.set()
+    thread.join(timeout=30)
+    assert lockable_now(Entry, entry.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_registering_a_key_locks_nothing_while_the_directory_answers(make_account, hold_directory, monkeypatch) -> None:
+    account = make_account()
+    entry = pending_entry(account, monkeypatch=monkeypatch)
+    held = hold_directory("create_entry")
+    thread, outcome = in_thread(lambda: entry_register(entry_id=entry.pk))
+    assert held.entered.wait(timeout=30)
+
+    assert lockable_now(Entry, entry.pk)
+    assert lockable_now(Account, account.pk)
+    assert Entry.objects.get(pk=entry.pk).status == "PENDING"
+
+    assert finish(held, thread, outcome).status == "ACTIVE"
+    assert Entry.objects.get(pk=entry.pk).status == "ACTIVE"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_registrations_of_one_entry_ask_twice_and_apply_once(make_account, hold_directory, monkeypatch) -> None:
+    entry = pending_entry(make_account(), monkeypatch=monkeypatch)
+    held = hold_directory("create_entry")
+    thread, outcome = in_thread(lambda: entry_register(entry_id=entry.pk))
+    assert held.entered.wait(timeout=30)
+
+    assert entry_register(entry_id=entry.pk).status == "ACTIVE"  # e.g. sync_pending, while a worker waits
+    assert finish(held, thread, outcome).status == "ACTIVE"  # DICT replayed the RequestId; nothing to apply
+    assert held.calls == 2
+    assert DirEntry.objects.filter(key=entry.key_value).count() == 1
+    events = DomainEvent.objects.filter(aggregate_id=str(entry.pk)).values_list("event_type", flat=True)
+    assert list(events) == ["EntryCreated", "EntryActivated"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_a_key_locks_nothing_while_the_directory_answers(make_account, hold_directory, monkeypatch) -> None:
+    account = make_account()
+    entry = entry_register(entry_id=pending_entry(account, monkeypatch=monkeypatch).pk)
+    entry_delete(user=account.holder.user, entry_id=entry.pk)  # DELETE_PENDING; its task is not enqueued
+    held = hold_directory("delete_entry")
+    thread, outcome = in_thread(lambda: entry_unregister(entry_id=entry.pk))
+    assert held.entered.wait(timeout=30)
+
+    assert lockable_now(Entry, entry.pk)
+    assert Entry.objects.get(pk=entry.pk).status == "DELETE_PENDING"
+
+    assert finish(held, thread, outcome).status == "DELETED"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_starting_a_claim_commits_its_intent_and_locks_nothing_while_the_directory_answers(
+    make_account, hold_directory
+) -> None:
+    account = make_account()
+    user = account.holder.user
+    key_at_other_psp("EMAIL", f"start.{account.pk}@example.com", owner_of(account))
+    start = {"user": user, "account_id": account.pk, "key_type": "EMAIL", "key": f"start.{account.pk}@example.com"}
+    request_id = uuid.uuid4()
+    held = hold_directory("create_claim")
+    thread, outcome = in_thread(lambda: portability_start(**start, request_id=request_id))
+    assert held.entered.wait(timeout=30)
+
+    intent = ClaimStart.objects.get(requested_by=user, request_id=request_id)  # committed before the call
+    assert lockable_now(ClaimStart, intent.pk)
+    assert lockable_now(Account, account.pk)
+    assert lockable_now(get_user_model(), user.pk)
+    assert key_slots_held_by_claims(account) == 1  # the start holds the account's slot
+    with pytest.raises(ServiceUnavailable, match="still waiting for DICT"):  # a retry meanwhile: try again
+        portability_start(**start, request_id=request_id)
+    with pytest.raises(RequestIdAlreadyUsed):
+        portability_start(**start | {"key": "other@example.com"}, request_id=request_id)
+
+    claim, replayed = finish(held, thread, outcome)
+    assert replayed is False
+    assert (claim.request_id, claim.status, held.calls) == (request_id, "OPEN", 1)
+    assert not ClaimStart.objects.exists()
+    assert key_slots_held_by_claims(account) == 1
+    assert portability_start(**start, request_id=request_id) == (claim, True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_answering_a_claim_locks_nothing_while_the_directory_answers(make_account, hold_directory) -> None:
+    account = make_account()
+    incoming(account, f"donor.{account.pk}@example.com")
+    claims_poll()  # we acknowledge as donor
+    claim = Claim.objects.get(role="DONOR")
+    held = hold_directory("confirm_claim")
+    user = account.holder.user
+    code = otp(user)
+    thread, outcome = in_thread(lambda: claim_respond(user=user, claim_id=claim.pk, accept=True, otp=code))
+    assert held.entered.wait(timeout=30)
+
+    assert lockable_now(Claim, claim.pk)
+    assert lockable_now(Entry, claim.entry_id)
+
+    assert finish(held, thread, outcome).status == "CONFIRMED"
+    assert Entry.objects.get(pk=claim.entry_id).status == "DELETED"
+    assert claim_events(claim) == ["ClaimReceived", "ClaimAcknowledged", "ClaimConfirmed"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sweep_locks_nothing_while_the_directory_answers_and_a_second_sweep_skips(
+    make_account, hold_directory
+) -> None:
+    account = make_account()
+    incoming(account, f"sweep.{account.pk}@example.com")
+    claims_poll()
+    claim = Claim.objects.get(role="DONOR")
+    now = clock.advance(7 * DAY + timedelta(seconds=1))  # unanswered portability: we cancel it
+    held = hold_directory("cancel_claim")
+    thread, outcome = in_thread(lambda: claims_sweep(now=now))
+    assert held.entered.wait(timeout=30)
+
+    assert lockable_now(Claim, claim.pk)
+    assert claims_sweep(now=now) == {}  # the first sweep holds the claim's lease: this one skips it
+
+    assert finish(held, thread, outcome) == {"cancel_portability": 1}
+    assert held.calls == 1
+    assert Claim.objects.get(pk=claim.pk).status == "CANCELLED"
+
+
+# --- a crash between the call and its answer ----------------------------------------------------
+
+
+class Crash(Exception):
+    """The process dies here."""
+
+
+def crash(*args, **kwargs):
+    raise Crash
+
+
+def test_a_registration_dict_answered_but_we_lost_is_redriven(make_account, monkeypatch) -> None:
+    entry = pending_entry(make_account(), monkeypatch=monkeypatch)
+    with monkeypatch.context() as patched:
+        patched.setattr(key_services, "_entry_cid", crash)  # right after DICT's answer
+        with pytest.raises(Crash):
+            entry_register(entry_id=entry.pk)
+    assert Entry.objects.get(pk=entry.pk).status == "PENDING"
+    assert DirEntry.objects.filter(key=entry.key_value).count() == 1
+
+    assert entries_redrive(older_than=timedelta(0))["registered"] == 1  # DICT replays the RequestId
+    assert Entry.objects.get(pk=entry.pk).status == "ACTIVE"
+    assert DirEntry.objects.filter(key=entry.key_value).count() == 1
+
+
+def test_a_claim_dict_opened_but_we_lost_is_adopted_into_its_start(make_account, monkeypatch) -> None:
+    account = make_account()
+    key_at_other_psp("EMAIL", "lost.start@example.com", owner_of(account))
+    user = account.holder.user
+    start = {"user": user, "account_id": account.pk, "key_type": "EMAIL", "key": "lost.start@example.com"}
+    request_id = uuid.uuid4()
+    with monkeypatch.context() as patched:
+        patched.setattr("claims.services._store_started", crash)
+        with pytest.raises(Crash):
+            portability_start(**start, request_id=request_id)
+    assert ClaimStart.objects.filter(request_id=request_id).exists()
+
+    claims_poll()
+
+    claim = Claim.objects.get(role="CLAIMER")
+    assert (claim.request_id, claim.requested_by, claim.account_id) == (request_id, account.holder.user, account.pk)
+    assert claim_events(claim) == ["ClaimAdopted"]
+    assert not ClaimStart.objects.exists()
+    assert portability_start(**start, request_id=request_id) == (claim, True)
+
+
+def test_a_start_dict_never_saw_is_dropped_by_the_poll(make_account, monkeypatch) -> None:
+    account = make_account()
+    key_at_other_psp("EMAIL", "never@example.com", owner_of(account))
+    start = {"user": account.holder.user, "account_id": account.pk, "key_type": "EMAIL", "key": "never@example.com"}
+    request_id = uuid.uuid4()
+    with monkeypatch.context() as patched:
+        patched.setattr(LocalDirectoryClient, "create_claim", crash)  # dies before DICT is reached
+        with pytest.raises(Crash):
+            portability_start(**start, request_id=request_id)
+    with pytest.raises(ServiceUnavailable):  # its request id waits while the start may still be answered
+        portability_start(**start, request_id=request_id)
+    assert "starts_dropped" not in claims_poll()  # too young to be abandoned
+
+    ClaimStart.objects.update(created_at=timezone.now() - timedelta(minutes=11))
+    assert claims_poll()["starts_dropped"] == 1
+    claim, replayed = portability_start(**start, request_id=request_id)
+    assert (replayed, claim.request_id) == (False, request_id)
+
+
+def test_a_refused_or_unreachable_start_leaves_no_intent(make_account, monkeypatch) -> None:
+    account = make_account()
+    start = {"user": account.holder.user, "account_id": account.pk, "key_type": "EMAIL"}
+    with pytest.raises(Exception) as refused:  # noqa: PT011 - DICT's refusal, whatever its code
+        portability_start(**start, key="nobody@example.com", request_id=uuid.uuid4())  # no such key at DICT
+    assert refused.value.code == "ClaimKeyNotFound"
+
+    def unreachable(self, request):
+        raise ServiceUnavailable()
+
+    monkeypatch.setattr(LocalDirectoryClient, "create_claim", unreachable)
+    with pytest.raises(ServiceUnavailable):
+        portability_start(**start, key="nobody@example.com", request_id=uuid.uuid4())
+    assert not ClaimStart.objects.exists()
+    assert key_slots_held_by_claims(account) == 0
