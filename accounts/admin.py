@@ -7,12 +7,22 @@ path), so the admin only shows them.
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import Account, Holder
 from accounts.selectors import account_list
-from common.admin_helpers import PiiMaskingMixin, ViewOnlyAdmin, mask_document, mask_name, mask_user
+from common.admin_helpers import (
+    PiiMaskingMixin,
+    ViewOnlyAdmin,
+    can_view_pii,
+    mask_contact,
+    mask_document,
+    mask_name,
+    mask_user,
+)
 from events.history import EventHistoryMixin
 
 
@@ -92,3 +102,76 @@ class AccountAdmin(HolderColumnsMixin, EventHistoryMixin, PiiMaskingMixin, ViewO
 
     def holder_of(self, account: Account) -> Holder:
         return account.holder
+
+
+User = get_user_model()
+
+
+class _MaskedUser:
+    """A user whose ``str()`` is masked, for the templates that print the object; everything else is the user's."""
+
+    def __init__(self, user: Any) -> None:
+        self._user = user
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._user, name)
+
+    def __str__(self) -> str:
+        return mask_user(self._user) or ""
+
+
+class PiiUserAdmin(PiiMaskingMixin, UserAdmin):
+    """Django's user admin, with login names, names and e-mails masked unless the viewer may see PII.
+
+    A login name may be a CPF or an e-mail (holders log in with their own). The masked twins are
+    read-only; the add form (no one's PII yet) is Django's own.
+    """
+
+    pii_fields = ("username", "first_name", "last_name", "email")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return UserAdmin.get_fieldsets(self, request, obj)
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not can_view_pii(request):
+            readonly += [f"{name}_masked" for name in self.pii_fields]
+        return readonly
+
+    def render_change_form(self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        """The page title and breadcrumbs name the user (``str(user)``, the login name): masked too."""
+        original = context.get("original")
+        if original is not None and not can_view_pii(request):
+            context = {**context, "subtitle": mask_user(original), "original": _MaskedUser(original)}
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> Any:
+        if not can_view_pii(request):
+            user = self.get_object(request, object_id)
+            if user is not None:
+                masked = _MaskedUser(user)
+                extra_context = {**(extra_context or {}), "title": f"Change history: {masked}", "object": masked}
+        return super().history_view(request, object_id, extra_context)
+
+    @admin.display(description="username")
+    def username_masked(self, user: Any) -> str | None:
+        return mask_user(user)
+
+    @admin.display(description="first name")
+    def first_name_masked(self, user: Any) -> str:
+        return mask_name(user.first_name)
+
+    @admin.display(description="last name")
+    def last_name_masked(self, user: Any) -> str:
+        return mask_name(user.last_name)
+
+    @admin.display(description="email address")
+    def email_masked(self, user: Any) -> str:
+        return mask_contact(user.email) if user.email else ""
+
+
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+admin.site.register(User, PiiUserAdmin)

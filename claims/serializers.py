@@ -5,27 +5,28 @@ from rest_framework import serializers
 from accounts.second_factor import OTP_PATTERN
 from claims.models import Claim
 from claims.selectors import claim_time_left
+from common.strict_input import StrictSerializer, StrictUUIDField
 from dict_rules.claims import ClaimReason
 from dict_rules.keys import KEY_MAX_LENGTH, KeyType
 
 OTP_FIELD = serializers.RegexField(OTP_PATTERN, help_text="The current 6-digit code of the caller's TOTP app.")
 
 
-class OwnershipClaimIn(serializers.Serializer):
+class OwnershipClaimIn(StrictSerializer):
     account_id = serializers.IntegerField(min_value=1)
     key = serializers.CharField(max_length=KEY_MAX_LENGTH)
     key_type = serializers.ChoiceField(choices=[t.value for t in KeyType], default=KeyType.PHONE)
-    request_id = serializers.UUIDField()
+    request_id = StrictUUIDField()
 
 
-class PortabilityIn(serializers.Serializer):
+class PortabilityIn(StrictSerializer):
     account_id = serializers.IntegerField(min_value=1)
     key_type = serializers.ChoiceField(choices=[t.value for t in KeyType])
     key = serializers.CharField(max_length=KEY_MAX_LENGTH)
-    request_id = serializers.UUIDField()
+    request_id = StrictUUIDField()
 
 
-class OtpIn(serializers.Serializer):
+class OtpIn(StrictSerializer):
     otp = OTP_FIELD
 
 

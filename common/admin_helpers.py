@@ -16,6 +16,29 @@ from dict_rules.masking import mask_tax_id
 
 PII_PERMISSION = "accounts.view_pii"
 
+# Model fields holding PII, wherever they sit in a lookup path (``account__holder__tax_id``):
+# tax ids, names, contacts, key values, claim keys, login names (a CPF or an e-mail), password
+# hashes, and event payloads (which carry key values). Each admin adds its own ``pii_fields``.
+PII_FIELD_NAMES = frozenset(
+    {
+        "tax_id",
+        "name",
+        "trade_name",
+        "key_value",
+        "key",
+        "email",
+        "phone",
+        "first_name",
+        "last_name",
+        "username",
+        "password",
+        "payload",
+        "user",
+        "actor",
+        "requested_by",
+    }
+)
+
 
 def can_view_pii(request: HttpRequest) -> bool:
     """Superusers pass implicitly (has_perm), everyone else needs the permission."""
@@ -81,6 +104,26 @@ class PiiMaskingMixin:
 
     def get_list_display(self, request: HttpRequest) -> list[str]:
         return self._for_viewer(request, super().get_list_display(request))
+
+    def _touches_pii(self, path: str) -> bool:
+        """A lookup or search path with a PII field anywhere in it (``entry__key_value__startswith``)."""
+        pii = PII_FIELD_NAMES.union(self.pii_fields)
+        return any(part in pii for part in path.lstrip("=^@").split("__"))
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        """No filtering on PII without the permission: ``?tax_id__startswith=52998`` would reveal a
+        masked value digit by digit. Django answers a refused lookup with 400 (DisallowedModelAdminLookup).
+        """
+        if not can_view_pii(request) and self._touches_pii(lookup):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
+        """Without the permission, PII is not searchable: an exact search answers "is this CPF ours?"."""
+        fields = list(super().get_search_fields(request))
+        if can_view_pii(request):
+            return fields
+        return [field for field in fields if not self._touches_pii(field)]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[tuple[str | None, dict[str, Any]]]:
         return [

@@ -13,7 +13,7 @@ from dict_rules import errors
 
 ERROR_METADATA_KEY = "x-dict-error"
 FIELDS_METADATA_KEY = "x-dict-error-fields-bin"  # binary metadata: any characters
-RETRY_AFTER_METADATA_KEY = "retry-after"  # seconds, on RateLimited
+RETRY_AFTER_METADATA_KEY = "retry-after"  # seconds, on RateLimited and ServiceUnavailable when known
 
 GRPC_STATUS: dict[type[errors.DomainError], grpc.StatusCode] = {
     errors.BadRequest: grpc.StatusCode.INVALID_ARGUMENT,
@@ -59,8 +59,9 @@ def grpc_status_for(error: errors.DomainError) -> grpc.StatusCode:
 def abort(context: grpc.ServicerContext, error: errors.DomainError) -> None:
     """End the call with the error's status; never returns."""
     metadata = [(ERROR_METADATA_KEY, error.code)]
-    if isinstance(error, errors.RateLimited):
-        metadata.append((RETRY_AFTER_METADATA_KEY, str(error.retry_after)))  # REST's Retry-After header
+    retry_after = getattr(error, "retry_after", None)  # RateLimited, and ServiceUnavailable when known
+    if retry_after is not None:
+        metadata.append((RETRY_AFTER_METADATA_KEY, str(retry_after)))  # REST's Retry-After header
     if error.fields:
         fields = [[f.field, f.message] for f in error.fields]
         metadata.append((FIELDS_METADATA_KEY, json.dumps(fields).encode()))

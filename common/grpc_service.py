@@ -6,25 +6,31 @@ bypass our services. Each app's mixin of methods (``keys.grpc.KeyMethods``, ...)
 request with explicit mappers, calls a service or selector, and maps the result back; ``rpc``
 gives it the caller (``grpc_context.current_user()``, bound by the auth interceptor) and turns
 domain errors and outages into statuses through ``grpc_errors.abort``. ``dict_project.grpc``
-composes the mixins into the one servicer.
+composes the mixins into the one servicer, and adds it with ``add_servicer`` so that a request
+is decoded inside the interceptor chain, not by grpcio before it.
 """
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import grpc
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import close_old_connections
+from google.protobuf.message import DecodeError, Message
 
 from common.grpc_context import current_user
 from common.grpc_errors import abort
 from common.health import Readiness, readiness
 from common.outages import OUTAGES, outage_error
-from dict_rules.errors import DomainError, Unauthenticated
+from common.strict_input import check_text
+from dict_rules.errors import BadRequest, DomainError, Unauthenticated
 from protos.dict.core.v1 import core_dict_pb2 as pb
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 
 def serve(context: grpc.ServicerContext, work: Callable[[], T]) -> T:
@@ -58,6 +64,77 @@ def rpc(method: Callable[[Any, Any, AbstractBaseUser], T]) -> Callable[[Any, Any
         return serve(context, lambda: method(self, request, caller()))
 
     return wrapper
+
+
+def check_texts(message: Message, prefix: str = "") -> None:
+    """Every string of a request, nested messages included, checked as REST's serializers check text."""
+    for field, value in message.ListFields():
+        name = f"{prefix}{field.name}"
+        values = value if field.is_repeated else [value]
+        if field.type == field.TYPE_STRING:
+            for text in values:
+                check_text(name, text)
+        elif field.type == field.TYPE_MESSAGE and not field.message_type.GetOptions().map_entry:
+            for item in values:
+                check_texts(item, f"{name}.")
+
+
+def decode(method: str, parse: Callable[[bytes], Message], raw: bytes, context: grpc.ServicerContext) -> Message:
+    """The request from its bytes: what does not decode, or carries control characters, is BadRequest."""
+    try:
+        request = parse(raw)
+        check_texts(request)
+    except DecodeError:
+        logger.warning("grpc %s: the request message does not decode (%d bytes)", method, len(raw))
+        abort(context, BadRequest("The request message could not be decoded."))
+    except DomainError as error:
+        abort(context, error)
+    return request
+
+
+def _decoding_inside(method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+    """The handler with grpcio handing over raw bytes (it cannot fail) and the behaviour decoding them.
+
+    grpcio runs the request deserializer before any interceptor, and answers a failure INTERNAL
+    with a traceback; decoding in the behaviour puts it after recovery, logging, metrics, auth
+    and rate limit, like any other refusal.
+    """
+    if handler.request_streaming or handler.request_deserializer is None:
+        return handler
+    parse = handler.request_deserializer
+    codecs = {"request_deserializer": None, "response_serializer": handler.response_serializer}
+    if handler.unary_unary is not None:
+        behaviour = handler.unary_unary
+        return grpc.unary_unary_rpc_method_handler(
+            lambda raw, context: behaviour(decode(method, parse, raw, context), context), **codecs
+        )
+    stream = handler.unary_stream
+    return grpc.unary_stream_rpc_method_handler(
+        lambda raw, context: stream(decode(method, parse, raw, context), context), **codecs
+    )
+
+
+class _HandlerRecorder:
+    """Stands in for the server while a generated ``add_*Servicer_to_server`` registers its handlers."""
+
+    def __init__(self) -> None:
+        self.services: list[tuple[str, dict[str, grpc.RpcMethodHandler]]] = []
+
+    def add_generic_rpc_handlers(self, handlers: Any) -> None:
+        """The same handlers arrive through ``add_registered_method_handlers``."""
+
+    def add_registered_method_handlers(self, service: str, handlers: dict[str, grpc.RpcMethodHandler]) -> None:
+        self.services.append((service, handlers))
+
+
+def add_servicer(add_to_server: Callable[[Any, Any], None], servicer: Any, server: grpc.Server) -> None:
+    """``add_to_server(servicer, server)`` (the generated function), with requests decoded in the chain."""
+    recorder = _HandlerRecorder()
+    add_to_server(servicer, recorder)
+    for service, handlers in recorder.services:
+        decoding = {name: _decoding_inside(f"/{service}/{name}", h) for name, h in handlers.items()}
+        server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, decoding),))
+        server.add_registered_method_handlers(service, decoding)
 
 
 def health_to_pb(state: Readiness) -> pb.HealthCheckResponse:

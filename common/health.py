@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
 
 logger = logging.getLogger(__name__)
@@ -37,8 +37,13 @@ def _check(name: str, probe) -> str:
         return "unavailable"
 
 
+READY_DB_TIMEOUT_MS = 1000  # a probe must answer well within the orchestrator's own timeout
+
+
 def _database() -> None:
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # a hung database fails the probe instead of holding it
+            cursor.execute(f"SET LOCAL statement_timeout = {READY_DB_TIMEOUT_MS}")
         cursor.execute("SELECT 1")
 
 

@@ -8,7 +8,7 @@ the request id and answered as a generic 500 carrying that id, never a stack tra
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -112,8 +112,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     exc = outage_error(exc) or exc
     if isinstance(exc, errors.DomainError):
         fields = [{"field": f.field, "message": f.message} for f in exc.fields]
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, errors.RateLimited) else None
+        retry_after = getattr(exc, "retry_after", None)  # RateLimited, and ServiceUnavailable when known
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
         return _response(problem(http_status_for(exc), exc.code, exc.message, fields), headers)
+    if isinstance(exc, RequestDataTooBig):  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE, met reading the body
+        return _response(problem(413, "PayloadTooLarge", "The request body is larger than this API accepts."))
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -77,16 +77,21 @@ def get_client() -> DirectoryClient:
 
 def _adapter() -> object:
     if settings.CONNECT_URL:
-        from connect.grpc_client import GrpcDirectoryClient, new_breaker
+        from connect.breaker import Bulkhead, RatioBreaker
+        from connect.grpc_client import GrpcDirectoryClient
 
         return GrpcDirectoryClient(
             url=settings.CONNECT_URL,
             participant=settings.DICT_ISPB,
-            timeout=settings.CONNECT_TIMEOUT_SEC,
+            deadline=settings.CONNECT_DEADLINE_SEC,
             attempts=settings.CONNECT_RETRY_ATTEMPTS,
-            breaker=new_breaker(
-                fail_max=settings.CONNECT_BREAKER_FAIL_MAX, reset_timeout=settings.CONNECT_BREAKER_RESET_SEC
+            breaker=RatioBreaker(
+                window=settings.CONNECT_BREAKER_WINDOW_SEC,
+                min_calls=settings.CONNECT_BREAKER_MIN_CALLS,
+                failure_ratio=settings.CONNECT_BREAKER_FAILURE_RATIO,
+                open_for=settings.CONNECT_BREAKER_OPEN_SEC,
             ),
+            bulkhead=Bulkhead(limit=settings.CONNECT_MAX_IN_FLIGHT, wait=settings.CONNECT_BULKHEAD_WAIT_SEC),
         )
     from connect.local import LocalDirectoryClient
 

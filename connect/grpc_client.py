@@ -1,4 +1,16 @@
-"""The Connect gRPC adapter: timeout, retries with backoff and jitter, and a circuit breaker.
+"""The Connect gRPC adapter: one time budget per call, retries, a circuit breaker and a bulkhead.
+
+Each directory call has one deadline (``deadline`` seconds, CONNECT_DEADLINE_SEC) for all of
+its attempts together: each attempt's gRPC timeout is what is left of it, and a retry (after a
+jittered backoff) starts only while some of it remains. So a directory that accepts connections
+and never answers costs a caller the budget, never attempts × timeout.
+
+The breaker (connect/breaker.py) counts a call's outcome once, after its retries: a transport
+failure (UNAVAILABLE, DEADLINE_EXCEEDED) is a failure, anything the directory answered is a
+success, and it opens on the failure ratio over a window, shared by all threads of the process.
+The bulkhead caps the directory calls in flight per process, so a hanging directory cannot hold
+every worker thread; a call beyond the cap fails at once. Both refusals are ServiceUnavailable
+with a ``retry_after``, which REST sends as Retry-After and gRPC as the retry-after trailer.
 
 Only transport failures (UNAVAILABLE, DEADLINE_EXCEEDED) are retried and counted by the
 breaker; a directory refusal (a DICT error type in the trailers) is final and raised as the
@@ -17,18 +29,19 @@ caller, which keeps the work pending and decides itself how to try again.
 """
 
 import logging
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
 
 import grpc
-import pybreaker
-from tenacity import retry, retry_if_exception, stop_after_attempt, wait_random_exponential
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from common import connect_codec as mappers
 from common.connect_codec import PARTICIPANT_METADATA_KEY
 from common.grpc_errors import domain_error_from_rpc
 from common.pb_util import from_timestamp
+from connect.breaker import Bulkhead, CircuitOpen, RatioBreaker, retry_after_seconds
 from dict_rules.directory import (
     BankAccount,
     ClaimPage,
@@ -47,6 +60,8 @@ logger = logging.getLogger(__name__)
 
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
 CID_PAGE = 10_000
+MIN_ATTEMPT_SEC = 0.05  # no retry is started with less of the budget left than this
+BACKOFF = wait_random_exponential(multiplier=0.1, max=1)
 
 
 # grpc-core's words for a call that failed before any connection to the server existed.
@@ -70,65 +85,79 @@ def never_reached_the_server(error: BaseException) -> bool:
     )
 
 
-class _BreakerLog(pybreaker.CircuitBreakerListener):
-    def state_change(self, cb: pybreaker.CircuitBreaker, old_state, new_state) -> None:
-        logger.warning("connect circuit breaker %s -> %s", old_state.name, new_state.name)
-
-
-def new_breaker(*, fail_max: int, reset_timeout: float) -> pybreaker.CircuitBreaker:
-    """Opens after ``fail_max`` consecutive transport failures, half-opens after ``reset_timeout`` s."""
-    return pybreaker.CircuitBreaker(
-        fail_max=fail_max,
-        reset_timeout=reset_timeout,
-        exclude=[lambda error: not is_transport_failure(error)],
-        listeners=[_BreakerLog()],
-        name="connect",
-    )
-
-
 class GrpcDirectoryClient:
     def __init__(
         self,
         *,
         url: str,
         participant: str,
-        timeout: float,
+        deadline: float,
         attempts: int,
-        breaker: pybreaker.CircuitBreaker,
+        breaker: RatioBreaker,
+        bulkhead: Bulkhead,
         credentials: grpc.ChannelCredentials | None = None,
     ) -> None:
+        """``deadline``: seconds for a whole call, retries included; ``attempts``: at most that many."""
         self._channel = grpc.secure_channel(url, credentials) if credentials is not None else grpc.insecure_channel(url)
         self._stub = connect_pb2_grpc.ConnectServiceStub(self._channel)
         self._metadata = ((PARTICIPANT_METADATA_KEY, participant),)
-        self._timeout = timeout
+        self.deadline = deadline
+        self._attempts = attempts
         self.breaker = breaker
-        policy = {
-            "stop": stop_after_attempt(attempts),
-            "wait": wait_random_exponential(multiplier=0.2, max=3),
-            "reraise": True,
-        }
-        self._invoke = retry(retry=retry_if_exception(is_transport_failure), **policy)(self._invoke_once)
-        self._invoke_unsent = retry(retry=retry_if_exception(never_reached_the_server), **policy)(self._invoke_once)
+        self.bulkhead = bulkhead
 
-    def _invoke_once(self, method: str, request):
-        return getattr(self._stub, method)(request, timeout=self._timeout, metadata=self._metadata)
+    def _invoke(self, method: str, request, *, idempotent: bool):
+        """The attempts of one call, all within ``self.deadline`` seconds from now."""
+        ends = time.monotonic() + self.deadline
+
+        def left() -> float:
+            return ends - time.monotonic()
+
+        def budget_spent(state: RetryCallState) -> bool:
+            return left() < MIN_ATTEMPT_SEC
+
+        def backoff(state: RetryCallState) -> float:  # never sleeps past the budget
+            return max(0.0, min(BACKOFF(state), left() - MIN_ATTEMPT_SEC))
+
+        retrying = Retrying(
+            retry=retry_if_exception(is_transport_failure if idempotent else never_reached_the_server),
+            stop=stop_after_attempt(self._attempts) | budget_spent,
+            wait=backoff,
+            reraise=True,
+        )
+        stub_method = getattr(self._stub, method)
+        return retrying(lambda: stub_method(request, timeout=max(left(), 0.001), metadata=self._metadata))
 
     def _call(self, method: str, request, *, idempotent: bool):
         """One directory call; ``idempotent`` says whether a repeat is safe once it may have arrived."""
-        invoke = self._invoke if idempotent else self._invoke_unsent
+        if not self.bulkhead.acquire():
+            logger.warning("connect %s refused: %d directory calls already in flight", method, self.bulkhead.limit)
+            raise ServiceUnavailable("too many directory calls in flight; try again shortly.", retry_after=1)
         try:
-            # Not breaker.call(): it holds the breaker's lock for the whole call, so every
-            # directory call of the process would wait for the one in flight.
-            with self.breaker.calling():
-                return invoke(method, request)
-        except pybreaker.CircuitBreakerError:
-            raise ServiceUnavailable("the directory is unreachable (circuit open); try again later.") from None
+            return self._guarded(method, request, idempotent=idempotent)
+        finally:
+            self.bulkhead.release()
+
+    def _guarded(self, method: str, request, *, idempotent: bool):
+        try:
+            trial = self.breaker.before_call()
+        except CircuitOpen as open_:
+            raise ServiceUnavailable(
+                "the directory is unreachable (circuit open); try again later.",
+                retry_after=retry_after_seconds(open_.retry_after),
+            ) from None
+        failed = False
+        try:
+            return self._invoke(method, request, idempotent=idempotent)
         except grpc.RpcError as error:
+            failed = is_transport_failure(error)
             refusal = domain_error_from_rpc(error)
             if refusal is not None:
                 raise refusal from None
             logger.warning("connect %s failed: %s", method, error.code().name)
             raise ServiceUnavailable(f"the directory did not answer ({error.code().name}).") from None
+        finally:
+            self.breaker.record(failed=failed, trial=trial)
 
     def create_entry(self, request: EntryRequest) -> DirectoryEntry:
         response = self._call("CreateEntry", mappers.create_request_to_pb(request), idempotent=True)

@@ -10,7 +10,7 @@ goes in the proto and its app's mixin, and a new app's mixin gets one name here.
 import grpc
 
 from claims.grpc import ClaimMethods
-from common.grpc_service import HealthMethods
+from common.grpc_service import HealthMethods, add_servicer
 from keys.grpc import KeyMethods
 from lookup.grpc import LookupMethods
 from portability.grpc import PortabilityMethods
@@ -33,5 +33,6 @@ class CoreDictServicer(
 
 def grpc_handlers(server: grpc.Server) -> list[str]:
     """Add every servicer to ``server``; return the full names of the services added (for health and reflection)."""
-    core_dict_pb2_grpc.add_CoreDictServiceServicer_to_server(CoreDictServicer(), server)
+    # Through the kernel's add_servicer: requests are decoded inside the interceptor chain.
+    add_servicer(core_dict_pb2_grpc.add_CoreDictServiceServicer_to_server, CoreDictServicer(), server)
     return [SERVICE_NAME]

@@ -44,10 +44,18 @@ DICT_ISPB = env_str("DICT_ISPB", "12345678")
 
 # The directory: Connect over gRPC when CONNECT_URL is set, else the simulated DICT in-process.
 CONNECT_URL = env_str("CONNECT_URL")
-CONNECT_TIMEOUT_SEC = float(env_str("CONNECT_TIMEOUT_SEC", "5"))
-CONNECT_RETRY_ATTEMPTS = env_int("CONNECT_RETRY_ATTEMPTS", 3)
-CONNECT_BREAKER_FAIL_MAX = env_int("CONNECT_BREAKER_FAIL_MAX", 10)
-CONNECT_BREAKER_RESET_SEC = float(env_str("CONNECT_BREAKER_RESET_SEC", "60"))
+# One time budget per directory call, retries included; each attempt gets what is left of it.
+CONNECT_DEADLINE_SEC = float(env_str("CONNECT_DEADLINE_SEC", "2"))
+CONNECT_RETRY_ATTEMPTS = env_int("CONNECT_RETRY_ATTEMPTS", 3)  # at most, within the budget
+# The breaker opens when, over the window, at least MIN_CALLS calls ended and FAILURE_RATIO of them
+# were transport failures; after OPEN_SEC one trial call goes through.
+CONNECT_BREAKER_WINDOW_SEC = float(env_str("CONNECT_BREAKER_WINDOW_SEC", "10"))
+CONNECT_BREAKER_MIN_CALLS = env_int("CONNECT_BREAKER_MIN_CALLS", 5)
+CONNECT_BREAKER_FAILURE_RATIO = float(env_str("CONNECT_BREAKER_FAILURE_RATIO", "0.5"))
+CONNECT_BREAKER_OPEN_SEC = float(env_str("CONNECT_BREAKER_OPEN_SEC", "5"))
+# The bulkhead: directory calls in flight per process, and how long a call beyond waits for a slot.
+CONNECT_MAX_IN_FLIGHT = env_int("CONNECT_MAX_IN_FLIGHT", 8)
+CONNECT_BULKHEAD_WAIT_SEC = float(env_str("CONNECT_BULKHEAD_WAIT_SEC", "0.1"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -60,6 +68,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "axes",
     "common",
     "events",
     "accounts",
@@ -81,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: answers the admin login's lockouts (the API's: common.throttling)
 ]
 
 ROOT_URLCONF = "dict_project.urls"
@@ -181,7 +191,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["common.throttling.ClientRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.http_errors.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -201,6 +211,25 @@ GRPC_METRICS_PORT = env_int("GRPC_METRICS_PORT", 9091)
 
 # Requests per second per client on the whole API (0 turns the limit off).
 RATE_LIMIT_RPS = env_int("RATE_LIMIT_RPS", 50)
+
+# Password guessing (see common/throttling.py). django-axes counts failed logins per username
+# (token endpoint and admin login alike) in the default cache, so Redis shares the counts
+# between processes; at the limit the username is locked for the cool-off, even with the
+# right password. Requests to the token endpoints per client address: django-ratelimit's
+# syntax ("20/m", "100/15m"; empty turns it off).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("LOGIN_LOCKOUT_SEC", 900))
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False  # its tables stay empty with the cache handler, and would show login names unmasked
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address"]  # axes' own log lines: a login name may be a CPF
+LOGIN_RATE_PER_ADDRESS = env_str("LOGIN_RATE_PER_ADDRESS", "20/m")
 
 # Lookups (DICT_RULES §6). Directory answers about legal persons are cached at most 180 s
 # (the code caps it); natural persons' answers never are. DICT assigns the PSP's category

@@ -3,15 +3,15 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.api import AccountListApi
 from accounts.otp_api import TotpConfirmApi, TotpEnrolApi
 from common.health import healthz, readyz
+from common.token_views import TokenObtainApi, TokenRefreshApi
 
 api_v1 = [
-    path("auth/token/", TokenObtainPairView.as_view(), name="token-obtain"),
-    path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
+    path("auth/token/", TokenObtainApi.as_view(), name="token-obtain"),
+    path("auth/token/refresh/", TokenRefreshApi.as_view(), name="token-refresh"),
     path("accounts/", AccountListApi.as_view(), name="account-list"),
     path("keys/", include("keys.urls")),
     path("lookup/", include("lookup.urls")),

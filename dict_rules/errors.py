@@ -109,6 +109,11 @@ class ServiceUnavailable(DomainError):
     code = "ServiceUnavailable"
     default_message = "The central directory is unavailable; try again later."
 
+    def __init__(self, message: str | None = None, *, retry_after: int | None = None) -> None:
+        """``retry_after``: seconds the caller should wait (REST's Retry-After), when known."""
+        super().__init__(message)
+        self.retry_after = retry_after
+
 
 class ParticipantInvalid(DomainError):
     code = "ParticipantInvalid"

@@ -78,19 +78,29 @@ def entry_create(
     """Save a new entry as PENDING and have it registered at DICT once committed.
 
     Returns the entry and whether this call was a replay of an earlier one with the same
-    request id (idempotent retry). The account row is locked so the per-account limit holds
-    under concurrency; the partial unique index settles races on the key itself.
+    request id (idempotent retry). Request ids are unique per user, so the requesting user's
+    row is locked (as claim_start does) and the replay asked again under it: concurrent retries
+    of one call wait for the first and replay it, rather than meeting its key as a duplicate.
+    The account row is locked next so the per-account limit holds under concurrency; the
+    partial unique index settles races on the key itself, and the (user, request id) one any
+    race the lock does not cover: the winner is read again after the failed insert and replayed.
     """
     key = normalize_key(key_type, key_value)
-    earlier = _replay(user=user, request_id=request_id, account_id=account_id, key_type=key_type, key=key)
+    same_call = {"user": user, "request_id": request_id, "account_id": account_id, "key_type": key_type, "key": key}
+    earlier = _replay(**same_call)
     if earlier is not None:
         return earlier, True
     try:
         with transaction.atomic():
+            list(get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk"))
+            earlier = _replay(**same_call)  # a concurrent call with this request id may have committed
+            if earlier is not None:
+                return earlier, True
             entry = _insert_pending(user=user, account_id=account_id, key_type=key_type, key=key, request_id=request_id)
     except IntegrityError:
-        # A concurrent call won the race: either with this request id, or for this key.
-        earlier = _replay(user=user, request_id=request_id, account_id=account_id, key_type=key_type, key=key)
+        # A concurrent call won the race: either with this request id, or for this key. The
+        # savepoint is rolled back; this read sees what the winner committed.
+        earlier = _replay(**same_call)
         if earlier is not None:
             return earlier, True
         account = Account.objects.select_related("holder").get(pk=account_id)

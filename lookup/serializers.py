@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from common.strict_input import StrictSerializer
+
 
 class LookupOut(serializers.Serializer):
     key = serializers.CharField()
@@ -14,7 +16,7 @@ class LookupOut(serializers.Serializer):
     end_to_end_id = serializers.CharField(help_text="The EndToEndId the payment order must carry.")
 
 
-class PaymentIn(serializers.Serializer):
+class PaymentIn(StrictSerializer):
     end_to_end_id = serializers.CharField()
 
 

@@ -5,6 +5,13 @@ directory answers come from the cache while it is valid; anything else asks the 
 the payer's own tax id. Every lookup first reserves tokens in the anti-scan buckets, atomically
 for all of them, so a refused lookup never reaches the directory: the payer's bucket for every
 lookup, the PSP's bucket (DICT's participant policy) only when the directory is asked.
+
+A directory lookup reserves the worst case, a 404's price, before the directory is asked, and
+a found answer gives the difference back in a second atomic settle. Reserving only the found
+price and charging the rest after a miss let parallel misses through before any of them was
+charged in full, more than DICT allows (DICT_RULES §6: the PSP's limits are never looser than
+DICT's). A failure that is neither answer (an outage) keeps the worst case: DICT may have
+answered 404.
 """
 
 import hashlib
@@ -40,9 +47,10 @@ def lookup_key(*, user: AbstractBaseUser, key: str) -> LookupAnswer:
     end_to_end_id = new_end_to_end_id(ispb=settings.DICT_ISPB, at=timezone.now())
     view = _local_view(key)
     from_directory = view is None
-    charges = [_payer_charge(payer, -PAYER_COST.found)]
     if from_directory:
-        charges.append(_psp_charge(-PSP_COST.found))
+        charges = [_payer_charge(payer, -PAYER_COST.not_found), _psp_charge(-PSP_COST.not_found)]
+    else:
+        charges = [_payer_charge(payer, -PAYER_COST.found)]
     reserved = get_buckets().settle(charges, gated=True)
     if not reserved.allowed:
         logger.warning("lookup refused by the anti-scan limit for payer #%s", payer.pk)
@@ -99,17 +107,18 @@ def _local_view(key: str) -> PayerView | None:
 
 
 def _directory_view(*, payer: Holder, key: str, end_to_end_id: str) -> PayerView:
-    """Ask the directory; a miss costs the rest of a 404's price, and is never cached."""
+    """Ask the directory, a 404's price already reserved; a found key gives back all but its own
+    price. A miss keeps the whole reservation and is never cached."""
     try:
         entry = _directory_entry(payer=payer, key=key, end_to_end_id=end_to_end_id)
     except NotFound:
-        extra = [
-            _payer_charge(payer, PAYER_COST.found - PAYER_COST.not_found),
-            _psp_charge(PSP_COST.found - PSP_COST.not_found),
-        ]
-        get_buckets().settle(extra, gated=False)
         logger.info("lookup %s: no such key", end_to_end_id)
         raise
+    refund = [
+        _payer_charge(payer, PAYER_COST.not_found - PAYER_COST.found),
+        _psp_charge(PSP_COST.not_found - PSP_COST.found),
+    ]
+    get_buckets().settle(refund, gated=False)
     owner = entry.owner
     view = payer_view(
         key=entry.key,

@@ -6,12 +6,12 @@
 from collections.abc import Callable, Iterator
 
 import grpc
-import pybreaker
 import pytest
 from django.db import connections
 
 from common.grpc_server import build_server
-from connect.grpc_client import GrpcDirectoryClient, new_breaker
+from connect.breaker import Bulkhead, RatioBreaker
+from connect.grpc_client import GrpcDirectoryClient
 from dictsim.grpc import ConnectServicer
 from protos.dict.connect.v1 import connect_pb2 as pb
 from protos.dict.connect.v1 import connect_pb2_grpc
@@ -62,15 +62,17 @@ def make_client() -> Iterator[Callable[..., GrpcDirectoryClient]]:
         participant: str = OURS,
         *,
         attempts: int = 3,
-        timeout: float = 2,
-        breaker: pybreaker.CircuitBreaker | None = None,
+        deadline: float = 2,
+        breaker: RatioBreaker | None = None,
+        bulkhead: Bulkhead | None = None,
     ) -> GrpcDirectoryClient:
         client = GrpcDirectoryClient(
             url=f"127.0.0.1:{port}",
             participant=participant,
-            timeout=timeout,
+            deadline=deadline,
             attempts=attempts,
-            breaker=breaker or new_breaker(fail_max=5, reset_timeout=60),
+            breaker=breaker or RatioBreaker(window=60, min_calls=5, failure_ratio=0.5, open_for=60),
+            bulkhead=bulkhead or Bulkhead(limit=16, wait=1),
         )
         made.append(client)
         return client

@@ -169,7 +169,7 @@ def two_psps(ispb_a: str, ispb_b: str, *, redis_db: int) -> Iterator[tuple["Dire
                 REDIS_URL=redis,
                 CELERY_TASK_ALWAYS_EAGER="1",
                 CONNECT_URL=f"127.0.0.1:{directory.port}",
-                CONNECT_TIMEOUT_SEC="2",
+                CONNECT_DEADLINE_SEC="2",
                 DICT_ISPB=ispb,
                 RATE_LIMIT_RPS="0",
             )

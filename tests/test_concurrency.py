@@ -1,13 +1,21 @@
-"""Concurrent creates on real PostgreSQL: the database, not luck, keeps keys unique and limits exact."""
+"""Concurrent calls on real PostgreSQL and Redis: the database and the buckets, not luck, keep keys
+unique, limits exact, retries idempotent and lookups within DICT's anti-scan allowance."""
 
 import threading
 import uuid
 from collections import Counter
+from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.db import connections
 
+from claims.models import Claim
+from connect.local import LocalDirectoryClient
+from dict_rules.buckets import PAYER_COST, PSP_COST, BucketPolicy, psp_policy
 from keys.models import Entry
+from lookup.buckets import Charge, get_buckets
+from tests.factories import at_other_psp, key_at_other_psp, owner_of, unknown_email
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -68,3 +76,135 @@ def test_concurrent_creates_never_exceed_the_account_limit(make_account, client_
     outcomes = run_concurrently([post_key(client, account, "EMAIL", f"k{i}@example.com") for i in range(12)])
     assert Counter(status for status, _ in outcomes) == {201: 5, 422: 7}
     assert Entry.objects.filter(account=account).count() == 5
+
+
+@pytest.fixture
+def _no_api_rate_limit(settings) -> None:
+    """One client sends many requests at once here; the per-client RPS limit has its own tests."""
+    settings.RATE_LIMIT_RPS = 0
+
+
+@pytest.mark.parametrize("run", range(3))  # a race: several runs, so a lucky interleaving cannot hide it
+@pytest.mark.usefixtures("_no_api_rate_limit")
+def test_ten_concurrent_retries_of_one_create_all_get_the_first_result(make_account, client_for, run) -> None:
+    account = make_account()
+    body = {
+        "account_id": account.pk,
+        "key_type": "EMAIL",
+        "key_value": f"retry-{run}@example.com",
+        "request_id": str(uuid.uuid4()),
+    }
+    clients = [client_for(account.holder.user) for _ in range(10)]
+
+    def create(client):
+        def call():
+            response = client.post("/api/v1/keys/", body, format="json")
+            return response.status_code, response.json(), response.get("Idempotent-Replayed")
+
+        return call
+
+    outcomes = run_concurrently([create(c) for c in clients])
+    assert [status for status, _, _ in outcomes] == [201] * 10, [o[1].get("code") for o in outcomes]
+    assert len({answer["id"] for _, answer, _ in outcomes}) == 1
+    assert Counter(replayed for _, _, replayed in outcomes) == {"true": 9, None: 1}
+    assert Entry.objects.filter(requested_by=account.holder.user).count() == 1
+
+
+@pytest.mark.usefixtures("_no_api_rate_limit")
+def test_concurrent_reuses_of_a_request_id_with_other_data_are_refused(make_account, client_for) -> None:
+    account = make_account()
+    request_id = str(uuid.uuid4())
+    calls = []
+    for i in range(6):
+        client = client_for(account.holder.user)
+        body = {
+            "account_id": account.pk,
+            "key_type": "EMAIL",
+            "key_value": f"k{i}@example.com",
+            "request_id": request_id,
+        }
+        calls.append(lambda client=client, body=body: client.post("/api/v1/keys/", body, format="json"))
+    outcomes = run_concurrently(calls)
+    assert Counter(r.status_code for r in outcomes) == {201: 1, 409: 5}
+    assert {r.json()["code"] for r in outcomes if r.status_code == 409} == {"RequestIdAlreadyUsed"}
+    assert Entry.objects.filter(requested_by=account.holder.user).count() == 1
+
+
+@pytest.fixture
+def directory_lookups(monkeypatch) -> list[str]:
+    """The keys the directory was asked about (the local adapter, spied on, still answers)."""
+    calls: list[str] = []
+    original = LocalDirectoryClient.get_entry
+
+    def spy(self, *, key: str, payer_id: str, end_to_end_id: str):
+        calls.append(key)
+        return original(self, key=key, payer_id=payer_id, end_to_end_id=end_to_end_id)
+
+    monkeypatch.setattr(LocalDirectoryClient, "get_entry", spy)
+    return calls
+
+
+def look(client, key: str):
+    return client.get(f"/api/v1/lookup/{quote(key, safe='')}/")
+
+
+def tokens_left(holder) -> tuple[int, int]:
+    """The payer's and the PSP's buckets now (a zero charge, ungated, only refills and reads)."""
+    payer = BucketPolicy(
+        capacity=settings.LOOKUP_PAYER_NATURAL_CAPACITY, refill_tokens=settings.LOOKUP_PAYER_NATURAL_REFILL_PER_MIN
+    )
+    charges = [
+        Charge(bucket=f"payer:{holder.pk}", policy=payer, delta=0),
+        Charge(bucket=f"psp:{settings.DICT_ISPB}", policy=psp_policy(settings.LOOKUP_PSP_CATEGORY), delta=0),
+    ]
+    payer_state, psp_state = get_buckets().settle(charges, gated=False).states
+    return payer_state.tokens, psp_state.tokens
+
+
+@pytest.mark.parametrize("run", range(3))  # a race: several runs, so a lucky interleaving cannot hide it
+@pytest.mark.usefixtures("_no_api_rate_limit")
+def test_thirty_parallel_misses_by_a_fresh_natural_person_get_no_more_answers_than_dict_allows(
+    make_account, client_for, directory_lookups, run
+) -> None:
+    """DICT: 100 tokens, a 404 costs 20, so five misses; the worst case is reserved before asking."""
+    assert settings.CACHES["default"]["BACKEND"].startswith("django_redis.")  # the shared Lua store
+    payer = make_account()
+    clients = [client_for(payer.holder.user) for _ in range(30)]
+    outcomes = run_concurrently([lambda c=c: look(c, unknown_email()) for c in clients])
+    statuses = Counter(r.status_code for r in outcomes)
+    allowance = settings.LOOKUP_PAYER_NATURAL_CAPACITY // PAYER_COST.not_found
+    assert statuses == {404: allowance, 429: 30 - allowance}
+    assert {r.json()["code"] for r in outcomes if r.status_code == 429} == {"RateLimited"}
+    assert all(1 <= int(r["Retry-After"]) <= 60 for r in outcomes if r.status_code == 429)
+    assert len(directory_lookups) == allowance
+    assert tokens_left(payer.holder)[0] == 0
+
+
+def test_a_found_lookup_still_costs_only_the_found_price(make_account, client_for) -> None:
+    at_other_psp("EMAIL", "found@example.com")
+    payer = make_account()
+    payer_before, psp_before = tokens_left(payer.holder)
+    assert look(client_for(payer.holder.user), "found@example.com").status_code == 200
+    assert tokens_left(payer.holder) == (payer_before - PAYER_COST.found, psp_before - PSP_COST.found)
+    assert look(client_for(payer.holder.user), unknown_email()).status_code == 404
+    assert tokens_left(payer.holder) == (
+        payer_before - PAYER_COST.found - PAYER_COST.not_found,
+        psp_before - PSP_COST.found - PSP_COST.not_found,
+    )
+
+
+@pytest.mark.usefixtures("_no_api_rate_limit")
+def test_concurrent_retries_of_one_portability_start_never_conflict_with_themselves(make_account, client_for) -> None:
+    """claim_start holds the request id from before DICT is asked: a retry arriving meanwhile is told
+    to try again shortly (503), one arriving after replays the claim; none is a 409 about its own key."""
+    account = make_account()
+    key_at_other_psp("EMAIL", "moving@example.com", owner_of(account))
+    body = {"account_id": account.pk, "key_type": "EMAIL", "key": "moving@example.com", "request_id": str(uuid.uuid4())}
+    clients = [client_for(account.holder.user) for _ in range(10)]
+    outcomes = run_concurrently([lambda c=c: c.post("/api/v1/portabilities/", body, format="json") for c in clients])
+    assert {r.status_code for r in outcomes} <= {201, 503}, [r.json().get("code") for r in outcomes]
+    created = [r for r in outcomes if r.status_code == 201]
+    assert len({r.json()["id"] for r in created}) == 1
+    assert [r.get("Idempotent-Replayed") for r in created].count(None) == 1
+    assert {r.json()["code"] for r in outcomes if r.status_code == 503} <= {"ServiceUnavailable"}
+    assert Claim.objects.filter(requested_by=account.holder.user).count() == 1

@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
-import pybreaker
 import pytest
 from django.conf import settings
 from django.db import connection, connections
@@ -27,7 +26,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
 from connect import grpc_client
-from connect.grpc_client import new_breaker
+from connect.breaker import RatioBreaker
 from connect.local import LocalDirectoryClient
 from dict_rules.cid import vsync
 from dict_rules.directory import BankAccount, Owner
@@ -64,12 +63,12 @@ SERVICE = pb.DESCRIPTOR.services_by_name["ConnectService"].full_name
 PAYER, E2E = "12345678901", "E1234567820250101000000000000001"
 
 
-class Transitions(pybreaker.CircuitBreakerListener):
+class Transitions:
     def __init__(self) -> None:
         self.seen: list[tuple[str, str]] = []
 
-    def state_change(self, cb, old_state, new_state) -> None:
-        self.seen.append((old_state.name if old_state else "", new_state.name))
+    def __call__(self, old_state: str, new_state: str) -> None:
+        self.seen.append((old_state, new_state))
 
 
 class GatedServicer(ConnectServicer):
@@ -164,7 +163,7 @@ def test_list_cids_follows_page_tokens(start_server, make_client, monkeypatch) -
 
 def test_every_refusal_arrives_as_the_same_domain_error_and_never_trips_the_breaker(start_server, make_client) -> None:
     _, port = start_server()
-    breaker = new_breaker(fail_max=1, reset_timeout=60)
+    breaker = RatioBreaker(window=60, min_calls=1, failure_ratio=0.01, open_for=60)
     remote = {OURS: make_client(port, breaker=breaker), OTHER: make_client(port, OTHER, breaker=breaker)}
     local = {OURS: LocalDirectoryClient(participant=OURS), OTHER: LocalDirectoryClient(participant=OTHER)}
     maria, acct = person(), account()
@@ -223,7 +222,7 @@ def test_every_refusal_arrives_as_the_same_domain_error_and_never_trips_the_brea
             in_process.message,
             in_process.fields,
         )
-    assert (breaker.current_state, breaker.fail_counter) == ("closed", 0)
+    assert (breaker.current_state, breaker.failures) == ("closed", 0)
     assert sorted(DirEntry.objects.values_list("key", "cid", "updated_at")) == rows
     assert remote[OURS].health().tzinfo is UTC
 
@@ -289,7 +288,7 @@ def test_an_outage_of_the_directorys_database_is_unavailable_not_internal(start_
 
 def test_a_stopped_directory_is_service_unavailable_after_the_configured_attempts(start_server, make_client) -> None:
     server, port = start_server()
-    breaker = new_breaker(fail_max=5, reset_timeout=60)
+    breaker = RatioBreaker(window=60, min_calls=5, failure_ratio=0.5, open_for=60)
     client = make_client(port, attempts=3, breaker=breaker)
     assert client.health().tzinfo is UTC
     server.stop(None).wait()
@@ -298,7 +297,7 @@ def test_a_stopped_directory_is_service_unavailable_after_the_configured_attempt
         client.health()
     assert "UNAVAILABLE" in unavailable.value.message
     assert counting.sent == ["Health"] * 3
-    assert (breaker.current_state, breaker.fail_counter) == ("closed", 1)  # one call, one failure
+    assert (breaker.current_state, breaker.failures) == ("closed", 1)  # one call, one failure
     once = make_client(port, attempts=1)
     counting_once = CountingStub(once)
     with pytest.raises(ServiceUnavailable):
@@ -306,16 +305,22 @@ def test_a_stopped_directory_is_service_unavailable_after_the_configured_attempt
     assert counting_once.sent == ["CreateEntry"]
 
 
-def test_a_directory_that_does_not_answer_in_time_is_retried(start_server, make_client) -> None:
+def test_a_directory_that_does_not_answer_in_time_costs_one_budget_not_attempts_times_timeout(
+    start_server, make_client
+) -> None:
+    """The first attempt's timeout is the whole budget: when it runs out, nothing is left to retry with."""
     servicer = GatedServicer()
     _, port = start_server(servicer)
-    client = make_client(port, attempts=2, timeout=0.3)
+    client = make_client(port, attempts=3, deadline=0.5)
     try:
+        started = time.monotonic()
         with pytest.raises(ServiceUnavailable) as unavailable:
             client.health()
+        elapsed = time.monotonic() - started
         assert "DEADLINE_EXCEEDED" in unavailable.value.message
-        assert servicer.entered.acquire(timeout=5) and servicer.entered.acquire(timeout=5)
-        assert not servicer.entered.acquire(blocking=False)  # exactly two attempts reached the server
+        assert elapsed < 0.5 + 0.4
+        assert servicer.entered.acquire(timeout=5)
+        assert not servicer.entered.acquire(timeout=0.3)  # exactly one attempt reached the server
     finally:
         servicer.gate.set()
 
@@ -324,7 +329,7 @@ def test_calls_in_flight_do_not_wait_for_each_other(start_server, make_client) -
     """The breaker guards calls without serializing them: a slow call does not hold up the next."""
     servicer = GatedServicer()
     _, port = start_server(servicer)
-    client = make_client(port, timeout=10)
+    client = make_client(port, deadline=10)
     answers: list[datetime] = []
     callers = [threading.Thread(target=lambda: answers.append(client.health())) for _ in range(2)]
     try:
@@ -340,9 +345,9 @@ def test_calls_in_flight_do_not_wait_for_each_other(start_server, make_client) -
     assert len(answers) == 2 and all(a.tzinfo is UTC for a in answers)
 
 
-def test_the_breaker_opens_after_consecutive_transport_failures_and_then_fails_fast(start_server, make_client) -> None:
+def test_the_breaker_opens_on_the_failure_ratio_over_the_window_and_then_fails_fast(start_server, make_client) -> None:
     transitions = Transitions()
-    breaker = new_breaker(fail_max=2, reset_timeout=60)
+    breaker = RatioBreaker(window=60, min_calls=3, failure_ratio=0.5, open_for=60)
     breaker.add_listener(transitions)
     _, live_port = start_server()
     live = make_client(live_port, breaker=breaker)
@@ -350,27 +355,26 @@ def test_the_breaker_opens_after_consecutive_transport_failures_and_then_fails_f
     counting = CountingStub(dead)
     with pytest.raises(ServiceUnavailable):
         dead.health()
-    assert live.health().tzinfo is UTC  # a success in between: the failures are not consecutive
+    assert breaker.current_state == "closed"  # 1 failure of 1 call: fewer calls than the minimum
+    assert live.health().tzinfo is UTC  # a success in between does not wipe the failure out
+    assert (breaker.current_state, breaker.failures) == ("closed", 1)
     with pytest.raises(ServiceUnavailable):
         dead.health()
-    assert (breaker.current_state, breaker.fail_counter) == ("closed", 1)
-    with pytest.raises(ServiceUnavailable):
-        dead.health()
-    assert breaker.current_state == "open"
-    assert counting.sent == ["Health"] * 6
+    assert breaker.current_state == "open"  # 2 failures of 3 calls
+    assert counting.sent == ["Health"] * 4
     # Open: every call fails at once, without touching the network, even to a live directory.
     live_counting = CountingStub(live)
     for call in (dead.health, live.health, lambda: live.check_sync(key_type="EVP", verifier="0" * 64)):
         with pytest.raises(ServiceUnavailable) as fast:
             call()
         assert "circuit open" in fast.value.message
-    assert (counting.sent, live_counting.sent) == (["Health"] * 6, [])
+    assert (counting.sent, live_counting.sent) == (["Health"] * 4, [])
     assert transitions.seen == [("closed", "open")]
 
 
 def test_the_breaker_half_opens_after_the_reset_timeout(start_server, make_client) -> None:
     transitions = Transitions()
-    breaker = new_breaker(fail_max=1, reset_timeout=0.2)
+    breaker = RatioBreaker(window=60, min_calls=1, failure_ratio=0.5, open_for=0.2)
     breaker.add_listener(transitions)
     dead = make_client(dead_port(start_server), attempts=1, breaker=breaker)
     counting = CountingStub(dead)

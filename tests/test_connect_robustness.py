@@ -86,7 +86,7 @@ def test_a_create_claim_answered_too_late_is_not_sent_again(start_server, make_c
     """Before: the retry met the claim the first attempt had made, and the user got a 409."""
     servicer = LateServicer()
     _, port = start_server(servicer)
-    client = make_client(port, attempts=3, timeout=0.5)
+    client = make_client(port, attempts=3, deadline=0.5)
     counting = CountingStub(client)
     _, claim_request = phone_held_at_other()
     try:
@@ -105,7 +105,7 @@ def test_a_delete_answered_too_late_is_not_sent_again(start_server, make_client)
     """Before: the retry found the key gone and the caller got NotFound instead of 'try again'."""
     servicer = LateServicer()
     _, port = start_server(servicer)
-    client = make_client(port, attempts=3, timeout=0.5)
+    client = make_client(port, attempts=3, deadline=0.5)
     counting = CountingStub(client)
     entry = create(OURS, "PHONE", new_phone(), person(), account(OURS))
     try:
@@ -122,7 +122,7 @@ def test_a_connection_lost_after_the_create_claim_arrived_is_not_sent_again(star
     """UNAVAILABLE does not prove the request never arrived: here the directory committed first."""
     servicer = LateServicer()
     server, port = start_server(servicer)
-    client = make_client(port, attempts=3, timeout=5)
+    client = make_client(port, attempts=3, deadline=5)
     counting = CountingStub(client)
     _, claim_request = phone_held_at_other()
 

@@ -51,7 +51,7 @@ def use_directory(settings):
         settings.CONNECT_URL = url
 
     settings.CONNECT_RETRY_ATTEMPTS = 1  # retries are counted in test_connect_grpc
-    settings.CONNECT_TIMEOUT_SEC = 2
+    settings.CONNECT_DEADLINE_SEC = 2
     use("")
     yield use
     close_cached()
