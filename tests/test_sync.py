@@ -23,6 +23,10 @@ from keys.models import Entry
 from keys.services import entry_create, entry_delete, entry_register, sync_check
 from tests.factories import new_cpf
 
+# An eager result is already computed. Celery refuses .get() while *any* thread of the process runs an
+# eager task (a process-global flag), which a server thread of another test may be doing.
+EAGER = {"disable_sync_subtasks": False}
+
 pytestmark = pytest.mark.django_db
 
 ZERO = "0" * 64
@@ -161,7 +165,7 @@ def test_stuck_work_waits_while_the_directory_is_down_and_is_redriven_when_it_is
     ours, theirs = our_rows(), directory_rows()
 
     assert redrive("--older-than", "0") == counts(still_pending=3)
-    assert tasks.sync_pending.apply(kwargs={"older_than_seconds": 0}).get() == {**ALL_QUIET, "still_pending": 3}
+    assert tasks.sync_pending.apply(kwargs={"older_than_seconds": 0}).get(**EAGER) == {**ALL_QUIET, "still_pending": 3}
     assert (our_rows(), directory_rows()) == (ours, theirs)
 
     use_directory("")
@@ -221,6 +225,6 @@ def test_an_eager_task_leaves_the_entry_pending_when_the_directory_is_down(
     assert Entry.objects.get(pk=created.pk).status == "PENDING"
 
     use_directory("")
-    assert tasks.register_entry.apply(args=[str(entry.pk)]).get() == "ACTIVE"
-    assert tasks.unregister_entry.apply(args=[str(leaving.pk)]).get() == "DELETED"
+    assert tasks.register_entry.apply(args=[str(entry.pk)]).get(**EAGER) == "ACTIVE"
+    assert tasks.unregister_entry.apply(args=[str(leaving.pk)]).get(**EAGER) == "DELETED"
     assert not DirEntry.objects.filter(key=leaving.key_value).exists()
