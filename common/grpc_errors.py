@@ -6,6 +6,7 @@ fields, if any, travel as JSON in ``x-dict-error-fields-bin``.
 """
 
 import json
+import logging
 
 import grpc
 
@@ -14,6 +15,8 @@ from dict_rules import errors
 ERROR_METADATA_KEY = "x-dict-error"
 FIELDS_METADATA_KEY = "x-dict-error-fields-bin"  # binary metadata: any characters
 RETRY_AFTER_METADATA_KEY = "retry-after"  # seconds, on RateLimited and ServiceUnavailable when known
+
+logger = logging.getLogger(__name__)
 
 GRPC_STATUS: dict[type[errors.DomainError], grpc.StatusCode] = {
     errors.BadRequest: grpc.StatusCode.INVALID_ARGUMENT,
@@ -59,7 +62,7 @@ def grpc_status_for(error: errors.DomainError) -> grpc.StatusCode:
 def abort(context: grpc.ServicerContext, error: errors.DomainError) -> None:
     """End the call with the error's status; never returns."""
     metadata = [(ERROR_METADATA_KEY, error.code)]
-    retry_after = getattr(error, "retry_after", None)  # RateLimited, and ServiceUnavailable when known
+    retry_after = error.retry_after  # RateLimited, and ServiceUnavailable when known
     if retry_after is not None:
         metadata.append((RETRY_AFTER_METADATA_KEY, str(retry_after)))  # REST's Retry-After header
     if error.fields:
@@ -78,5 +81,20 @@ def domain_error_from_rpc(error: grpc.RpcError) -> errors.DomainError | None:
     refusal = errors.error_for_code(code, error.details() or "")
     fields = metadata.get(FIELDS_METADATA_KEY)
     if fields:
-        refusal.fields = [errors.FieldError(field, message) for field, message in json.loads(fields)]
+        refusal.fields = _field_errors(fields)
     return refusal
+
+
+def _field_errors(raw: bytes | str) -> list[errors.FieldError]:
+    """The invalid fields of the trailer; none when it is not what ``abort`` writes (the refusal still counts)."""
+    try:
+        decoded = json.loads(raw)
+    except ValueError:  # not JSON, or not UTF-8
+        logger.warning("ignoring a malformed %s trailer", FIELDS_METADATA_KEY)
+        return []
+    if not isinstance(decoded, list) or not all(
+        isinstance(item, list) and len(item) == 2 and all(isinstance(part, str) for part in item) for item in decoded
+    ):
+        logger.warning("ignoring a malformed %s trailer", FIELDS_METADATA_KEY)
+        return []
+    return [errors.FieldError(field, message) for field, message in decoded]

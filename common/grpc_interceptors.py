@@ -26,6 +26,7 @@ from common.authentication import HolderJWTAuthentication
 from common.grpc_context import current_user, set_current_user
 from common.grpc_errors import abort
 from common.request_id import bind_request_id, current_request_id
+from common.retry_after import retry_after_seconds
 from common.throttling import ClientRateThrottle
 from dict_rules import errors
 
@@ -272,7 +273,7 @@ class RateLimitInterceptor(_Layer):
         # The two attributes REST's client_key reads from a request.
         client = SimpleNamespace(user=current_user(), META={"REMOTE_ADDR": _peer_host(context.peer())})
         if not throttle.allow_request(client, None):
-            abort(context, errors.RateLimited(retry_after=int(throttle.wait() or 0) + 1))
+            abort(context, errors.RateLimited(retry_after=retry_after_seconds(throttle.wait())))
         yield
 
 

@@ -71,7 +71,16 @@ def readiness() -> Readiness:
 
     With the directory down we still take requests, and registrations wait as PENDING.
     """
-    return Readiness(database=_check("database", _database), cache=_check("cache", _cache), connect=_directory_state())
+    return Readiness(database=_check("database", _database), cache=_check("cache", _cache), connect=_directory())
+
+
+def _directory() -> str:
+    """The reporter's answer; "unknown" if it fails (a probe, or the gRPC health watcher, must not die of it)."""
+    try:
+        return _directory_state()
+    except Exception:
+        logger.warning("the directory state reporter failed", exc_info=True)
+        return "unknown"
 
 
 def readyz(request: HttpRequest) -> JsonResponse:

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from common.outages import outage_error
 from common.request_id import current_request_id
+from common.retry_after import retry_after_seconds
 from dict_rules import errors
 
 logger = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     exc = outage_error(exc) or exc
     if isinstance(exc, errors.DomainError):
         fields = [{"field": f.field, "message": f.message} for f in exc.fields]
-        retry_after = getattr(exc, "retry_after", None)  # RateLimited, and ServiceUnavailable when known
+        retry_after = exc.retry_after  # RateLimited, and ServiceUnavailable when known
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
         return _response(problem(http_status_for(exc), exc.code, exc.message, fields), headers)
     if isinstance(exc, RequestDataTooBig):  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE, met reading the body
@@ -125,7 +126,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         code = next((c for cls, c in _DRF_CODES if isinstance(exc, cls)), "BadRequest")
         headers = {}
         if isinstance(exc, drf.Throttled) and exc.wait is not None:
-            headers["Retry-After"] = str(int(exc.wait) + 1)
+            headers["Retry-After"] = str(retry_after_seconds(exc.wait))
         if isinstance(exc, drf.ValidationError):
             body = problem(exc.status_code, code, "The request is invalid.", _flatten(exc.detail))
         else:

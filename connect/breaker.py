@@ -9,21 +9,34 @@ and opens when at least ``min_calls`` calls ended there and the share of failure
 through (the others still fail fast); its success closes the breaker, its failure opens it again.
 
 Only transport failures count (the caller says which); a call the directory answered, even with
-a refusal, is a success.
+a refusal, is a success. ``before_call`` hands each call a Permit; an outcome recorded with the
+permit of an earlier generation (a call let through before the breaker last opened) is ignored,
+so it cannot land in the window the trial call started afresh.
+
+The lock is held only to read or change the counts and the state, never during a call, while
+logging, or while calling the listeners: a listener may read the breaker.
 """
 
 import logging
-import math
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import NamedTuple
 
 logger = logging.getLogger(__name__)
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
 
 Listener = Callable[[str, str], None]  # (old state, new state)
+Transition = tuple[str, str]
+
+
+class Permit(NamedTuple):
+    """What ``before_call`` lets through; hand it back to ``record``."""
+
+    generation: int  # the breaker's count of openings when the call was let through
+    trial: bool  # the half-open trial call
 
 
 class CircuitOpen(Exception):
@@ -50,13 +63,16 @@ class RatioBreaker:
         self._clock = clock
         self._lock = threading.Lock()  # held only to read or record, never during a call
         self._outcomes: deque[tuple[float, bool]] = deque()  # (when, failed)
+        self._failures = 0  # the failures in _outcomes, kept as they come and go
         self._state = CLOSED
         self._opened_at = 0.0
+        self._generation = 0
         self._trial_in_flight = False
         self._listeners: list[Listener] = []
 
     def add_listener(self, listener: Listener) -> None:
-        self._listeners.append(listener)
+        with self._lock:
+            self._listeners.append(listener)
 
     @property
     def current_state(self) -> str:
@@ -70,66 +86,83 @@ class RatioBreaker:
         """Failures recorded in the current window (for tests and logs)."""
         with self._lock:
             self._trim(self._clock())
-            return sum(failed for _, failed in self._outcomes)
+            return self._failures
 
-    def before_call(self) -> bool:
-        """Let a call through, or raise CircuitOpen. True when the call is the half-open trial."""
+    def before_call(self) -> Permit:
+        """Let a call through (its Permit says whether it is the half-open trial), or raise CircuitOpen."""
+        moved: list[Transition] = []
+        try:
+            with self._lock:
+                now = self._clock()
+                if self._state == OPEN:
+                    left = self.open_for - (now - self._opened_at)
+                    if left > 0:
+                        raise CircuitOpen(left)
+                    self._move(HALF_OPEN, moved)
+                if self._state == HALF_OPEN:
+                    if self._trial_in_flight:
+                        # The open time is over and the trial answers within its budget: ask again
+                        # shortly (0 s left, which Retry-After rounds up to 1), not a whole open_for.
+                        raise CircuitOpen(0.0)
+                    self._trial_in_flight = True
+                    return Permit(self._generation, trial=True)
+                return Permit(self._generation, trial=False)
+        finally:
+            self._announce(moved)
+
+    def record(self, permit: Permit, *, failed: bool) -> None:
+        """The outcome of a call ``before_call`` let through with ``permit``."""
+        moved: list[Transition] = []
         with self._lock:
             now = self._clock()
-            if self._state == OPEN:
-                left = self.open_for - (now - self._opened_at)
-                if left > 0:
-                    raise CircuitOpen(left)
-                self._move(HALF_OPEN)
-            if self._state == HALF_OPEN:
-                if self._trial_in_flight:
-                    raise CircuitOpen(self.open_for)
-                self._trial_in_flight = True
-                return True
-            return False
-
-    def record(self, *, failed: bool, trial: bool) -> None:
-        """The outcome of a call ``before_call`` let through."""
-        with self._lock:
-            now = self._clock()
-            if trial:
+            if permit.trial:
                 self._trial_in_flight = False
-                self._outcomes.clear()
+                self._clear()
                 if failed:
-                    self._open(now)
+                    self._open(now, moved)
                 else:
-                    self._move(CLOSED)
-                return
-            if self._state != CLOSED:
-                return  # a call from before the breaker opened: its outcome is already old news
-            self._outcomes.append((now, failed))
-            self._trim(now)
-            calls = len(self._outcomes)
-            failures = sum(f for _, f in self._outcomes)
-            if failed and calls >= self.min_calls and failures / calls >= self.failure_ratio:
-                self._outcomes.clear()
-                self._open(now)
+                    self._move(CLOSED, moved)
+            elif permit.generation == self._generation and self._state == CLOSED:
+                # (An older generation is a call from before the breaker last opened: old news.)
+                self._outcomes.append((now, failed))
+                self._failures += failed
+                self._trim(now)
+                calls = len(self._outcomes)
+                if failed and calls >= self.min_calls and self._failures / calls >= self.failure_ratio:
+                    self._clear()
+                    self._open(now, moved)
+        self._announce(moved)
 
     def _trim(self, now: float) -> None:
         while self._outcomes and self._outcomes[0][0] <= now - self.window:
-            self._outcomes.popleft()
+            _, failed = self._outcomes.popleft()
+            self._failures -= failed
 
-    def _open(self, now: float) -> None:
+    def _clear(self) -> None:
+        self._outcomes.clear()
+        self._failures = 0
+
+    def _open(self, now: float, moved: list[Transition]) -> None:
         self._opened_at = now
-        self._move(OPEN)
+        self._generation += 1
+        self._move(OPEN, moved)
 
-    def _move(self, new: str) -> None:
+    def _move(self, new: str, moved: list[Transition]) -> None:
+        """Change the state (lock held); the transition is announced once the lock is released."""
         old, self._state = self._state, new
-        if old == new:
+        if old != new:
+            moved.append((old, new))
+
+    def _announce(self, moved: list[Transition]) -> None:
+        """Log and tell the listeners, with the lock released (a listener may read the breaker)."""
+        if not moved:
             return
-        logger.warning("%s circuit breaker %s -> %s", self.name, old, new)
-        for listener in self._listeners:
-            listener(old, new)
-
-
-def retry_after_seconds(seconds: float) -> int:
-    """Whole seconds for a Retry-After header: rounded up, at least 1."""
-    return max(1, math.ceil(seconds))
+        with self._lock:
+            listeners = list(self._listeners)
+        for old, new in moved:
+            logger.warning("%s circuit breaker %s -> %s", self.name, old, new)
+            for listener in listeners:
+                listener(old, new)
 
 
 class Bulkhead:
@@ -141,8 +174,10 @@ class Bulkhead:
         self._count_lock = threading.Lock()
         self.in_flight = 0  # for probes, logs and tests
 
-    def acquire(self) -> bool:
-        if not self._slots.acquire(timeout=self.wait):
+    def acquire(self, budget: float | None = None) -> bool:
+        """Take a slot, waiting ``wait`` seconds at most, and never longer than ``budget`` (the call's time left)."""
+        wait = self.wait if budget is None else max(0.0, min(self.wait, budget))
+        if not self._slots.acquire(timeout=wait):
             return False
         with self._count_lock:
             self.in_flight += 1

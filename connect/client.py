@@ -7,9 +7,9 @@ short transaction. The client ``get_client`` returns checks this before every ca
 DirectoryCalledInTransaction otherwise.
 """
 
-from collections.abc import Callable
-from functools import cache, wraps
-from typing import Any, cast
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple, cast
 
 from django.conf import settings
 from django.db import connections
@@ -43,36 +43,85 @@ DIRECTORY_CALLS = frozenset(
 
 
 class TransactionFreeClient:
-    """Wraps an adapter: every directory call first checks that no transaction is open."""
+    """Wraps an adapter: every directory call first checks that no transaction is open.
+
+    The guarded calls are built once, here, and look the adapter's method up at each call (so a
+    method patched on the adapter's class is the one called); anything else (``close``,
+    ``breaker``) is the adapter's.
+    """
 
     def __init__(self, adapter: object) -> None:
         self.adapter = adapter
+        for name in DIRECTORY_CALLS:
+            if hasattr(adapter, name):
+                setattr(self, name, _outside_transactions(name, adapter))
 
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self.adapter, name)
-        if name not in DIRECTORY_CALLS:
-            return value
-        return _outside_transactions(name, value)
+    def __getattr__(self, name: str) -> Any:  # only for what __init__ did not set
+        return getattr(self.adapter, name)
 
 
-def _outside_transactions(name: str, call: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(call)
+def _check_no_transaction(name: str) -> None:
+    alias = open_transaction()
+    if alias is not None:
+        raise DirectoryCalledInTransaction(
+            f"directory call {name}() inside a transaction on database {alias!r}: commit the intent first, "
+            "call the directory with no transaction open, then apply its answer in a new transaction."
+        )
+
+
+def _outside_transactions(name: str, adapter: object) -> Callable[..., Any]:
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        alias = open_transaction()
-        if alias is not None:
-            raise DirectoryCalledInTransaction(
-                f"directory call {name}() inside a transaction on database {alias!r}: commit the intent first, "
-                "call the directory with no transaction open, then apply its answer in a new transaction."
-            )
-        return call(*args, **kwargs)
+        _check_no_transaction(name)
+        result = getattr(adapter, name)(*args, **kwargs)
+        if isinstance(result, Iterator):  # list_cids: the pages are fetched as it is read
+            return _checked_while_read(name, result)
+        return result
 
     return guarded
 
 
-@cache
-def get_client() -> DirectoryClient:
-    """One client per process (created lazily, so never before a fork), refusing calls inside transactions."""
-    return cast(DirectoryClient, TransactionFreeClient(_adapter()))
+def _checked_while_read(name: str, items: Iterator[Any]) -> Iterator[Any]:
+    """``items``, checking before each item is taken (each may fetch a page from the directory)."""
+    while True:
+        _check_no_transaction(name)
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        yield item
+
+
+class CacheInfo(NamedTuple):
+    currsize: int
+
+
+class _OneClient:
+    """``get_client``: built on first use under a lock, so concurrent first calls share one client
+    (one breaker, one bulkhead). ``cache_clear`` drops it (tests switch adapters by settings)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._client: DirectoryClient | None = None
+
+    def __call__(self) -> DirectoryClient:
+        """One client per process (created lazily, so never before a fork), refusing calls inside transactions."""
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = cast(DirectoryClient, TransactionFreeClient(_adapter()))
+                client = self._client
+        return client
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._client = None
+
+    def cache_info(self) -> CacheInfo:
+        return CacheInfo(currsize=0 if self._client is None else 1)
+
+
+get_client = _OneClient()
 
 
 def _adapter() -> object:

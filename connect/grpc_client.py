@@ -3,14 +3,18 @@
 Each directory call has one deadline (``deadline`` seconds, CONNECT_DEADLINE_SEC) for all of
 its attempts together: each attempt's gRPC timeout is what is left of it, and a retry (after a
 jittered backoff) starts only while some of it remains. So a directory that accepts connections
-and never answers costs a caller the budget, never attempts × timeout.
+and never answers costs a caller the budget, never attempts × timeout. The attempts are a short
+loop written here rather than tenacity: each sleep must be cut to what is left of the budget,
+which tenacity's stop and wait policies cannot see, and the loop is shorter than the policy objects.
 
 The breaker (connect/breaker.py) counts a call's outcome once, after its retries: a transport
 failure (UNAVAILABLE, DEADLINE_EXCEEDED) is a failure, anything the directory answered is a
 success, and it opens on the failure ratio over a window, shared by all threads of the process.
 The bulkhead caps the directory calls in flight per process, so a hanging directory cannot hold
-every worker thread; a call beyond the cap fails at once. Both refusals are ServiceUnavailable
-with a ``retry_after``, which REST sends as Retry-After and gRPC as the retry-after trailer.
+every worker thread; a call beyond the cap waits for a slot a short while (CONNECT_BULKHEAD_WAIT_SEC,
+and never past its own budget, which starts before that wait), then fails. Both refusals are
+DirectoryNotAsked (a ServiceUnavailable) with a ``retry_after``, which REST sends as Retry-After
+and gRPC as the retry-after trailer.
 
 Only transport failures (UNAVAILABLE, DEADLINE_EXCEEDED) are retried and counted by the
 breaker; a directory refusal (a DICT error type in the trailers) is final and raised as the
@@ -29,19 +33,21 @@ caller, which keeps the work pending and decides itself how to try again.
 """
 
 import logging
+import random
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
 
 import grpc
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from common import connect_codec as mappers
 from common.connect_codec import PARTICIPANT_METADATA_KEY
 from common.grpc_errors import domain_error_from_rpc
 from common.pb_util import from_timestamp
-from connect.breaker import Bulkhead, CircuitOpen, RatioBreaker, retry_after_seconds
+from common.retry_after import retry_after_seconds
+from connect.breaker import Bulkhead, CircuitOpen, RatioBreaker
+from connect.ports import DirectoryNotAsked
 from dict_rules.directory import (
     BankAccount,
     ClaimPage,
@@ -61,7 +67,8 @@ logger = logging.getLogger(__name__)
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
 CID_PAGE = 10_000
 MIN_ATTEMPT_SEC = 0.05  # no retry is started with less of the budget left than this
-BACKOFF = wait_random_exponential(multiplier=0.1, max=1)
+BACKOFF_FIRST_SEC, BACKOFF_MAX_SEC = 0.1, 1.0  # full jitter: uniform up to first × 2^(n-1), capped
+REFUSAL_LOG_EVERY_SEC = 1.0  # bulkhead refusals are logged at most this often
 
 
 # grpc-core's words for a call that failed before any connection to the server existed.
@@ -105,50 +112,60 @@ class GrpcDirectoryClient:
         self._attempts = attempts
         self.breaker = breaker
         self.bulkhead = bulkhead
+        self._refusals_logged_at = float("-inf")
+        self._refusals_unlogged = 0
 
-    def _invoke(self, method: str, request, *, idempotent: bool):
-        """The attempts of one call, all within ``self.deadline`` seconds from now."""
-        ends = time.monotonic() + self.deadline
-
-        def left() -> float:
-            return ends - time.monotonic()
-
-        def budget_spent(state: RetryCallState) -> bool:
-            return left() < MIN_ATTEMPT_SEC
-
-        def backoff(state: RetryCallState) -> float:  # never sleeps past the budget
-            return max(0.0, min(BACKOFF(state), left() - MIN_ATTEMPT_SEC))
-
-        retrying = Retrying(
-            retry=retry_if_exception(is_transport_failure if idempotent else never_reached_the_server),
-            stop=stop_after_attempt(self._attempts) | budget_spent,
-            wait=backoff,
-            reraise=True,
-        )
+    def _invoke(self, method: str, request, *, idempotent: bool, ends: float):
+        """The attempts of one call, all before ``ends`` (time.monotonic())."""
+        may_retry = is_transport_failure if idempotent else never_reached_the_server
         stub_method = getattr(self._stub, method)
-        return retrying(lambda: stub_method(request, timeout=max(left(), 0.001), metadata=self._metadata))
+        attempt = 1
+        while True:
+            try:
+                return stub_method(request, timeout=max(ends - time.monotonic(), 0.001), metadata=self._metadata)
+            except grpc.RpcError as error:
+                left = ends - time.monotonic()
+                if attempt >= self._attempts or left < MIN_ATTEMPT_SEC or not may_retry(error):
+                    raise
+                jitter = random.uniform(0, min(BACKOFF_MAX_SEC, BACKOFF_FIRST_SEC * 2 ** (attempt - 1)))  # noqa: S311
+                time.sleep(max(0.0, min(jitter, left - MIN_ATTEMPT_SEC)))  # never past the budget
+                attempt += 1
 
     def _call(self, method: str, request, *, idempotent: bool):
         """One directory call; ``idempotent`` says whether a repeat is safe once it may have arrived."""
-        if not self.bulkhead.acquire():
-            logger.warning("connect %s refused: %d directory calls already in flight", method, self.bulkhead.limit)
-            raise ServiceUnavailable("too many directory calls in flight; try again shortly.", retry_after=1)
+        ends = time.monotonic() + self.deadline  # the budget covers the wait for a bulkhead slot too
+        if not self.bulkhead.acquire(budget=self.deadline):
+            self._log_refusal(method)
+            raise DirectoryNotAsked("too many directory calls in flight; try again shortly.", retry_after=1)
         try:
-            return self._guarded(method, request, idempotent=idempotent)
+            return self._guarded(method, request, idempotent=idempotent, ends=ends)
         finally:
             self.bulkhead.release()
 
-    def _guarded(self, method: str, request, *, idempotent: bool):
+    def _log_refusal(self, method: str) -> None:
+        """A warning per second at most: under load every caller beyond the cap is refused."""
+        self._refusals_unlogged += 1  # a lost update between threads only miscounts the log line
+        now = time.monotonic()
+        if now - self._refusals_logged_at >= REFUSAL_LOG_EVERY_SEC:
+            refused, self._refusals_unlogged, self._refusals_logged_at = self._refusals_unlogged, 0, now
+            logger.warning(
+                "connect %s refused: %d directory calls already in flight (%d refused since the last warning)",
+                method,
+                self.bulkhead.limit,
+                refused,
+            )
+
+    def _guarded(self, method: str, request, *, idempotent: bool, ends: float):
         try:
-            trial = self.breaker.before_call()
+            permit = self.breaker.before_call()
         except CircuitOpen as open_:
-            raise ServiceUnavailable(
+            raise DirectoryNotAsked(
                 "the directory is unreachable (circuit open); try again later.",
                 retry_after=retry_after_seconds(open_.retry_after),
             ) from None
         failed = False
         try:
-            return self._invoke(method, request, idempotent=idempotent)
+            return self._invoke(method, request, idempotent=idempotent, ends=ends)
         except grpc.RpcError as error:
             failed = is_transport_failure(error)
             refusal = domain_error_from_rpc(error)
@@ -156,8 +173,12 @@ class GrpcDirectoryClient:
                 raise refusal from None
             logger.warning("connect %s failed: %s", method, error.code().name)
             raise ServiceUnavailable(f"the directory did not answer ({error.code().name}).") from None
+        except Exception as error:  # e.g. ValueError "Cannot invoke RPC on closed channel!"
+            failed = True
+            logger.warning("connect %s failed: %s", method, type(error).__name__)  # the type only: no request data
+            raise ServiceUnavailable("the directory could not be called.") from None
         finally:
-            self.breaker.record(failed=failed, trial=trial)
+            self.breaker.record(permit, failed=failed)
 
     def create_entry(self, request: EntryRequest) -> DirectoryEntry:
         response = self._call("CreateEntry", mappers.create_request_to_pb(request), idempotent=True)

@@ -3,7 +3,9 @@ protocol, in DICT's vocabulary (the value types of dict_rules.directory).
 
 Adapters raise the DomainError subclasses of dict_rules.errors named after DICT's error
 types (EntryKeyOwnedByDifferentPerson, ...) for a refusal, and ServiceUnavailable when the
-directory cannot be reached, so callers can tell "no" from "try again".
+directory cannot be reached, so callers can tell "no" from "try again". DirectoryNotAsked, a
+ServiceUnavailable, says the request never left this process (breaker open, bulkhead full): the
+directory knows nothing of it, so a caller may undo what it reserved for the call.
 """
 
 import uuid
@@ -21,6 +23,11 @@ from dict_rules.directory import (
     EntryRequest,
     Owner,
 )
+from dict_rules.errors import ServiceUnavailable
+
+
+class DirectoryNotAsked(ServiceUnavailable):
+    """The call was refused before it left this process: the directory never saw it."""
 
 
 class DirectoryClient(Protocol):

@@ -19,6 +19,7 @@ class FieldError:
 class DomainError(Exception):
     code = "BadRequest"
     default_message = "The request is invalid."
+    retry_after: int | None = None  # seconds to wait before asking again (Retry-After), when the error knows
 
     def __init__(self, message: str | None = None, *, fields: list[FieldError] | None = None) -> None:
         self.message = message or self.default_message

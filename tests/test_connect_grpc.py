@@ -20,13 +20,15 @@ from pathlib import Path
 import grpc
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from google.protobuf.descriptor_pool import DescriptorPool
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
+from common.grpc_errors import ERROR_METADATA_KEY, FIELDS_METADATA_KEY
 from connect import grpc_client
 from connect.breaker import RatioBreaker
+from connect.client import DirectoryCalledInTransaction, TransactionFreeClient
 from connect.local import LocalDirectoryClient
 from dict_rules.cid import vsync
 from dict_rules.directory import BankAccount, Owner
@@ -159,6 +161,50 @@ def test_list_cids_follows_page_tokens(start_server, make_client, monkeypatch) -
             stub.ListCids(pb.ListCidsRequest(key_type=pb.EVP, page_size=-1), metadata=meta, timeout=2)
         assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert dict(bad.value.trailing_metadata())["x-dict-error"] == "BadRequest"
+
+
+def test_list_cids_checks_for_a_transaction_while_it_is_read(start_server, make_client, monkeypatch) -> None:
+    """Pages are fetched as the CIDs are read: the guard checks then too, not only when the call starts."""
+    _, port = start_server()
+    acme, acct = person(legal=True), account()
+    for _ in range(3):
+        services.entry_create(participant=OURS, request=request("EVP", None, acme, acct))
+    monkeypatch.setattr(grpc_client, "CID_PAGE", 2)
+    cids = TransactionFreeClient(make_client(port)).list_cids(key_type="EVP")
+    assert next(cids)
+    with transaction.atomic(), pytest.raises(DirectoryCalledInTransaction):
+        list(cids)  # before: the second page was fetched inside the transaction
+
+
+class MalformedFieldsServicer(ConnectServicer):
+    """A directory whose refusal carries a fields trailer that is not what ``abort`` writes."""
+
+    def __init__(self, fields: bytes) -> None:
+        self.fields = fields
+
+    def Health(self, request, context):
+        context.set_trailing_metadata(((ERROR_METADATA_KEY, "NotFound"), (FIELDS_METADATA_KEY, self.fields)))
+        context.abort(grpc.StatusCode.NOT_FOUND, "no such thing")
+
+
+@pytest.mark.parametrize("fields", [b"not json", b"\xff\xfe", b'{"ab": "cd"}', b"[1, 2]", b'[["a", "b", "c"]]', b"7"])
+def test_a_malformed_fields_trailer_still_arrives_as_the_refusal(start_server, make_client, fields) -> None:
+    _, port = start_server(MalformedFieldsServicer(fields))
+    breaker = RatioBreaker(window=60, min_calls=1, failure_ratio=0.01, open_for=60)
+    with pytest.raises(NotFound) as refused:  # before: ValueError or TypeError, a 500 / INTERNAL
+        make_client(port, breaker=breaker).health()
+    assert (refused.value.message, refused.value.fields) == ("no such thing", [])
+    assert breaker.current_state == "closed"
+
+
+def test_a_call_on_a_closed_channel_is_unavailable_and_counts_as_a_failure(start_server, make_client) -> None:
+    _, port = start_server()
+    breaker = RatioBreaker(window=60, min_calls=5, failure_ratio=0.5, open_for=60)
+    client = make_client(port, breaker=breaker)
+    client.close()
+    with pytest.raises(ServiceUnavailable):  # before: ValueError "Cannot invoke RPC on closed channel!"
+        client.health()
+    assert breaker.failures == 1  # before: recorded as a success
 
 
 def test_every_refusal_arrives_as_the_same_domain_error_and_never_trips_the_breaker(start_server, make_client) -> None:
@@ -318,7 +364,7 @@ def test_a_directory_that_does_not_answer_in_time_costs_one_budget_not_attempts_
             client.health()
         elapsed = time.monotonic() - started
         assert "DEADLINE_EXCEEDED" in unavailable.value.message
-        assert elapsed < 0.5 + 0.4
+        assert elapsed < 0.5 * 2.5  # generous, and still short of 3 attempts × 0.5 s
         assert servicer.entered.acquire(timeout=5)
         assert not servicer.entered.acquire(timeout=0.3)  # exactly one attempt reached the server
     finally:

@@ -3,6 +3,8 @@
 import pytest
 from django.core.cache import cache
 
+from common import health
+
 
 @pytest.mark.django_db
 def test_healthz_and_readyz_answer_without_a_token(client) -> None:
@@ -21,3 +23,14 @@ def test_readyz_is_503_when_the_cache_is_unreachable(client, monkeypatch) -> Non
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": "ok", "cache": "unavailable"}
+
+
+@pytest.mark.django_db
+def test_readyz_reports_unknown_when_the_directory_reporter_fails(client, monkeypatch) -> None:
+    def failing() -> str:
+        raise RuntimeError("reporter broken")
+
+    monkeypatch.setattr(health, "_directory_state", failing)
+    response = client.get("/readyz")  # before: the error escaped: a 500, and the gRPC health watcher died
+    assert (response.status_code, response.json()["connect"]) == (200, "unknown")
+    assert health.readiness().connect == "unknown"
