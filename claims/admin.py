@@ -13,6 +13,7 @@ from common.admin_helpers import PiiMaskingMixin, ViewOnlyAdmin, mask_user
 from dict_rules.claims import ClaimReason
 from dict_rules.errors import DomainError
 from events.history import EventHistoryMixin
+from events.types import ClaimEvent
 from keys.admin import mask_key
 
 
@@ -25,7 +26,7 @@ class ClaimAdminBase(EventHistoryMixin, PiiMaskingMixin, ViewOnlyAdmin):
     search_fields = ("=key", "=dict_id")
     search_help_text = "Exact key or DICT claim id."
     list_select_related = ("account", "entry")
-    event_aggregate_type = "claim"
+    event_enum = ClaimEvent
     pii_fields = ("key", "requested_by", "history")
     fieldsets = (
         (None, {"fields": ("claim_type", "role", "status", "key_type", "key")}),

@@ -20,22 +20,26 @@ from datetime import datetime, timedelta
 from functools import partial
 from uuid import UUID, uuid4
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_redis import get_redis_connection
 
 from accounts.dict_view import bank_account, owner
 from accounts.models import Account
 from accounts.second_factor import verify_second_factor
-from accounts.selectors import account_get
+from accounts.selectors import account_list
 from claims.models import Claim, ClaimStart, PollCursor
 from claims.selectors import claim_list
 from connect.client import get_client
+from connect.ports import DirectoryNotAsked
 from dict_rules.claims import (
     CLAIMER_DEADLINE,
+    OWNERSHIP_CLAIM_DEFAULT_KEY_TYPE,
     Action,
     ClaimReason,
     ClaimStatus,
@@ -150,14 +154,17 @@ def claim_start(
     reach DICT: the second returns the first claim if its data is the same, is refused
     otherwise, and is told to try again shortly (ServiceUnavailable) while the first is still
     asking. If the claimer-side poll adopted DICT's claim meanwhile, that row becomes ours. A
-    DICT refusal or outage drops the start; a crash leaves it to the poll (``_insert_unknown``).
+    DICT refusal, or a call that never left this process (DirectoryNotAsked), drops the start. Any
+    other outage (a timeout: DICT may have opened the claim) or a crash keeps it for the poll, which
+    adopts DICT's claim into it with its request id (``_insert_unknown``) or drops it once abandoned.
     """
     kind = check_claim_key_type(claim_type=claim_type, key_type=key_type)
     key = normalize_key(key_type, key, field="key")
     with transaction.atomic():
         list(get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk"))
-        account = account_get(user=user, account_id=account_id)
-        account = Account.objects.select_for_update(of=("self",)).select_related("holder").get(pk=account.pk)
+        account = account_list(user=user).select_for_update(of=("self",)).filter(pk=account_id).first()
+        if account is None:
+            raise NotFound("Account not found.")
         mine = {"user": user, "request_id": request_id, "account": account, "kind": kind, "key_type": key_type}
         # The start first, then the claim: the poll and step 3 swap one for the other in one commit.
         _refuse_pending(**mine, key=key)
@@ -180,7 +187,13 @@ def claim_start(
                 claimer=owner(account.holder),
             )
         )
-    except DomainError:  # refused, or unreachable (a claim an outage hid is adopted by the poll, as ours)
+    except DirectoryNotAsked:  # the request never left this process: DICT knows nothing of it
+        ClaimStart.objects.filter(pk=start.pk).delete()
+        raise
+    except ServiceUnavailable:  # DICT may have opened the claim: the start stays for the poll to settle
+        logger.warning("no answer from DICT for claim start %s; the poll settles it", start.pk)
+        raise
+    except DomainError:  # a definite refusal
         ClaimStart.objects.filter(pk=start.pk).delete()
         raise
     claim = _store_started(start, remote)
@@ -195,7 +208,8 @@ def _store_started(start: ClaimStart, remote: DirectoryClaim) -> Claim | None:
     """Step 3 of claim_start: DICT's claim replaces our start, in one short transaction.
 
     Returns None if another call's claim already holds the start's request id (a safety net: the
-    start holds it, so only a row written past claim_start could).
+    start holds it, so only a row written past claim_start could). Any other conflict keeps the start
+    (its deletion rolls back) and asks the caller to try again: the poll adopts DICT's claim into it.
     """
     user, request_id, account = start.requested_by, start.request_id, start.account
     fields = {"claim_type": start.claim_type, "key": start.key, "key_type": start.key_type, "account": account}
@@ -217,7 +231,8 @@ def _store_started(start: ClaimStart, remote: DirectoryClaim) -> Claim | None:
                 claim = _adopted_meanwhile(remote, user=user, request_id=request_id, account=account)
                 if claim is None:
                     if not Claim.objects.filter(requested_by=user, request_id=request_id).exists():
-                        raise
+                        logger.error("could not store DICT claim %s for claim start %s", remote.id, start.pk)
+                        raise ServiceUnavailable("the claim is being stored; try again shortly.") from None
                     return None
         _record(claim, ClaimEvent.STARTED, actor=user)
     return claim
@@ -241,7 +256,12 @@ def _adopted_meanwhile(
 
 
 def ownership_claim_start(
-    *, user: AbstractBaseUser, account_id: int, key: str, request_id: UUID, key_type: str = "PHONE"
+    *,
+    user: AbstractBaseUser,
+    account_id: int,
+    key: str,
+    request_id: UUID,
+    key_type: str = OWNERSHIP_CLAIM_DEFAULT_KEY_TYPE,
 ) -> tuple[Claim, bool]:
     """Claim another person's phone key for one of the user's accounts (DICT_RULES §4.1)."""
     return claim_start(
@@ -481,10 +501,13 @@ def _start_of(remote: DirectoryClaim, account: Account) -> ClaimStart | None:
 def _drop_abandoned_starts() -> int:
     """Drop the claim starts older than START_ABANDONED_AFTER: a poll that went through adopted every
     claim DICT opened for a start, so these were never opened (the process died around the call).
-    Their request ids and key slots are free again."""
-    dropped, _ = ClaimStart.objects.filter(created_at__lt=timezone.now() - START_ABANDONED_AFTER).delete()
-    if dropped:
-        logger.warning("dropped %d claim starts DICT never opened", dropped)
+    Their request ids and key slots are free again. Logs their ids only (a start holds a key, PII)."""
+    abandoned = ClaimStart.objects.filter(created_at__lt=timezone.now() - START_ABANDONED_AFTER)
+    ids = list(abandoned.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    dropped, _ = ClaimStart.objects.filter(pk__in=ids).delete()
+    logger.warning("dropped %d claim starts DICT never opened: %s", dropped, ", ".join(map(str, ids)))
     return dropped
 
 
@@ -518,23 +541,30 @@ def claims_poll(*, now: datetime | None = None) -> Counter:
     passed (the sweep still acts on its row if it has one; staff can re-drive it), so one claim
     never keeps the others from being polled for long. A directory outage (ServiceUnavailable) ends the poll
     (``stopped`` in the counts) with the cursor where it was, for the next run. A poll that went
-    through drops the claim starts DICT never opened (``starts_dropped``).
+    through as claimer (every listing read, no claim it still retries) drops the claim starts DICT
+    never opened (``starts_dropped``): a failed sync might have been the adoption of one.
     """
     now = now or timezone.now()
     counts: Counter = Counter()
+    settled: dict[Role, bool] = {}
     try:
         for role in Role:
-            _poll_role(role, now=now, counts=counts)
+            settled[role] = _poll_role(role, now=now, counts=counts)
     except ServiceUnavailable:
         logger.warning("directory unavailable; the claim poll stops until its next run")
         counts["stopped"] = 1
         return counts
-    if dropped := _drop_abandoned_starts():
-        counts["starts_dropped"] = dropped
+    if settled[Role.CLAIMER]:
+        try:
+            if dropped := _drop_abandoned_starts():
+                counts["starts_dropped"] = dropped
+        except Exception:
+            logger.exception("could not drop abandoned claim starts; the next poll tries again")
     return counts
 
 
-def _poll_role(role: Role, *, now: datetime, counts: Counter) -> None:
+def _poll_role(role: Role, *, now: datetime, counts: Counter) -> bool:
+    """Sync one side's claims changed since its cursor; returns whether no failed claim holds the cursor."""
     window = PollCursor.objects.filter(role=role).values_list("modified_after", flat=True).first()
     held: datetime | None = None  # the first failed claim still worth retrying: the cursor waits there
     while True:
@@ -561,6 +591,7 @@ def _poll_role(role: Role, *, now: datetime, counts: Counter) -> None:
         PollCursor.objects.update_or_create(role=role, defaults={"modified_after": held or window})
         if not page.has_more:
             break
+    return held is None
 
 
 def _guarded(counts: Counter, claims: Q, work: Callable[[], object], *, describe: str) -> bool:
@@ -580,7 +611,7 @@ def _guarded(counts: Counter, claims: Q, work: Callable[[], object], *, describe
             logger.warning("claim action refused for %s: %s", describe, refusal.code)
             with transaction.atomic():
                 for claim in Claim.objects.filter(claims):
-                    _record(claim, ClaimEvent.ACTION_REFUSED, code=refusal.code, detail=refusal.message)
+                    _record(claim, ClaimEvent.ACTION_REFUSED, code=refusal.code)
     except ServiceUnavailable:
         raise
     except Exception:
@@ -604,18 +635,42 @@ def _maybe_due(now: datetime) -> Q:
     )
 
 
+# Deletes the lease only if it still holds our token, in one step: a lease that expired and was
+# taken by another worker meanwhile is left to that worker.
+_RELEASE_LEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+
+def _cache_is_redis() -> bool:
+    return settings.CACHES["default"]["BACKEND"].startswith("django_redis.")
+
+
+def _take_lease(key: str, token: str) -> bool:
+    if _cache_is_redis():  # a plain string in Redis, so the release can compare it in Lua
+        store = get_redis_connection("default")
+        return bool(store.set(cache.make_key(key), token, nx=True, ex=int(ACTION_LEASE.total_seconds())))
+    return cache.add(key, token, timeout=int(ACTION_LEASE.total_seconds()))
+
+
+def _release_lease(key: str, token: str) -> None:
+    if _cache_is_redis():
+        get_redis_connection("default").eval(_RELEASE_LEASE, 1, cache.make_key(key), token)
+    elif cache.get(key) == token:  # an in-process cache: one process, nothing can come between
+        cache.delete(key)
+
+
 @contextmanager
 def _action_lease(claim_id: UUID) -> Iterator[bool]:
     """Whether this worker may take the claim's deadline action now.
 
     A lease in the cache (Redis), not a row lock, so nothing is locked in the database while DICT
     is asked: a worker that finds it taken skips the claim (the holder acts). It expires after
-    ACTION_LEASE should its holder die. Without the cache the action goes ahead unleased: DICT
-    then refuses a second worker's identical move, which is recorded as refused.
+    ACTION_LEASE should its holder die, and is released only by its holder (compare-and-delete).
+    Without the cache the action goes ahead unleased: DICT then refuses a second worker's
+    identical move, which is recorded as refused.
     """
     key, token = f"claims:action-lease:{claim_id}", uuid4().hex
     try:
-        taken = cache.add(key, token, timeout=int(ACTION_LEASE.total_seconds()))
+        taken = _take_lease(key, token)
     except Exception:
         logger.warning("no lease for claim %s (cache unavailable); acting without one", claim_id, exc_info=True)
         yield True
@@ -625,10 +680,18 @@ def _action_lease(claim_id: UUID) -> Iterator[bool]:
     finally:
         if taken:
             try:
-                if cache.get(key) == token:
-                    cache.delete(key)
+                _release_lease(key, token)
             except Exception:
                 logger.warning("could not release the lease for claim %s; it expires", claim_id, exc_info=True)
+
+
+def _due(claim_id: UUID, *, now: datetime, only: tuple[Action, ...]) -> tuple[Claim, tuple] | None:
+    """The claim as last committed and its due action, if one of ``only`` is due."""
+    claim = Claim.objects.select_related("account__holder").filter(pk=claim_id).first()
+    due = claim and due_action(claim.facts, role=Role(claim.role), now=now)
+    if not due or due[0] not in only:
+        return None
+    return claim, due
 
 
 def _run_due(
@@ -636,17 +699,20 @@ def _run_due(
 ) -> None:
     """Do the claim's due deadline action, if any.
 
-    The claim's lease is taken first: if another worker holds it, that worker acts. The state is
-    read after the lease is taken and the lease released only once the answer is stored, so
-    acting twice is impossible; DICT is asked with no transaction open (see ``_act``).
+    Whether anything is due is decided on the claim as read; only then is the claim's lease taken
+    (if another worker holds it, that worker acts) and the claim read again under it, the lease
+    released only once the answer is stored, so acting twice is impossible; DICT is asked with no
+    transaction open (see ``_act``).
     """
+    if _due(claim_id, now=now, only=only) is None:
+        return
     with _action_lease(claim_id) as mine:
         if not mine:
             return
-        claim = Claim.objects.select_related("account__holder").filter(pk=claim_id).first()
-        due = claim and due_action(claim.facts, role=Role(claim.role), now=now)
-        if not due or due[0] not in only:
+        found = _due(claim_id, now=now, only=only)
+        if found is None:
             return
+        claim, due = found
         _act(claim, *due, now=now)
     if counts is not None:
         counts[f"{due[0].lower()}_{claim.claim_type.lower()}"] += 1

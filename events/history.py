@@ -1,5 +1,6 @@
 """The event timeline of one aggregate, as the back-office shows it (keys, claims, accounts)."""
 
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from django.contrib import admin
@@ -10,6 +11,7 @@ from django.utils.safestring import SafeString
 from common.admin_helpers import event_details
 from common.logging import mask_pii
 from events.selectors import event_list_for
+from events.types import AGGREGATE_TYPES
 
 
 def event_history_table(*, aggregate_type: str, aggregate_id: object, masked: bool) -> SafeString | str:
@@ -42,10 +44,19 @@ class EventHistoryMixin:
     """A read-only ``history`` field (and its ``history_masked`` twin) showing the object's event timeline.
 
     Put ``"history"`` in the admin's fieldsets and ``pii_fields``; PiiMaskingMixin then swaps in the
-    masked twin for users who may not see PII.
+    masked twin for users who may not see PII. ``event_enum`` names the object's event enum of
+    events.types (``EntryEvent``, ...), which knows its aggregate.
     """
 
-    event_aggregate_type: ClassVar[str]
+    event_enum: ClassVar[type[StrEnum]]
+    event_aggregate_type: ClassVar[str]  # derived from event_enum
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "event_enum" in cls.__dict__:
+            if cls.event_enum not in AGGREGATE_TYPES:
+                raise TypeError(f"{cls.__name__}.event_enum must be an event enum of events.types")
+            cls.event_aggregate_type = AGGREGATE_TYPES[cls.event_enum]
 
     @admin.display(description="events")
     def history(self, obj: Any) -> SafeString | str:

@@ -14,7 +14,7 @@ no unexpected field (PII) slips in. A change to a type's fields is a new version
   EntryActivated v1           status, key_type, cid, [claim_id]
   EntryDeleteRequested v1     status, key_type, reason
   EntryDeleteRefused v1       status, key_type, failure_code
-  EntryDeleted v1             status, key_type, reason, [claim_id]
+  EntryDeleted v2             status, key_type, [reason], [claim_id]
   ClaimStarted v1             status, claim_type, role
   ClaimReceived v1            status, claim_type, role
   ClaimAdopted v1             status, claim_type, role
@@ -22,7 +22,7 @@ no unexpected field (PII) slips in. A change to a type's fields is a new version
   ClaimConfirmed v1           status, claim_type, role, [reason], [cancelled_by]
   ClaimCancelled v1           status, claim_type, role, [reason], [cancelled_by]
   ClaimCompleted v1           status, claim_type, role, [reason], [cancelled_by]
-  ClaimActionRefused v1       status, claim_type, role, code, detail
+  ClaimActionRefused v2       status, claim_type, role, code
   ClaimRedriven v1            status, claim_type, role
   HolderCreated v1            (none)
   HolderUpdated v1            (none)
@@ -30,8 +30,13 @@ no unexpected field (PII) slips in. A change to a type's fields is a new version
   AccountUpdated v1           (none)
 
 ``status``, ``key_type``, ``claim_type`` and ``role`` are the aggregate's own after the change;
-``reason`` a DICT delete or claim reason; ``failure_code`` and ``code`` DICT's error type;
-``detail`` DICT's message for a refusal; ``cid`` the entry's CID; ``claim_id`` our claim's id.
+``reason`` a DICT delete or claim reason; ``failure_code`` and ``code`` DICT's error type (never
+DICT's free-text message, which may quote PII); ``cid`` the entry's CID; ``claim_id`` our claim's id.
+EntryDeleted names its ``reason``, or the ``claim_id`` of the claim that moved the key away (DICT
+removed it, so it has no delete reason): at least one of the two, not empty.
+
+Versions: EntryDeleted v2 made ``reason`` optional (v1 required it); ClaimActionRefused v2 dropped
+``detail`` (v1 carried DICT's message).
 """
 
 from dataclasses import dataclass
@@ -86,10 +91,13 @@ class PayloadSchema:
     version: int
     fields: tuple[str, ...] = ()  # always present
     optional: tuple[str, ...] = ()  # present only when they apply
+    one_of: tuple[str, ...] = ()  # at least one of these is present and not empty
 
     def check(self, event_type: EventType, payload: dict[str, Any]) -> None:
         unexpected = sorted(set(payload) - set(self.fields) - set(self.optional))
         missing = sorted(set(self.fields) - set(payload))
+        if self.one_of and not any(payload.get(name) for name in self.one_of):
+            missing.append(" or ".join(self.one_of))
         not_text = sorted(name for name, value in payload.items() if not isinstance(value, str))
         if unexpected or missing or not_text:
             raise ValueError(
@@ -107,7 +115,7 @@ SCHEMAS: dict[EventType, PayloadSchema] = {
     EntryEvent.ACTIVATED: PayloadSchema(1, (*_ENTRY, "cid"), optional=("claim_id",)),
     EntryEvent.DELETE_REQUESTED: PayloadSchema(1, (*_ENTRY, "reason")),
     EntryEvent.DELETE_REFUSED: PayloadSchema(1, (*_ENTRY, "failure_code")),
-    EntryEvent.DELETED: PayloadSchema(1, (*_ENTRY, "reason"), optional=("claim_id",)),
+    EntryEvent.DELETED: PayloadSchema(2, _ENTRY, optional=("reason", "claim_id"), one_of=("reason", "claim_id")),
     ClaimEvent.STARTED: PayloadSchema(1, _CLAIM),
     ClaimEvent.RECEIVED: PayloadSchema(1, _CLAIM),
     ClaimEvent.ADOPTED: PayloadSchema(1, _CLAIM),
@@ -115,7 +123,7 @@ SCHEMAS: dict[EventType, PayloadSchema] = {
     ClaimEvent.CONFIRMED: _CLAIM_MOVED,
     ClaimEvent.CANCELLED: _CLAIM_MOVED,
     ClaimEvent.COMPLETED: _CLAIM_MOVED,
-    ClaimEvent.ACTION_REFUSED: PayloadSchema(1, (*_CLAIM, "code", "detail")),
+    ClaimEvent.ACTION_REFUSED: PayloadSchema(2, (*_CLAIM, "code")),
     ClaimEvent.REDRIVEN: PayloadSchema(1, _CLAIM),
     HolderEvent.CREATED: PayloadSchema(1),
     HolderEvent.UPDATED: PayloadSchema(1),

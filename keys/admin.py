@@ -18,6 +18,7 @@ from common.admin_helpers import (
 from dict_rules.errors import DomainError
 from dict_rules.keys import DeleteReason, KeyType
 from events.history import EventHistoryMixin
+from events.types import EntryEvent
 from keys.domain import EntryStatus
 from keys.models import Entry
 from keys.selectors import entry_list
@@ -40,7 +41,7 @@ class EntryAdmin(HolderColumnsMixin, EventHistoryMixin, PiiMaskingMixin, ViewOnl
     search_fields = ("=key_value", "=account__holder__tax_id", "=account__branch", "=account__number", "=cid")
     search_help_text = "Exact key, holder tax id (digits only), branch, account number or CID."
     list_select_related = ("account__holder",)
-    event_aggregate_type = "entry"
+    event_enum = EntryEvent
     pii_fields = ("key_value", "holder_tax_id", "holder_name", "requested_by", "history")
     fieldsets = (
         (None, {"fields": ("key_type", "key_value", "status", "delete_reason", "failure_code")}),

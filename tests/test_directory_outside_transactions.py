@@ -7,6 +7,7 @@ the intent is already committed. A crash between the call and the answer's trans
 settled by the re-drive (entries) and the poll (claims).
 """
 
+import socket
 import threading
 import uuid
 from collections.abc import Callable
@@ -18,11 +19,20 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Account
+from claims import services as claim_services
 from claims.models import Claim, ClaimStart
 from claims.selectors import key_slots_held_by_claims
 from claims.services import claim_respond, claims_poll, claims_sweep
-from connect.client import DIRECTORY_CALLS, DirectoryCalledInTransaction, connect_state, get_client
+from connect.breaker import Bulkhead
+from connect.client import (
+    DIRECTORY_CALLS,
+    DirectoryCalledInTransaction,
+    TransactionFreeClient,
+    connect_state,
+    get_client,
+)
 from connect.local import LocalDirectoryClient
+from connect.ports import DirectoryNotAsked
 from dict_rules.errors import RequestIdAlreadyUsed, ServiceUnavailable
 from dictsim import clock
 from dictsim.models import DirEntry
@@ -376,18 +386,135 @@ def test_a_start_dict_never_saw_is_dropped_by_the_poll(make_account, monkeypatch
     assert (replayed, claim.request_id) == (False, request_id)
 
 
-def test_a_refused_or_unreachable_start_leaves_no_intent(make_account, monkeypatch) -> None:
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_refused_start_or_one_never_sent_leaves_no_intent(make_account, make_client, monkeypatch) -> None:
     account = make_account()
     start = {"user": account.holder.user, "account_id": account.pk, "key_type": "EMAIL"}
     with pytest.raises(Exception) as refused:  # noqa: PT011 - DICT's refusal, whatever its code
         portability_start(**start, key="nobody@example.com", request_id=uuid.uuid4())  # no such key at DICT
     assert refused.value.code == "ClaimKeyNotFound"
+    assert not ClaimStart.objects.exists()
 
-    def unreachable(self, request):
-        raise ServiceUnavailable()
-
-    monkeypatch.setattr(LocalDirectoryClient, "create_claim", unreachable)
-    with pytest.raises(ServiceUnavailable):
+    full = Bulkhead(limit=1, wait=0)
+    assert full.acquire()  # every slot in use: the gRPC adapter refuses before sending anything
+    grpc_client = make_client(closed_port(), attempts=1, deadline=0.5, bulkhead=full)
+    monkeypatch.setattr(claim_services, "get_client", lambda: TransactionFreeClient(grpc_client))
+    with pytest.raises(DirectoryNotAsked):
         portability_start(**start, key="nobody@example.com", request_id=uuid.uuid4())
     assert not ClaimStart.objects.exists()
     assert key_slots_held_by_claims(account) == 0
+
+
+def test_an_unreachable_directory_keeps_the_start(make_account, make_client, monkeypatch) -> None:
+    """A closed port is UNAVAILABLE, a plain ServiceUnavailable for the gRPC adapter, not DirectoryNotAsked:
+    the start is kept although DICT never saw it. Stricter than needed for a refused connection, but
+    correct: the adapter cannot tell it from a timeout, and the poll drops the start once abandoned."""
+    account = make_account()
+    start = {"user": account.holder.user, "account_id": account.pk, "key_type": "EMAIL", "key": "x@example.com"}
+    grpc_client = make_client(closed_port(), attempts=1, deadline=0.5)
+    monkeypatch.setattr(claim_services, "get_client", lambda: TransactionFreeClient(grpc_client))
+    request_id = uuid.uuid4()
+    with pytest.raises(ServiceUnavailable) as unreachable:
+        portability_start(**start, request_id=request_id)
+    assert type(unreachable.value) is ServiceUnavailable
+    assert ClaimStart.objects.filter(request_id=request_id).exists()
+    assert key_slots_held_by_claims(account) == 1
+    monkeypatch.undo()
+
+    ClaimStart.objects.update(created_at=timezone.now() - timedelta(minutes=11))
+    assert claims_poll()["starts_dropped"] == 1
+    assert key_slots_held_by_claims(account) == 0
+
+
+def test_a_start_dict_opened_but_whose_answer_timed_out_keeps_its_request_id(make_account, monkeypatch) -> None:
+    account = make_account()
+    key_at_other_psp("EMAIL", "timeout@example.com", owner_of(account))
+    user = account.holder.user
+    start = {"user": user, "account_id": account.pk, "key_type": "EMAIL", "key": "timeout@example.com"}
+    request_id = uuid.uuid4()
+    real = LocalDirectoryClient.create_claim
+
+    def opened_then_timed_out(self, request):
+        real(self, request)
+        raise ServiceUnavailable("deadline exceeded")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(LocalDirectoryClient, "create_claim", opened_then_timed_out)
+        with pytest.raises(ServiceUnavailable):
+            portability_start(**start, request_id=request_id)
+    assert ClaimStart.objects.filter(request_id=request_id).exists()
+    assert key_slots_held_by_claims(account) == 1  # the slot stays held meanwhile
+    with pytest.raises(ServiceUnavailable, match="still waiting for DICT"):
+        portability_start(**start, request_id=request_id)
+
+    claims_poll()
+
+    claim = Claim.objects.get(role="CLAIMER")
+    assert (claim.request_id, claim.requested_by, claim.account_id) == (request_id, user, account.pk)
+    assert not ClaimStart.objects.exists()
+    assert portability_start(**start, request_id=request_id) == (claim, True)
+
+
+def test_a_claim_dict_accepted_but_we_could_not_store_is_try_again_not_a_500(make_account, monkeypatch) -> None:
+    account = make_account()
+    key_at_other_psp("EMAIL", "conflict@example.com", owner_of(account))
+    user = account.holder.user
+    start = {"user": user, "account_id": account.pk, "key_type": "EMAIL", "key": "conflict@example.com"}
+    request_id = uuid.uuid4()
+    real = LocalDirectoryClient.create_claim
+
+    def create_then_conflict(self, request):
+        remote = real(self, request)
+        Claim.objects.create(  # a row for DICT's claim that holds no request id...
+            dict_id=remote.id,
+            role="CLAIMER",
+            claim_type="PORTABILITY",
+            key=request.key,
+            key_type=request.key_type,
+            status=remote.status,
+            donor_participant=remote.donor_participant,
+            claimer_participant=remote.claimer_account.participant,
+            dict_created_at=remote.created_at,
+            resolution_period_end=remote.resolution_period_end,
+            last_modified=remote.last_modified,
+        )
+        return remote
+
+    with monkeypatch.context() as patched:
+        patched.setattr(LocalDirectoryClient, "create_claim", create_then_conflict)
+        patched.setattr(claim_services, "_adopted_meanwhile", lambda *args, **kwargs: None)  # ...that we miss
+        with pytest.raises(ServiceUnavailable, match="try again shortly"):
+            portability_start(**start, request_id=request_id)
+
+    assert ClaimStart.objects.filter(request_id=request_id).exists()  # kept, for the poll to settle
+    with pytest.raises(ServiceUnavailable, match="still waiting for DICT"):
+        portability_start(**start, request_id=request_id)
+
+
+def test_a_claimer_sync_that_failed_keeps_old_starts_for_the_next_poll(make_account, monkeypatch) -> None:
+    account = make_account()
+    key_at_other_psp("EMAIL", "kept@example.com", owner_of(account))
+    user = account.holder.user
+    start = {"user": user, "account_id": account.pk, "key_type": "EMAIL", "key": "kept@example.com"}
+    request_id = uuid.uuid4()
+    with monkeypatch.context() as patched:
+        patched.setattr("claims.services._store_started", crash)
+        with pytest.raises(Crash):
+            portability_start(**start, request_id=request_id)
+    ClaimStart.objects.update(created_at=timezone.now() - timedelta(minutes=11))
+
+    with monkeypatch.context() as patched:
+        patched.setattr("claims.services._start_of", crash)  # adopting DICT's claim into the start fails
+        counts = claims_poll()
+    assert counts["failed"] == 1 and "starts_dropped" not in counts
+    assert ClaimStart.objects.filter(request_id=request_id).exists()
+
+    claims_poll()
+    claim = Claim.objects.get(role="CLAIMER")
+    assert claim.request_id == request_id
+    assert not ClaimStart.objects.exists()

@@ -101,3 +101,75 @@ def test_optional_fields_are_recorded_only_when_given() -> None:
     event_record(event_type=EntryEvent.ACTIVATED, aggregate_id="1", payload=base)
     event_record(event_type=EntryEvent.ACTIVATED, aggregate_id="1", payload={**base, "claim_id": "x"})
     assert [e.payload for e in DomainEvent.objects.order_by("occurred_at", "id")] == [base, {**base, "claim_id": "x"}]
+
+
+# The smallest payload each type takes, as the services record it: a schema change that breaks a
+# caller shows up here (and in the flows), not as a 500.
+_CLAIM = {"status": "OPEN", "claim_type": "PORTABILITY", "role": "CLAIMER"}
+MINIMAL_PAYLOADS = {
+    EntryEvent.CREATED: {"status": "PENDING", "key_type": "EMAIL"},
+    EntryEvent.REGISTRATION_FAILED: {"status": "FAILED", "key_type": "EMAIL", "failure_code": "EntryInvalid"},
+    EntryEvent.ACTIVATED: {"status": "ACTIVE", "key_type": "EMAIL", "cid": "c" * 64},
+    EntryEvent.DELETE_REQUESTED: {"status": "DELETE_PENDING", "key_type": "EMAIL", "reason": "USER_REQUESTED"},
+    EntryEvent.DELETE_REFUSED: {"status": "ACTIVE", "key_type": "EMAIL", "failure_code": "EntryInvalid"},
+    EntryEvent.DELETED: {"status": "DELETED", "key_type": "EMAIL", "reason": "USER_REQUESTED"},
+    ClaimEvent.STARTED: _CLAIM,
+    ClaimEvent.RECEIVED: {**_CLAIM, "role": "DONOR"},
+    ClaimEvent.ADOPTED: _CLAIM,
+    ClaimEvent.ACKNOWLEDGED: {**_CLAIM, "status": "WAITING_RESOLUTION"},
+    ClaimEvent.CONFIRMED: {**_CLAIM, "status": "CONFIRMED", "reason": "USER_REQUESTED"},
+    ClaimEvent.CANCELLED: {**_CLAIM, "status": "CANCELLED", "reason": "FRAUD", "cancelled_by": "DONOR"},
+    ClaimEvent.COMPLETED: {**_CLAIM, "status": "COMPLETED"},
+    ClaimEvent.ACTION_REFUSED: {**_CLAIM, "code": "ClaimOperationInvalid"},
+    ClaimEvent.REDRIVEN: _CLAIM,
+    HolderEvent.CREATED: {},
+    HolderEvent.UPDATED: {},
+    AccountEvent.CREATED: {},
+    AccountEvent.UPDATED: {},
+}
+
+
+def test_every_type_has_a_minimal_payload() -> None:
+    assert set(MINIMAL_PAYLOADS) == set(SCHEMAS)
+
+
+@pytest.mark.parametrize("event_type", list(SCHEMAS), ids=str)
+def test_every_type_records_with_its_declared_fields(event_type) -> None:
+    schema = SCHEMAS[event_type]
+    minimal = MINIMAL_PAYLOADS[event_type]
+    full = {**minimal, **{name: minimal.get(name, "x") for name in (*schema.fields, *schema.optional)}}
+    for payload in (minimal, full):
+        event = event_record(event_type=event_type, aggregate_id="1", payload=payload)
+        stored = DomainEvent.objects.get(pk=event.pk)
+        assert (stored.event_type, stored.schema_version, stored.payload) == (event_type, schema.version, payload)
+
+
+def test_a_key_a_claim_removed_is_deleted_without_a_reason_but_any_other_needs_one() -> None:
+    base = {"status": "DELETED", "key_type": "EMAIL"}
+    event_record(event_type=EntryEvent.DELETED, aggregate_id="1", payload={**base, "claim_id": "c1"})
+    event_record(event_type=EntryEvent.DELETED, aggregate_id="1", payload={**base, "reason": "", "claim_id": "c1"})
+    for payload in (base, {**base, "reason": ""}):
+        with pytest.raises(ValueError, match=r"missing \['reason or claim_id'\]"):
+            event_record(event_type=EntryEvent.DELETED, aggregate_id="1", payload=payload)
+    assert DomainEvent.objects.filter(event_type="EntryDeleted").count() == 2
+
+
+def test_a_refused_claim_action_never_carries_dicts_message() -> None:
+    with pytest.raises(ValueError, match=r"unexpected \['detail'\]"):
+        event_record(
+            event_type=ClaimEvent.ACTION_REFUSED,
+            aggregate_id="1",
+            payload={**_CLAIM, "code": "ClaimOperationInvalid", "detail": "key maria@example.com ..."},
+        )
+
+
+def test_the_admins_take_their_aggregate_from_their_event_enum() -> None:
+    from accounts.admin import AccountAdmin, HolderAdmin
+    from claims.admin import ClaimAdminBase
+    from events.history import EventHistoryMixin
+    from keys.admin import EntryAdmin
+
+    admins = (EntryAdmin, ClaimAdminBase, HolderAdmin, AccountAdmin)
+    assert [admin.event_aggregate_type for admin in admins] == ["entry", "claim", "holder", "account"]
+    with pytest.raises(TypeError, match="event_enum"):
+        type("Stray", (EventHistoryMixin,), {"event_enum": str})
