@@ -6,7 +6,7 @@ PORT ?= 8000
 # Tests use the real servers; override these to point elsewhere.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/core_dict
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
-# Test processes (pytest-xdist), each on its own test database and Redis key prefix; 0: one process.
+# Test processes (pytest-xdist), each on its own test database and Redis key prefix; 0 or empty: one process.
 PYTEST_WORKERS ?= 2
 
 .PHONY: run test venv dev-venv migrate lint format clean
@@ -34,7 +34,7 @@ run: migrate
 
 test: dev-venv
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-	CELERY_TASK_ALWAYS_EAGER=1 $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	CELERY_TASK_ALWAYS_EAGER=1 $(BIN)/pytest $(if $(PYTEST_WORKERS),-n $(PYTEST_WORKERS)) $(PYTEST_ARGS)
 
 lint: dev-venv
 	$(BIN)/ruff check .

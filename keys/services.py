@@ -78,12 +78,12 @@ def entry_create(
     """Save a new entry as PENDING and have it registered at DICT once committed.
 
     Returns the entry and whether this call was a replay of an earlier one with the same
-    request id (idempotent retry). Request ids are unique per user, so the requesting user's
-    row is locked (as claim_start does) and the replay asked again under it: concurrent retries
-    of one call wait for the first and replay it, rather than meeting its key as a duplicate.
-    The account row is locked next so the per-account limit holds under concurrency; the
-    partial unique index settles races on the key itself, and the (user, request id) one any
-    race the lock does not cover: the winner is read again after the failed insert and replayed.
+    request id (idempotent retry). The account row is locked so the per-account limit holds
+    under concurrency; the partial unique index settles races on the key itself, and the
+    (user, request id) one races on the request id. Nothing serialises one user's creates: a
+    concurrent retry of this call meets the first one's key in the duplicate check (it waited
+    on the account's lock) or in the unique index, and is then replayed from what the first
+    one committed, rather than refused as a duplicate of its own key.
     """
     key = normalize_key(key_type, key_value)
     same_call = {"user": user, "request_id": request_id, "account_id": account_id, "key_type": key_type, "key": key}
@@ -92,11 +92,13 @@ def entry_create(
         return earlier, True
     try:
         with transaction.atomic():
-            list(get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk"))
-            earlier = _replay(**same_call)  # a concurrent call with this request id may have committed
-            if earlier is not None:
-                return earlier, True
             entry = _insert_pending(user=user, account_id=account_id, key_type=key_type, key=key, request_id=request_id)
+    except (EntryAlreadyExists, EntryKeyOwnedByDifferentPerson):
+        # Possibly a concurrent retry of this call, committed while we waited on the account's lock.
+        earlier = _replay(**same_call)
+        if earlier is not None:
+            return earlier, True
+        raise
     except IntegrityError:
         # A concurrent call won the race: either with this request id, or for this key. The
         # savepoint is rolled back; this read sees what the winner committed.
@@ -281,7 +283,9 @@ def _mark_deleted(entry: Entry, actor: AbstractBaseUser | None = None, **payload
     entry.status = EntryStatus.DELETED
     entry.deleted_at = timezone.now()
     entry.save(update_fields=["status", "delete_reason", "deleted_at", "updated_at"])
-    _record(entry, EntryEvent.DELETED, actor=actor, reason=entry.delete_reason, **payload)
+    if entry.delete_reason:  # a key removed by a claim has none: its event names the claim instead
+        payload["reason"] = entry.delete_reason
+    _record(entry, EntryEvent.DELETED, actor=actor, **payload)
     _on_commit_invalidate(entry)
 
 

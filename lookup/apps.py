@@ -1,6 +1,12 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class LookupConfig(AppConfig):
     name = "lookup"
     verbose_name = "Key lookups (GetEntry) and anti-scan limits"
+
+    def ready(self) -> None:
+        from lookup.checks import check_psp_category
+
+        checks.register(check_psp_category)

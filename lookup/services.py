@@ -10,8 +10,12 @@ A directory lookup reserves the worst case, a 404's price, before the directory 
 a found answer gives the difference back in a second atomic settle. Reserving only the found
 price and charging the rest after a miss let parallel misses through before any of them was
 charged in full, more than DICT allows (DICT_RULES §6: the PSP's limits are never looser than
-DICT's). A failure that is neither answer (an outage) keeps the worst case: DICT may have
-answered 404.
+DICT's). A call our own adapter refused before sending it (DirectoryNotAsked: breaker open,
+bulkhead full) gives the whole reservation back, since DICT never saw it; any other failure that
+is neither answer (an outage, a timeout) keeps the worst case: DICT may have answered 404.
+
+The give-back is settled last, once the answer is built, and never fails the lookup: if Redis
+refuses it, the payer keeps the answer DICT gave and the error is logged (ids only).
 """
 
 import hashlib
@@ -24,7 +28,9 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import Holder
+from common.outages import OUTAGES
 from connect.client import get_client
+from connect.ports import DirectoryNotAsked
 from dict_rules.buckets import PAYER_COST, PAYER_PAYMENT_CREDIT, PSP_COST, PSP_PAYMENT_CREDIT, BucketPolicy, psp_policy
 from dict_rules.directory import DirectoryEntry
 from dict_rules.errors import EntryCannotBeQueriedForBookTransfer, Forbidden, NotFound, RateLimited
@@ -55,12 +61,18 @@ def lookup_key(*, user: AbstractBaseUser, key: str) -> LookupAnswer:
     if not reserved.allowed:
         logger.warning("lookup refused by the anti-scan limit for payer #%s", payer.pk)
         raise RateLimited("Too many lookups; try again later.", retry_after=reserved.retry_after_sec)
-    if from_directory:
-        view = _directory_view(payer=payer, key=key, end_to_end_id=end_to_end_id)
-    payment = {"payer": payer.pk, "directory": from_directory}
-    cache.set(_payment_cache_key(end_to_end_id), payment, END_TO_END_ID_TTL_SEC)
+    give_back: list[Charge] = []  # what _directory_view says the reservation overcharged
+    try:
+        if from_directory:
+            view = _directory_view(payer=payer, key=key, end_to_end_id=end_to_end_id, give_back=give_back)
+        payment = {"payer": payer.pk, "directory": from_directory}
+        cache.set(_payment_cache_key(end_to_end_id), payment, END_TO_END_ID_TTL_SEC)
+        answer = LookupAnswer(**asdict(view), end_to_end_id=end_to_end_id)
+    finally:
+        if give_back:
+            _give_back(give_back, payer=payer, end_to_end_id=end_to_end_id)
     logger.info("lookup %s answered from %s", end_to_end_id, "the directory" if from_directory else "here")
-    return LookupAnswer(**asdict(view), end_to_end_id=end_to_end_id)
+    return answer
 
 
 def payment_credit(*, user: AbstractBaseUser, end_to_end_id: str) -> None:
@@ -106,19 +118,23 @@ def _local_view(key: str) -> PayerView | None:
     return PayerView(**cached) if cached else None
 
 
-def _directory_view(*, payer: Holder, key: str, end_to_end_id: str) -> PayerView:
-    """Ask the directory, a 404's price already reserved; a found key gives back all but its own
-    price. A miss keeps the whole reservation and is never cached."""
+def _directory_view(*, payer: Holder, key: str, end_to_end_id: str, give_back: list[Charge]) -> PayerView:
+    """Ask the directory, a 404's price already reserved. Into ``give_back`` goes what the caller
+    returns once the answer is built: all but its own price for a found key (even if mapping it
+    then fails), the whole reservation for a call never sent. A miss keeps the whole reservation
+    and is never cached."""
     try:
         entry = _directory_entry(payer=payer, key=key, end_to_end_id=end_to_end_id)
     except NotFound:
         logger.info("lookup %s: no such key", end_to_end_id)
         raise
-    refund = [
+    except DirectoryNotAsked:
+        give_back += [_payer_charge(payer, PAYER_COST.not_found), _psp_charge(PSP_COST.not_found)]
+        raise
+    give_back += [
         _payer_charge(payer, PAYER_COST.not_found - PAYER_COST.found),
         _psp_charge(PSP_COST.not_found - PSP_COST.found),
     ]
-    get_buckets().settle(refund, gated=False)
     owner = entry.owner
     view = payer_view(
         key=entry.key,
@@ -133,6 +149,16 @@ def _directory_view(*, payer: Holder, key: str, end_to_end_id: str) -> PayerView
     if ttl:
         cache.set(_answer_cache_key(key), asdict(view), ttl)
     return view
+
+
+def _give_back(charges: list[Charge], *, payer: Holder, end_to_end_id: str) -> None:
+    """Return tokens the reservation overcharged; an outage here costs the payer them, not the answer."""
+    try:
+        get_buckets().settle(charges, gated=False)
+    except OUTAGES as error:
+        logger.warning(
+            "lookup %s: could not give payer #%s their tokens back (%s)", end_to_end_id, payer.pk, type(error).__name__
+        )
 
 
 def _directory_entry(*, payer: Holder, key: str, end_to_end_id: str) -> DirectoryEntry:

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import jwt
 import pytest
@@ -21,6 +22,7 @@ from accounts import dict_view
 from accounts.models import Account
 from claims.models import Claim
 from claims.services import claims_poll
+from dict_rules.buckets import BucketPolicy, psp_policy
 from dict_rules.cid import compute_cid
 from dict_rules.directory import BankAccount, ClaimRequest, DirectoryEntry, EntryRequest, Owner
 from dict_rules.errors import DomainError
@@ -30,6 +32,7 @@ from dictsim.models import DirCidEvent, DirEntry, DirRequest, DirVSync
 from events.models import DomainEvent
 from keys.models import Entry
 from keys.services import entry_create, entry_register
+from lookup.buckets import Charge, get_buckets
 
 if TYPE_CHECKING:
     from connect.grpc_client import GrpcDirectoryClient
@@ -215,6 +218,24 @@ def at_other_psp(key_type: str, key: str, *, tax_id: str | None = None, name: st
 
 def unknown_email() -> str:
     return f"nobody-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def look(client, key: str):
+    """A lookup over REST (GET /api/v1/lookup/<key>/)."""
+    return client.get(f"/api/v1/lookup/{quote(key, safe='')}/")
+
+
+def tokens_left(holder) -> tuple[int, int]:
+    """A natural person payer's bucket and the PSP's now (a zero charge, ungated, only refills and reads)."""
+    payer = BucketPolicy(
+        capacity=settings.LOOKUP_PAYER_NATURAL_CAPACITY, refill_tokens=settings.LOOKUP_PAYER_NATURAL_REFILL_PER_MIN
+    )
+    charges = [
+        Charge(bucket=f"payer:{holder.pk}", policy=payer, delta=0),
+        Charge(bucket=f"psp:{settings.DICT_ISPB}", policy=psp_policy(settings.LOOKUP_PSP_CATEGORY), delta=0),
+    ]
+    payer_state, psp_state = get_buckets().settle(charges, gated=False).states
+    return payer_state.tokens, psp_state.tokens
 
 
 def token_for(user, **overrides) -> str:

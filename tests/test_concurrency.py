@@ -4,18 +4,17 @@ unique, limits exact, retries idempotent and lookups within DICT's anti-scan all
 import threading
 import uuid
 from collections import Counter
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connections
+from django.contrib.auth import get_user_model
+from django.db import connections, transaction
 
 from claims.models import Claim
-from connect.local import LocalDirectoryClient
-from dict_rules.buckets import PAYER_COST, PSP_COST, BucketPolicy, psp_policy
+from dict_rules.buckets import PAYER_COST, PSP_COST
 from keys.models import Entry
-from lookup.buckets import Charge, get_buckets
-from tests.factories import at_other_psp, key_at_other_psp, owner_of, unknown_email
+from keys.services import entry_create
+from tests.factories import at_other_psp, key_at_other_psp, look, owner_of, tokens_left, unknown_email
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,14 +77,8 @@ def test_concurrent_creates_never_exceed_the_account_limit(make_account, client_
     assert Entry.objects.filter(account=account).count() == 5
 
 
-@pytest.fixture
-def _no_api_rate_limit(settings) -> None:
-    """One client sends many requests at once here; the per-client RPS limit has its own tests."""
-    settings.RATE_LIMIT_RPS = 0
-
-
 @pytest.mark.parametrize("run", range(3))  # a race: several runs, so a lucky interleaving cannot hide it
-@pytest.mark.usefixtures("_no_api_rate_limit")
+@pytest.mark.usefixtures("no_api_rate_limit")
 def test_ten_concurrent_retries_of_one_create_all_get_the_first_result(make_account, client_for, run) -> None:
     account = make_account()
     body = {
@@ -110,7 +103,42 @@ def test_ten_concurrent_retries_of_one_create_all_get_the_first_result(make_acco
     assert Entry.objects.filter(requested_by=account.holder.user).count() == 1
 
 
-@pytest.mark.usefixtures("_no_api_rate_limit")
+def test_a_create_never_waits_on_the_users_own_row(make_account) -> None:
+    """Nothing serialises one user's creates: with another transaction holding the user's row, a
+    create still completes (retries of one request id are replayed from the duplicate check)."""
+    account = make_account()
+    user = account.holder.user
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_users_row() -> None:
+        try:
+            with transaction.atomic():
+                list(get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk"))
+                locked.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    def create() -> None:
+        try:
+            entry_create(user=user, account_id=account.pk, key_type="EVP", key_value=None, request_id=uuid.uuid4())
+        finally:
+            connections.close_all()
+
+    holder, creator = threading.Thread(target=hold_the_users_row), threading.Thread(target=create)
+    holder.start()
+    assert locked.wait(10)
+    creator.start()
+    creator.join(5)
+    waited = creator.is_alive()
+    release.set()
+    holder.join(30)
+    creator.join(30)
+    assert not waited
+    assert Entry.objects.filter(requested_by=user).count() == 1
+
+
+@pytest.mark.usefixtures("no_api_rate_limit")
 def test_concurrent_reuses_of_a_request_id_with_other_data_are_refused(make_account, client_for) -> None:
     account = make_account()
     request_id = str(uuid.uuid4())
@@ -130,41 +158,10 @@ def test_concurrent_reuses_of_a_request_id_with_other_data_are_refused(make_acco
     assert Entry.objects.filter(requested_by=account.holder.user).count() == 1
 
 
-@pytest.fixture
-def directory_lookups(monkeypatch) -> list[str]:
-    """The keys the directory was asked about (the local adapter, spied on, still answers)."""
-    calls: list[str] = []
-    original = LocalDirectoryClient.get_entry
-
-    def spy(self, *, key: str, payer_id: str, end_to_end_id: str):
-        calls.append(key)
-        return original(self, key=key, payer_id=payer_id, end_to_end_id=end_to_end_id)
-
-    monkeypatch.setattr(LocalDirectoryClient, "get_entry", spy)
-    return calls
-
-
-def look(client, key: str):
-    return client.get(f"/api/v1/lookup/{quote(key, safe='')}/")
-
-
-def tokens_left(holder) -> tuple[int, int]:
-    """The payer's and the PSP's buckets now (a zero charge, ungated, only refills and reads)."""
-    payer = BucketPolicy(
-        capacity=settings.LOOKUP_PAYER_NATURAL_CAPACITY, refill_tokens=settings.LOOKUP_PAYER_NATURAL_REFILL_PER_MIN
-    )
-    charges = [
-        Charge(bucket=f"payer:{holder.pk}", policy=payer, delta=0),
-        Charge(bucket=f"psp:{settings.DICT_ISPB}", policy=psp_policy(settings.LOOKUP_PSP_CATEGORY), delta=0),
-    ]
-    payer_state, psp_state = get_buckets().settle(charges, gated=False).states
-    return payer_state.tokens, psp_state.tokens
-
-
 @pytest.mark.parametrize("run", range(3))  # a race: several runs, so a lucky interleaving cannot hide it
-@pytest.mark.usefixtures("_no_api_rate_limit")
+@pytest.mark.usefixtures("no_api_rate_limit")
 def test_thirty_parallel_misses_by_a_fresh_natural_person_get_no_more_answers_than_dict_allows(
-    make_account, client_for, directory_lookups, run
+    make_account, client_for, directory_calls, run
 ) -> None:
     """DICT: 100 tokens, a 404 costs 20, so five misses; the worst case is reserved before asking."""
     assert settings.CACHES["default"]["BACKEND"].startswith("django_redis.")  # the shared Lua store
@@ -176,7 +173,7 @@ def test_thirty_parallel_misses_by_a_fresh_natural_person_get_no_more_answers_th
     assert statuses == {404: allowance, 429: 30 - allowance}
     assert {r.json()["code"] for r in outcomes if r.status_code == 429} == {"RateLimited"}
     assert all(1 <= int(r["Retry-After"]) <= 60 for r in outcomes if r.status_code == 429)
-    assert len(directory_lookups) == allowance
+    assert len(directory_calls) == allowance
     assert tokens_left(payer.holder)[0] == 0
 
 
@@ -193,7 +190,7 @@ def test_a_found_lookup_still_costs_only_the_found_price(make_account, client_fo
     )
 
 
-@pytest.mark.usefixtures("_no_api_rate_limit")
+@pytest.mark.usefixtures("no_api_rate_limit")
 def test_concurrent_retries_of_one_portability_start_never_conflict_with_themselves(make_account, client_for) -> None:
     """claim_start holds the request id from before DICT is asked: a retry arriving meanwhile is told
     to try again shortly (503), one arriving after replays the claim; none is a 409 about its own key."""

@@ -6,31 +6,30 @@ import logging
 import re
 import uuid
 from datetime import UTC, datetime
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.core.checks import ERROR, run_checks
 from django_redis import get_redis_connection
+from redis import Redis
 
 from connect.client import get_client
 from connect.local import LocalDirectoryClient
-from dict_rules.errors import EntryCannotBeQueriedForBookTransfer
+from connect.ports import DirectoryNotAsked
+from dict_rules.buckets import PAYER_COST
+from dict_rules.errors import EntryCannotBeQueriedForBookTransfer, ServiceUnavailable
 from dict_rules.lookups import answer_cache_ttl
 from dictsim import services as dictsim
 from dictsim.models import DirEntry
+from lookup import buckets
 from lookup.domain import normalize_lookup_key
-from tests.factories import OTHER_PSP, at_other_psp, new_cnpj, new_cpf, new_phone, unknown_email
+from tests.factories import OTHER_PSP, at_other_psp, look, new_cnpj, new_cpf, new_phone, tokens_left, unknown_email
 
-pytestmark = pytest.mark.django_db
+# These tests make many calls in a second; the per-client RPS limit has its own tests.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_api_rate_limit")]
 
 PAYER_FIELDS = {"key", "key_type", "person_type", "name", "trade_name", "tax_id", "ispb", "end_to_end_id"}
 E2E_RE = re.compile(r"^E(?P<ispb>[0-9]{8})(?P<minute>[0-9]{12})[A-Za-z0-9]{11}$")
-
-
-@pytest.fixture(autouse=True)
-def _no_api_rate_limit(settings) -> None:
-    """These tests make many calls in a second; the per-client RPS limit has its own tests."""
-    settings.RATE_LIMIT_RPS = 0
 
 
 def register_here(client, account, key: str) -> None:
@@ -45,26 +44,8 @@ def register_here(client, account, key: str) -> None:
     assert response.json()["status"] == "ACTIVE"
 
 
-def look(client, key: str):
-    return client.get(f"/api/v1/lookup/{quote(key, safe='')}/")
-
-
 def pay(client, end_to_end_id: str):
     return client.post("/api/v1/lookup/payments/", {"end_to_end_id": end_to_end_id}, format="json")
-
-
-@pytest.fixture
-def directory_calls(monkeypatch) -> list[str]:
-    """The keys the directory was asked about (the local adapter, spied on, still answers)."""
-    calls: list[str] = []
-    original = LocalDirectoryClient.get_entry
-
-    def spy(self, *, key: str, payer_id: str, end_to_end_id: str):
-        calls.append(key)
-        return original(self, key=key, payer_id=payer_id, end_to_end_id=end_to_end_id)
-
-    monkeypatch.setattr(LocalDirectoryClient, "get_entry", spy)
-    return calls
 
 
 def test_a_key_at_another_psp_shows_the_payer_only_what_dict_allows(make_account, client_for) -> None:
@@ -328,6 +309,65 @@ def test_directory_down_is_503_but_our_own_keys_still_resolve(make_account, clie
     assert look(payer, "here@example.com").status_code == 200
 
 
+@pytest.fixture
+def directory_breaker_open(settings, take_directory_down):
+    """Connect over gRPC with its breaker open: every directory call is refused before it is sent."""
+    settings.CONNECT_BREAKER_MIN_CALLS = 1
+    settings.CONNECT_BREAKER_OPEN_SEC = 60
+    take_directory_down()
+    with pytest.raises(ServiceUnavailable) as failed:  # one call that fails for real opens the breaker
+        get_client().get_entry(key="x@example.com", payer_id=new_cpf(), end_to_end_id=f"E{settings.DICT_ISPB}1")
+    assert not isinstance(failed.value, DirectoryNotAsked)
+    yield
+    get_client().adapter.close()
+
+
+def test_a_lookup_the_breaker_refused_costs_the_payer_nothing(make_account, client_for, directory_breaker_open) -> None:
+    """DICT never saw the lookup (DirectoryNotAsked): the whole 404 reservation comes back."""
+    payer = make_account()
+    before = tokens_left(payer.holder)
+    refused = look(client_for(payer.holder.user), unknown_email())
+    assert (refused.status_code, refused.json()["code"]) == (503, "ServiceUnavailable")
+    assert tokens_left(payer.holder) == before
+
+
+@pytest.fixture
+def redis_lost_once_the_directory_answers(monkeypatch):
+    """The buckets' Redis goes to a closed port (a real client, failing for real) right after the
+    in-process directory answers; call the fixture's value to bring it back."""
+    original_entry, original_redis = LocalDirectoryClient.get_entry, buckets.get_redis_connection
+
+    def answer_then_lose_redis(self, **kwargs):
+        entry = original_entry(self, **kwargs)
+        monkeypatch.setattr(buckets, "get_redis_connection", lambda alias: Redis(port=1, socket_connect_timeout=0.5))
+        return entry
+
+    monkeypatch.setattr(LocalDirectoryClient, "get_entry", answer_then_lose_redis)
+    get_client.cache_clear()  # the process's client binds the adapter's methods when built
+    yield lambda: monkeypatch.setattr(buckets, "get_redis_connection", original_redis)
+    get_client.cache_clear()
+
+
+def test_a_found_answer_survives_a_give_back_redis_refuses(
+    make_account, client_for, caplog, redis_lost_once_the_directory_answers
+) -> None:
+    """Redis fails once DICT has answered: the payer still gets the answer (keeping the 404's price)."""
+    at_other_psp("EMAIL", "found@example.com")
+    payer = make_account()
+    with caplog.at_level(logging.WARNING, logger="lookup"):
+        response = look(client_for(payer.holder.user), "found@example.com")
+    assert response.status_code == 200
+    [warning] = [
+        r.getMessage()
+        for r in caplog.records
+        if r.pathname.endswith("lookup/services.py") and r.levelno >= logging.WARNING
+    ]
+    assert response.json()["end_to_end_id"] in warning and f"#{payer.holder.pk}" in warning
+    assert "@example.com" not in warning and payer.holder.tax_id not in warning
+    redis_lost_once_the_directory_answers()  # Redis is back
+    assert tokens_left(payer.holder)[0] == settings.LOOKUP_PAYER_NATURAL_CAPACITY - PAYER_COST.not_found
+
+
 def test_logs_never_carry_the_key_or_a_tax_id(make_account, client_for, caplog) -> None:
     cpf = new_cpf()
     at_other_psp("EMAIL", "private@example.com", tax_id=cpf)
@@ -346,3 +386,11 @@ def test_redis_down_is_503_with_a_problem_not_a_500(make_account, client_for, re
     response = look(client_for(make_account().holder.user), unknown_email())
     assert (response.status_code, response.json()["code"]) == (503, "ServiceUnavailable")
     assert "Traceback" not in response.content.decode()
+
+
+def test_an_unknown_psp_category_fails_the_system_checks(settings) -> None:
+    assert [m.id for m in run_checks() if m.id.startswith("lookup.")] == []
+    settings.LOOKUP_PSP_CATEGORY = "Z"
+    [error] = [m for m in run_checks() if m.id.startswith("lookup.")]
+    assert (error.id, error.level) == ("lookup.E001", ERROR)
+    assert "'Z'" in error.msg

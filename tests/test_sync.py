@@ -210,7 +210,7 @@ def test_an_eager_task_leaves_the_entry_pending_when_the_directory_is_down(
     use_directory(closed_port_url())
     entry = pending(account, "EVP")
     result = tasks.register_entry.apply(args=[str(entry.pk)])
-    assert (result.successful(), result.get()) == (True, "PENDING")
+    assert (result.successful(), result.get(**EAGER)) == (True, "PENDING")
     entry.refresh_from_db()
     assert (entry.status, entry.key_value, entry.cid) == ("PENDING", None, "")
 
