@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 
 from accounts.models import Account, Holder
 from accounts.selectors import account_list
@@ -24,6 +26,7 @@ from common.admin_helpers import (
     mask_user,
 )
 from events.history import EventHistoryMixin
+from events.types import AccountEvent, HolderEvent
 
 
 class HolderColumnsMixin:
@@ -56,7 +59,7 @@ class HolderAdmin(EventHistoryMixin, PiiMaskingMixin, ViewOnlyAdmin):
     search_fields = ("=tax_id", "=accounts__branch", "=accounts__number")
     search_help_text = "Exact tax id (digits only), branch or account number."
     list_select_related = ("user",)
-    event_aggregate_type = "holder"
+    event_enum = HolderEvent
     pii_fields = ("tax_id", "name", "trade_name", "user", "history")
     fieldsets = (
         (None, {"fields": ("person_type", "tax_id", "name", "trade_name", "user")}),
@@ -88,7 +91,7 @@ class AccountAdmin(HolderColumnsMixin, EventHistoryMixin, PiiMaskingMixin, ViewO
     search_fields = ("=holder__tax_id", "=branch", "=number")
     search_help_text = "Exact holder tax id (digits only), branch or account number."
     list_select_related = ("holder",)
-    event_aggregate_type = "account"
+    event_enum = AccountEvent
     pii_fields = ("holder_tax_id", "holder_name", "history")
     fieldsets = (
         (None, {"fields": ("holder", "holder_tax_id", "holder_name")}),
@@ -118,6 +121,10 @@ class _MaskedUser:
 
     def __str__(self) -> str:
         return mask_user(self._user) or ""
+
+    def get_username(self) -> str:
+        """The password page puts it in a hidden field for password managers."""
+        return str(self)
 
 
 class PiiUserAdmin(PiiMaskingMixin, UserAdmin):
@@ -154,6 +161,16 @@ class PiiUserAdmin(PiiMaskingMixin, UserAdmin):
                 masked = _MaskedUser(user)
                 extra_context = {**(extra_context or {}), "title": f"Change history: {masked}", "object": masked}
         return super().history_view(request, object_id, extra_context)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        """Django's page builds its context itself (no extra_context): its title and ``original`` are masked after."""
+        response = super().user_change_password(request, id, form_url)
+        if isinstance(response, TemplateResponse) and not can_view_pii(request):
+            user = response.context_data["original"]
+            masked = _MaskedUser(user)
+            title = gettext("Change password: %s") if user.has_usable_password() else gettext("Set password: %s")
+            response.context_data.update(title=title % masked, original=masked)
+        return response
 
     @admin.display(description="username")
     def username_masked(self, user: Any) -> str | None:

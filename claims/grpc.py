@@ -2,11 +2,14 @@
 ListOutgoingClaims, RespondToClaim, CancelClaim) and their mappers.
 
 Each method parses the request, calls the same service or selector as REST and answers with the
-claim as the caller now sees it. Portabilities are claims too: ``portability.grpc`` answers with
-``shown_claim`` / ``started_claim`` and reads one-time codes with ``otp_from_pb``.
+claim as the caller now sees it. Portabilities are claims too: ``portability.grpc`` reads its start with
+``claim_start_args``, changes one with ``claim_action`` and answers with ``started_claim``.
 """
 
+import functools
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 
@@ -19,7 +22,7 @@ from common.grpc_pages import Keyset
 from common.grpc_service import rpc
 from common.pagination import DeadlineFirstCursorPagination, NewestFirstCursorPagination
 from common.pb_util import enum_value, to_timestamp, uuid_field
-from dict_rules.claims import ClaimReason, ClaimStatus, ClaimType, Role
+from dict_rules.claims import OWNERSHIP_CLAIM_DEFAULT_KEY_TYPE, ClaimReason, ClaimStatus, ClaimType, Role
 from dict_rules.errors import BadRequest
 from dict_rules.keys import KeyType
 from keys.grpc import key_from_pb
@@ -48,13 +51,16 @@ def claim_filters(request: pb.ListClaimsRequest) -> dict:
     }
 
 
-def ownership_claim_args(request: pb.StartClaimRequest) -> dict:
-    """claims.services.ownership_claim_start's arguments; key_type defaults to PHONE, as in REST."""
-    key_type = enum_from_pb(pb.KeyType, request.key_type, KeyType, "key_type", required=False)
+def claim_start_args(
+    request: pb.StartClaimRequest | pb.StartPortabilityRequest, *, default_key_type: KeyType | None
+) -> dict:
+    """The arguments of a claim's start (``claims.services.ownership_claim_start``,
+    ``portability.services.portability_start``); key_type is required when there is no default."""
+    key_type = enum_from_pb(pb.KeyType, request.key_type, KeyType, "key_type", required=default_key_type is None)
     return {
         "account_id": account_id_from_pb(request.account_id),
+        "key_type": key_type or default_key_type,
         "key": key_from_pb(request.key, "key", required=True),
-        "key_type": key_type or KeyType.PHONE,
         "request_id": uuid_field(request.request_id, "request_id"),
     }
 
@@ -110,6 +116,21 @@ def started_claim(user: AbstractBaseUser, claim_id: uuid.UUID, replayed: bool) -
     return pb.StartClaimResponse(claim=shown_claim(user, claim_id), replayed=replayed)
 
 
+def claim_action(
+    user: AbstractBaseUser, request: Any, act: Callable[..., Claim], **args: Callable[[], Any]
+) -> pb.Claim:
+    """A change to one claim with the customer's one-time code (respond, cancel, confirm, ...).
+
+    ``request.id`` (malformed: NotFound) and ``request.otp`` are read first, then each of ``args``
+    (a parser of another field); ``act(user=, claim_id=, otp=, **parsed)`` is the service.
+    Answers with the claim as ``user`` now sees it.
+    """
+    claim_id = resource_id_from_pb(request.id, CLAIM_NOT_FOUND)
+    otp = otp_from_pb(request.otp)
+    act(user=user, claim_id=claim_id, otp=otp, **{name: parse() for name, parse in args.items()})
+    return shown_claim(user, claim_id)
+
+
 def _claims(user: AbstractBaseUser, request: pb.ListClaimsRequest, role: Role, keyset: Keyset) -> pb.ListClaimsResponse:
     qs = claim_selectors.claim_list(user=user, role=role, **claim_filters(request))
     rows, token = keyset.page(qs, request.page_size, request.page_token)
@@ -122,7 +143,8 @@ def _claims(user: AbstractBaseUser, request: pb.ListClaimsRequest, role: Role, k
 class ClaimMethods:
     @rpc
     def StartClaim(self, request: pb.StartClaimRequest, user: AbstractBaseUser) -> pb.StartClaimResponse:
-        claim, replayed = claim_services.ownership_claim_start(user=user, **ownership_claim_args(request))
+        args = claim_start_args(request, default_key_type=OWNERSHIP_CLAIM_DEFAULT_KEY_TYPE)
+        claim, replayed = claim_services.ownership_claim_start(user=user, **args)
         return started_claim(user, claim.pk, replayed)
 
     @rpc
@@ -139,16 +161,10 @@ class ClaimMethods:
 
     @rpc
     def RespondToClaim(self, request: pb.RespondToClaimRequest, user: AbstractBaseUser) -> pb.Claim:
-        claim_id = resource_id_from_pb(request.id, CLAIM_NOT_FOUND)
-        accept = accept_from_pb(request.decision)
-        otp = otp_from_pb(request.otp)
-        claim_services.claim_respond(user=user, claim_id=claim_id, accept=accept, otp=otp)
-        return shown_claim(user, claim_id)
+        accept = functools.partial(accept_from_pb, request.decision)
+        return claim_action(user, request, claim_services.claim_respond, accept=accept)
 
     @rpc
     def CancelClaim(self, request: pb.CancelClaimRequest, user: AbstractBaseUser) -> pb.Claim:
-        claim_id = resource_id_from_pb(request.id, CLAIM_NOT_FOUND)
-        otp = otp_from_pb(request.otp)
-        reason = claim_reason_from_pb(request.reason)
-        claim_services.claim_cancel(user=user, claim_id=claim_id, otp=otp, reason=reason)
-        return shown_claim(user, claim_id)
+        reason = functools.partial(claim_reason_from_pb, request.reason)
+        return claim_action(user, request, claim_services.claim_cancel, reason=reason)

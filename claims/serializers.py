@@ -6,7 +6,7 @@ from accounts.second_factor import OTP_PATTERN
 from claims.models import Claim
 from claims.selectors import claim_time_left
 from common.strict_input import StrictSerializer, StrictUUIDField
-from dict_rules.claims import ClaimReason
+from dict_rules.claims import OWNERSHIP_CLAIM_DEFAULT_KEY_TYPE, ClaimReason
 from dict_rules.keys import KEY_MAX_LENGTH, KeyType
 
 OTP_FIELD = serializers.RegexField(OTP_PATTERN, help_text="The current 6-digit code of the caller's TOTP app.")
@@ -15,7 +15,7 @@ OTP_FIELD = serializers.RegexField(OTP_PATTERN, help_text="The current 6-digit c
 class OwnershipClaimIn(StrictSerializer):
     account_id = serializers.IntegerField(min_value=1)
     key = serializers.CharField(max_length=KEY_MAX_LENGTH)
-    key_type = serializers.ChoiceField(choices=[t.value for t in KeyType], default=KeyType.PHONE)
+    key_type = serializers.ChoiceField(choices=[t.value for t in KeyType], default=OWNERSHIP_CLAIM_DEFAULT_KEY_TYPE)
     request_id = StrictUUIDField()
 
 

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import grpc
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import close_old_connections
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 
 from common.grpc_context import current_user
@@ -66,17 +67,39 @@ def rpc(method: Callable[[Any, Any, AbstractBaseUser], T]) -> Callable[[Any, Any
     return wrapper
 
 
+@functools.cache
+def _text_fields(
+    full_name: str, descriptor: Descriptor
+) -> tuple[tuple[FieldDescriptor, ...], tuple[FieldDescriptor, ...]]:
+    """A message type's string fields, and its nested message fields (map entries excluded).
+
+    Worked out once per type (keyed by its full name; the descriptor rides along): ``check_texts``
+    runs on every request.
+    """
+    strings = tuple(f for f in descriptor.fields if f.type == f.TYPE_STRING)
+    messages = tuple(
+        f for f in descriptor.fields if f.type == f.TYPE_MESSAGE and not f.message_type.GetOptions().map_entry
+    )
+    return strings, messages
+
+
 def check_texts(message: Message, prefix: str = "") -> None:
     """Every string of a request, nested messages included, checked as REST's serializers check text."""
-    for field, value in message.ListFields():
-        name = f"{prefix}{field.name}"
-        values = value if field.is_repeated else [value]
-        if field.type == field.TYPE_STRING:
-            for text in values:
-                check_text(name, text)
-        elif field.type == field.TYPE_MESSAGE and not field.message_type.GetOptions().map_entry:
-            for item in values:
-                check_texts(item, f"{name}.")
+    descriptor = message.DESCRIPTOR
+    strings, messages = _text_fields(descriptor.full_name, descriptor)
+    for field in strings:
+        value = getattr(message, field.name)
+        for text in value if field.is_repeated else (value,):
+            check_text(f"{prefix}{field.name}", text)
+    for field in messages:
+        if field.is_repeated:
+            items = getattr(message, field.name)
+        elif message.HasField(field.name):
+            items = (getattr(message, field.name),)
+        else:
+            continue
+        for item in items:
+            check_texts(item, f"{prefix}{field.name}.")
 
 
 def decode(method: str, parse: Callable[[bytes], Message], raw: bytes, context: grpc.ServicerContext) -> Message:
@@ -127,14 +150,18 @@ class _HandlerRecorder:
         self.services.append((service, handlers))
 
 
-def add_servicer(add_to_server: Callable[[Any, Any], None], servicer: Any, server: grpc.Server) -> None:
-    """``add_to_server(servicer, server)`` (the generated function), with requests decoded in the chain."""
+def add_servicer(add_to_server: Callable[[Any, Any], None], servicer: Any, server: grpc.Server) -> list[str]:
+    """``add_to_server(servicer, server)`` (the generated function), with requests decoded in the chain.
+
+    Returns the full names of the services added (for health and reflection).
+    """
     recorder = _HandlerRecorder()
     add_to_server(servicer, recorder)
     for service, handlers in recorder.services:
         decoding = {name: _decoding_inside(f"/{service}/{name}", h) for name, h in handlers.items()}
         server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, decoding),))
         server.add_registered_method_handlers(service, decoding)
+    return [service for service, _ in recorder.services]
 
 
 def health_to_pb(state: Readiness) -> pb.HealthCheckResponse:

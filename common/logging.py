@@ -46,18 +46,47 @@ class MaskPiiFilter(logging.Filter):
         return True
 
 
-class MaskingFormatter(logging.Formatter):
+def request_line(request: Any) -> str:
+    """A request as logs show it: ``<WSGIRequest: GET '/path/'>``, Django's repr without the query string.
+
+    The query string may hold PII that mask_pii cannot recognise (a refused admin filter's
+    ``?name__startswith=Maria``, a 5-digit tax-id prefix), so it is never written.
+    """
+    return f"<{type(request).__name__}: {request.method} {request.path!r}>"
+
+
+class _RequestWithoutQuery(logging.Formatter):
+    """Renders a ``request`` extra (Django's loggers add it) with request_line, on a copy of the record."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        request = getattr(record, "request", None)
+        if request is not None and hasattr(request, "method") and hasattr(request, "path"):
+            record = logging.makeLogRecord({**record.__dict__, "request": request_line(request)})
+        return super().format(record)
+
+
+class AsWarningWithoutTraceback(logging.Filter):
+    """For a logger whose ERROR is a client's mistake (a refused admin lookup): WARNING, no traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
+class MaskingFormatter(_RequestWithoutQuery, logging.Formatter):
     """Text lines; an exception's message may carry PII too, so tracebacks are masked here."""
 
     def formatException(self, ei) -> str:  # noqa: N802 - logging's API
         return mask_pii(super().formatException(ei))
 
 
-class MaskingJsonFormatter(JsonFormatter):
+class MaskingJsonFormatter(_RequestWithoutQuery, JsonFormatter):
     """JSON lines, with tracebacks masked like MaskingFormatter's.
 
-    Every extra field is written out too (Django adds the ``request``, whose repr holds the
-    path, so a lookup's key), so every value is masked, not only the message.
+    Every extra field is written out too (Django adds the ``request``, written as its method and
+    path, which may hold a lookup's key), so every value is masked, not only the message.
     """
 
     def formatException(self, ei) -> str:  # noqa: N802 - logging's API

@@ -5,6 +5,8 @@ in-process cache each process counts on its own. DRF runs throttles after authen
 a client is its user when it has a token and its address otherwise.
 """
 
+from collections.abc import Callable
+
 from axes.helpers import get_cool_off
 from django.conf import settings
 from django_ratelimit.core import get_usage
@@ -13,22 +15,39 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 
+def _address(group: str, request: Request) -> str:
+    # REMOTE_ADDR as the WSGI server saw it: behind a proxy every client is the proxy's address.
+    # Trusted-proxy handling (X-Forwarded-For from known proxies only) is not built yet.
+    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+
+
 def client_key(group: str, request: Request) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+    return _address(group, request)
 
 
-class ClientRateThrottle(BaseThrottle):
+class _UsageThrottle(BaseThrottle):
+    """A DRF throttle over django-ratelimit's counter: ``rate()`` requests per ``key`` in ``group``.
+
+    A falsy rate switches it off. A refusal waits what is left of the window, at least a second.
+    """
+
+    group: str
+    key: Callable[[str, Request], str]
+
     def __init__(self) -> None:
         self._wait: float | None = None
 
+    def rate(self) -> str | None:
+        raise NotImplementedError
+
     def allow_request(self, request: Request, view) -> bool:
-        rps = settings.RATE_LIMIT_RPS
-        if rps <= 0:
+        rate = self.rate()
+        if not rate:
             return True
-        usage = get_usage(request, group="api", key=client_key, rate=f"{rps}/s", increment=True)
+        usage = get_usage(request, group=self.group, key=type(self).key, rate=rate, increment=True)
         if usage is None or not usage["should_limit"]:
             return True
         self._wait = max(float(usage["time_left"]), 1.0)
@@ -36,6 +55,17 @@ class ClientRateThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return self._wait
+
+
+class ClientRateThrottle(_UsageThrottle):
+    """RATE_LIMIT_RPS requests a second per client on the whole API (0: off)."""
+
+    group = "api"
+    key = staticmethod(client_key)
+
+    def rate(self) -> str | None:
+        rps = settings.RATE_LIMIT_RPS
+        return f"{rps}/s" if rps > 0 else None
 
 
 # Password guessing on the token endpoints (`common.token_views`). Two well-kept libraries, each
@@ -44,7 +74,7 @@ class ClientRateThrottle(BaseThrottle):
 #   the owner's successful logins, and could not tell a guess from a login), locks the username
 #   for the cool-off even against the right password, and guards the admin login too. Its counts
 #   live in the default cache (AXES_HANDLER), so Redis shares them between processes.
-# - django-ratelimit (as ClientRateThrottle above) counts every request to the token endpoints
+# - django-ratelimit (as ClientRateThrottle above) counts every request to the password grant
 #   per client address: one address guessing many usernames. Axes would count an address's
 #   failures against the same limit as a username's, too low for many users behind one NAT.
 # Axes answers the admin's HTML login through its middleware, but on the API Django's
@@ -52,28 +82,14 @@ class ClientRateThrottle(BaseThrottle):
 # the lockout into DRF's Throttled: 429 problem+json RateLimited with Retry-After.
 
 
-def _address(group: str, request: Request) -> str:
-    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+class LoginAddressThrottle(_UsageThrottle):
+    """LOGIN_RATE_PER_ADDRESS requests to the password grant per client address (empty: off)."""
 
+    group = "login"
+    key = staticmethod(_address)
 
-class LoginAddressThrottle(BaseThrottle):
-    """LOGIN_RATE_PER_ADDRESS requests to the token endpoints per client address (empty: off)."""
-
-    def __init__(self) -> None:
-        self._wait: float | None = None
-
-    def allow_request(self, request: Request, view) -> bool:
-        rate = settings.LOGIN_RATE_PER_ADDRESS
-        if not rate:
-            return True
-        usage = get_usage(request, group="login", key=_address, rate=rate, increment=True)
-        if usage is None or not usage["should_limit"]:
-            return True
-        self._wait = max(float(usage["time_left"]), 1.0)
-        return False
-
-    def wait(self) -> float | None:
-        return self._wait
+    def rate(self) -> str | None:
+        return settings.LOGIN_RATE_PER_ADDRESS
 
 
 def drf_lockout(sender, request, username, ip_address, **kwargs) -> None:

@@ -1,7 +1,8 @@
 """The JWT token endpoints (simplejwt's views) with the login throttles of `common.throttling`.
 
-Per client address on both; per username (django-axes, failed logins only) on the password
-grant, where a username is given: a refresh carries none, and is checked by its signature.
+The password grant is limited per client address and per username (django-axes, failed logins
+only). A refresh carries no password to guess: it is checked by its signature, so it has only
+the API's per-client limit, and does not use up an address's login budget.
 """
 
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
@@ -14,4 +15,4 @@ class TokenObtainApi(TokenObtainPairView):
 
 
 class TokenRefreshApi(TokenRefreshView):
-    throttle_classes = (ClientRateThrottle, LoginAddressThrottle)
+    throttle_classes = (ClientRateThrottle,)

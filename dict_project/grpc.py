@@ -34,5 +34,4 @@ class CoreDictServicer(
 def grpc_handlers(server: grpc.Server) -> list[str]:
     """Add every servicer to ``server``; return the full names of the services added (for health and reflection)."""
     # Through the kernel's add_servicer: requests are decoded inside the interceptor chain.
-    add_servicer(core_dict_pb2_grpc.add_CoreDictServiceServicer_to_server, CoreDictServicer(), server)
-    return [SERVICE_NAME]
+    return add_servicer(core_dict_pb2_grpc.add_CoreDictServiceServicer_to_server, CoreDictServicer(), server)

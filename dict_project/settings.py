@@ -23,6 +23,11 @@ def env_int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def env_float(name: str, default: float) -> float:
+    raw = env_str(name)
+    return float(raw) if raw else default
+
+
 def env_bool(name: str, default: bool) -> bool:
     raw = env_str(name).lower()
     if not raw:
@@ -45,17 +50,17 @@ DICT_ISPB = env_str("DICT_ISPB", "12345678")
 # The directory: Connect over gRPC when CONNECT_URL is set, else the simulated DICT in-process.
 CONNECT_URL = env_str("CONNECT_URL")
 # One time budget per directory call, retries included; each attempt gets what is left of it.
-CONNECT_DEADLINE_SEC = float(env_str("CONNECT_DEADLINE_SEC", "2"))
+CONNECT_DEADLINE_SEC = env_float("CONNECT_DEADLINE_SEC", 2.0)
 CONNECT_RETRY_ATTEMPTS = env_int("CONNECT_RETRY_ATTEMPTS", 3)  # at most, within the budget
 # The breaker opens when, over the window, at least MIN_CALLS calls ended and FAILURE_RATIO of them
 # were transport failures; after OPEN_SEC one trial call goes through.
-CONNECT_BREAKER_WINDOW_SEC = float(env_str("CONNECT_BREAKER_WINDOW_SEC", "10"))
+CONNECT_BREAKER_WINDOW_SEC = env_float("CONNECT_BREAKER_WINDOW_SEC", 10.0)
 CONNECT_BREAKER_MIN_CALLS = env_int("CONNECT_BREAKER_MIN_CALLS", 5)
-CONNECT_BREAKER_FAILURE_RATIO = float(env_str("CONNECT_BREAKER_FAILURE_RATIO", "0.5"))
-CONNECT_BREAKER_OPEN_SEC = float(env_str("CONNECT_BREAKER_OPEN_SEC", "5"))
+CONNECT_BREAKER_FAILURE_RATIO = env_float("CONNECT_BREAKER_FAILURE_RATIO", 0.5)
+CONNECT_BREAKER_OPEN_SEC = env_float("CONNECT_BREAKER_OPEN_SEC", 5.0)
 # The bulkhead: directory calls in flight per process, and how long a call beyond waits for a slot.
 CONNECT_MAX_IN_FLIGHT = env_int("CONNECT_MAX_IN_FLIGHT", 8)
-CONNECT_BULKHEAD_WAIT_SEC = float(env_str("CONNECT_BULKHEAD_WAIT_SEC", "0.1"))
+CONNECT_BULKHEAD_WAIT_SEC = env_float("CONNECT_BULKHEAD_WAIT_SEC", 0.1)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -272,6 +277,7 @@ LOGGING = {
     "filters": {
         "request_id": {"()": "common.logging.RequestIdFilter"},
         "mask_pii": {"()": "common.logging.MaskPiiFilter"},
+        "as_warning": {"()": "common.logging.AsWarningWithoutTraceback"},
     },
     "formatters": {
         "text": {
@@ -291,4 +297,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # A refused admin filter (PiiMaskingMixin.lookup_allowed) is a 400, not a server error.
+        "django.security.DisallowedModelAdminLookup": {"filters": ["as_warning"]},
+    },
 }

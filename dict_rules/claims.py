@@ -61,6 +61,8 @@ CLAIMABLE_KEY_TYPES = {
     ClaimType.OWNERSHIP: frozenset({KeyType.PHONE}),
     ClaimType.PORTABILITY: frozenset({KeyType.CPF, KeyType.CNPJ, KeyType.PHONE, KeyType.EMAIL}),
 }
+# An ownership claim's key type when the request names none: only phones may be claimed (above).
+OWNERSHIP_CLAIM_DEFAULT_KEY_TYPE = KeyType.PHONE
 OPEN_STATUSES = frozenset({ClaimStatus.OPEN, ClaimStatus.WAITING_RESOLUTION, ClaimStatus.CONFIRMED})
 RESOLUTION_PERIOD = timedelta(days=7)
 COMPLETION_PERIOD = timedelta(days=7)  # ownership: days 8-14, right after the resolution period

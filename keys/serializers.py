@@ -1,21 +1,18 @@
-"""Input and output shapes for keys. Formats are checked here at the edge and again by the domain."""
+"""Input and output shapes for keys. A key's format is the domain's check (keys.services.entry_create)."""
 
 from rest_framework import serializers
 
 from common.strict_input import StrictSerializer, StrictUUIDField
-from dict_rules.keys import KEY_MAX_LENGTH, DeleteReason, KeyType, normalize_key
+from dict_rules.keys import KEY_MAX_LENGTH, DeleteReason, KeyType
 from keys.models import Entry
 
 
 class EntryCreateIn(StrictSerializer):
     account_id = serializers.IntegerField(min_value=1)
     key_type = serializers.ChoiceField(choices=[t.value for t in KeyType])
-    key_value = serializers.CharField(max_length=KEY_MAX_LENGTH, required=False, allow_blank=True, allow_null=True)
+    # Read and checked against its type by the service (dict_rules.keys.normalize_key), as on gRPC.
+    key_value = serializers.CharField(max_length=KEY_MAX_LENGTH, default=None, allow_blank=True, allow_null=True)
     request_id = StrictUUIDField()
-
-    def validate(self, data: dict) -> dict:
-        data["key_value"] = normalize_key(data["key_type"], data.get("key_value"))
-        return data
 
 
 class EntryDeleteIn(StrictSerializer):

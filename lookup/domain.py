@@ -8,6 +8,7 @@ in dict_rules.buckets; the PSP's stores that apply them (Redis and in-process) i
 
 from dataclasses import dataclass
 
+from common.strict_input import check_text
 from dict_rules.errors import EntryInvalid
 from dict_rules.keys import KeyType, key_type_of, normalize_key
 from dict_rules.lookups import PayerView
@@ -19,7 +20,10 @@ def normalize_lookup_key(raw: str) -> str:
 
     DICT answers 400 to a value that is no key, so it is refused here before any lookup token
     is spent or the directory is asked; only a well-formed key that nobody holds is a 404.
+    Control characters are BadRequest, as in any text input (``common.strict_input``): REST's
+    path parameter passes no serializer, so the rule is here, where both edges meet it.
     """
+    check_text("key", raw or "")
     key = (raw or "").strip()
     if not key:
         raise EntryInvalid.on_field("key", "the key is required.")

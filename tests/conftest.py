@@ -1,4 +1,5 @@
-"""Fixtures shared by test modules: the Connect gRPC server (dictsim's ConnectServicer) on loopback and its clients.
+"""Fixtures shared by test modules: the Connect gRPC server (dictsim's ConnectServicer) on loopback and its clients,
+a spy on the directory's lookups, and the per-client rate limit switched off.
 
 (Project-wide fixtures, such as users and accounts, are in the root conftest.py; plain builders in tests/factories.py.)
 """
@@ -11,7 +12,9 @@ from django.db import connections
 
 from common.grpc_server import build_server
 from connect.breaker import Bulkhead, RatioBreaker
+from connect.client import get_client
 from connect.grpc_client import GrpcDirectoryClient
+from connect.local import LocalDirectoryClient
 from dictsim.grpc import ConnectServicer
 from protos.dict.connect.v1 import connect_pb2 as pb
 from protos.dict.connect.v1 import connect_pb2_grpc
@@ -80,3 +83,67 @@ def make_client() -> Iterator[Callable[..., GrpcDirectoryClient]]:
     yield make
     for client in made:
         client.close()
+
+
+@pytest.fixture
+def no_api_rate_limit(settings) -> None:
+    """Tests that send many requests at once from one client; the per-client RPS limit has its own tests."""
+    settings.RATE_LIMIT_RPS = 0
+
+
+@pytest.fixture
+def directory_calls(monkeypatch) -> Iterator[list[str]]:
+    """The keys the directory was asked about (the in-process adapter, spied on, still answers).
+
+    The process's client is built afresh on both sides of the test, so it binds the spy and no
+    later test keeps it.
+    """
+    calls: list[str] = []
+    original = LocalDirectoryClient.get_entry
+
+    def spy(self, *, key: str, payer_id: str, end_to_end_id: str):
+        calls.append(key)
+        return original(self, key=key, payer_id=payer_id, end_to_end_id=end_to_end_id)
+
+    monkeypatch.setattr(LocalDirectoryClient, "get_entry", spy)
+    get_client.cache_clear()
+    yield calls
+    get_client.cache_clear()
+
+
+# --- the back-office: staff users and entries (tests/test_admin.py, tests/test_admin_pii_oracles.py) -----
+
+
+@pytest.fixture
+def make_staff(make_user) -> Callable[..., object]:
+    """A staff user holding exactly the given permissions ("app_label.codename")."""
+    from django.contrib.auth.models import Permission
+
+    def make(*perms: str):
+        user = make_user(staff=True)
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_entry() -> Callable[..., object]:
+    """An entry created by its holder through the service; registered at DICT (ACTIVE) unless ``register=False``."""
+    import uuid
+
+    from keys.services import entry_create, entry_register
+
+    def make(account, key_type: str = "EMAIL", key_value: str | None = None, *, register: bool = True):
+        entry, _ = entry_create(
+            user=account.holder.user,
+            account_id=account.pk,
+            key_type=key_type,
+            key_value=key_value if key_value is not None or key_type == "EVP" else f"{uuid.uuid4().hex}@example.com",
+            request_id=uuid.uuid4(),
+        )
+        return entry_register(entry_id=entry.pk) if register else entry
+
+    return make

@@ -1,19 +1,15 @@
 """Admin back-office: every page opens, PII is masked without accounts.view_pii, DICT deletes go through the service."""
 
-import uuid
-from collections.abc import Callable
-
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Account
 from claims.models import Claim
 from claims.services import claims_poll
 from common.admin_helpers import mask_document, mask_name
@@ -21,44 +17,13 @@ from events.history import event_history_table
 from events.models import DomainEvent
 from keys.admin import mask_key
 from keys.models import Entry
-from keys.services import entry_create, entry_delete, entry_register
+from keys.services import entry_delete
 from tests.factories import claim_on_our_key, new_phone, owner_of, stranger
 
 pytestmark = pytest.mark.django_db
 
 VIEW_PERMISSIONS = ("accounts.view_holder", "accounts.view_account", "keys.view_entry", "events.view_domainevent")
 ENTRIES = reverse("admin:keys_entry_changelist")
-
-
-@pytest.fixture
-def make_entry() -> Callable[..., Entry]:
-    """An entry created by its holder through the service; registered at DICT (ACTIVE) unless ``register=False``."""
-
-    def make(account: Account, key_type: str = "EMAIL", key_value: str | None = None, *, register: bool = True):
-        entry, _ = entry_create(
-            user=account.holder.user,
-            account_id=account.pk,
-            key_type=key_type,
-            key_value=key_value if key_value is not None or key_type == "EVP" else f"{uuid.uuid4().hex}@example.com",
-            request_id=uuid.uuid4(),
-        )
-        return entry_register(entry_id=entry.pk) if register else entry
-
-    return make
-
-
-@pytest.fixture
-def make_staff(make_user) -> Callable[..., object]:
-    """A staff user holding exactly the given permissions ("app_label.codename")."""
-
-    def make(*perms: str):
-        user = make_user(staff=True)
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-        return user
-
-    return make
 
 
 def admin_url(obj: object, view: str) -> str:

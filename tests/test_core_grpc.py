@@ -96,9 +96,8 @@ def refusal(call: Callable[[], Any]) -> tuple[grpc.StatusCode, str | None]:
 
 
 @pytest.fixture(autouse=True)
-def _no_api_rate_limit(settings) -> None:
-    """REST parity calls go through the per-client limit; its own tests cover it."""
-    settings.RATE_LIMIT_RPS = 0
+def _no_api_limits(settings, no_api_rate_limit) -> None:
+    """REST parity calls go through the per-client limit (off); its own tests cover it."""
     settings.OTP_TOTP_THROTTLE_FACTOR = 0  # a wrong code must not delay the right one
 
 

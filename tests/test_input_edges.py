@@ -111,6 +111,31 @@ def test_control_characters_in_a_looked_up_key_are_bad_request(key, client_for, 
     assert [e["field"] for e in body["errors"]] == ["key"]
 
 
+@pytest.mark.parametrize("key", ["a\x00b@example.com", " +5511\x7f98765432"])
+def test_the_lookup_rule_itself_refuses_control_characters(key) -> None:
+    """One rule for both edges: the key's reading refuses them, not each edge's view."""
+    from dict_rules.errors import BadRequest
+    from lookup.domain import normalize_lookup_key
+
+    with pytest.raises(BadRequest) as raised:
+        normalize_lookup_key(key)
+    assert type(raised.value) is BadRequest and [f.field for f in raised.value.fields] == ["key"]
+
+
+def test_add_servicer_names_the_services_it_added() -> None:
+    from concurrent import futures
+
+    from common.grpc_service import add_servicer
+    from protos.dict.core.v1 import core_dict_pb2_grpc
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
+    servicer = core_dict_pb2_grpc.CoreDictServiceServicer()
+    assert add_servicer(core_dict_pb2_grpc.add_CoreDictServiceServicer_to_server, servicer, server) == [
+        "dict.core.v1.CoreDictService"
+    ]
+    assert grpc_handlers(grpc.server(futures.ThreadPoolExecutor(max_workers=1))) == ["dict.core.v1.CoreDictService"]
+
+
 # --- gRPC: a message that does not decode ----------------------------------------------------------------
 
 

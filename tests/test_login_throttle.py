@@ -32,7 +32,7 @@ def test_wrong_passwords_lock_the_username_even_against_the_right_one(make_user,
     assert login("frank", "frank-Secret-1", "10.3.0.1").status_code == 200
 
 
-def test_one_address_is_limited_on_both_token_endpoints_and_a_good_login_below_it_works(make_user, settings) -> None:
+def test_one_address_is_limited_on_the_password_grant_and_a_good_login_below_it_works(make_user, settings) -> None:
     settings.LOGIN_RATE_PER_ADDRESS = "6/m"
     make_user("gina", password="gina-Secret-1")
     ok = login("gina", "gina-Secret-1", "10.9.9.9")
@@ -40,13 +40,27 @@ def test_one_address_is_limited_on_both_token_endpoints_and_a_good_login_below_i
     # Guesses on many usernames (each below its own lockout) from one address.
     statuses = [login(f"victim-{n}", "guess", "10.9.9.9").status_code for n in range(4)]
     assert statuses == [401] * 4
-    refresh = APIClient(REMOTE_ADDR="10.9.9.9").post(REFRESH, {"refresh": ok.json()["refresh"]}, format="json")
-    assert refresh.status_code == 200  # the sixth request of the minute
+    assert login("gina", "gina-Secret-1", "10.9.9.9").status_code == 200  # the sixth of the minute
     assert_rate_limited(login("gina", "gina-Secret-1", "10.9.9.9"), at_least=1, at_most=61)
-    refused = APIClient(REMOTE_ADDR="10.9.9.9").post(REFRESH, {"refresh": ok.json()["refresh"]}, format="json")
-    assert_rate_limited(refused, at_least=1, at_most=61)
     # Another address is not affected.
     assert login("gina", "gina-Secret-1", "10.8.8.8").status_code == 200
+
+
+def test_a_refresh_is_not_counted_against_the_login_budget(make_user, settings) -> None:
+    """A refresh is checked by its signature, not guessed: the address's login limit does not apply."""
+    settings.LOGIN_RATE_PER_ADDRESS = "2/m"
+    make_user("ivy", password="ivy-Secret-1")
+    ok = login("ivy", "ivy-Secret-1", "10.7.7.7")
+    assert ok.status_code == 200
+    refreshes = [
+        APIClient(REMOTE_ADDR="10.7.7.7").post(REFRESH, {"refresh": ok.json()["refresh"]}, format="json").status_code
+        for _ in range(3)
+    ]
+    assert refreshes == [200] * 3
+    assert login("ivy", "ivy-Secret-1", "10.7.7.7").status_code == 200  # the second login of the minute
+    assert_rate_limited(login("ivy", "ivy-Secret-1", "10.7.7.7"), at_least=1, at_most=61)
+    refused_login_address = APIClient(REMOTE_ADDR="10.7.7.7")
+    assert refused_login_address.post(REFRESH, {"refresh": ok.json()["refresh"]}, format="json").status_code == 200
 
 
 def test_defaults_stop_150_guesses(make_user, settings) -> None:
