@@ -8,32 +8,23 @@ import hashlib
 import hmac
 import uuid
 
+from dict_rules.directory import BankAccount, Owner
 
-def compute_cid(
-    *,
-    request_id: uuid.UUID,
-    key_type: str,
-    key: str,
-    owner_tax_id: str,
-    owner_name: str,
-    owner_trade_name: str,
-    participant: str,
-    branch: str,
-    account_number: str,
-    account_type: str,
-) -> str:
-    """DICT's content identifier: HMAC-SHA256 keyed by the RequestId's 16 bytes (DICT_RULES §7)."""
+
+def compute_cid(*, request_id: uuid.UUID, key_type: str, key: str, owner: Owner, account: BankAccount) -> str:
+    """DICT's content identifier: HMAC-SHA256 keyed by the RequestId's 16 bytes (DICT_RULES §7), over
+    the key and the owner and account as DICT holds them (the person type and opening date are not in it)."""
     attrs = "&".join(
         [
             key_type,
             key,
-            owner_tax_id,
-            owner_name,
-            owner_trade_name or "",
-            participant,
-            branch,
-            account_number,
-            account_type,
+            owner.tax_id,
+            owner.name,
+            owner.trade_name or "",
+            account.participant,
+            account.branch,
+            account.number,
+            account.account_type,
         ]
     )
     return hmac.new(request_id.bytes, attrs.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from django.db import transaction
 from validate_docbr import CNPJ, CPF
 
-from dict_rules.cid import compute_cid
 from dictsim.models import DirEntry, DirVSync
+from dictsim.services import entry_cid
 from dictsim.synthetic import is_legal_person, seed_key
 
 DEFAULT_PARTICIPANTS = ("99999901", "99999902", "99999903", "99999904")
@@ -38,18 +38,7 @@ def _entry(index: int, participant: str, rng: random.Random) -> DirEntry:
         key_ownership_date=now,
         updated_at=now,
     )
-    entry.cid = compute_cid(
-        request_id=entry.request_id,
-        key_type=key_type,
-        key=key,
-        owner_tax_id=entry.owner_tax_id,
-        owner_name=entry.owner_name,
-        owner_trade_name=entry.owner_trade_name,
-        participant=participant,
-        branch=entry.branch,
-        account_number=entry.account_number,
-        account_type=entry.account_type,
-    )
+    entry.cid = entry_cid(entry)
     return entry
 
 

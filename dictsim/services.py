@@ -177,24 +177,17 @@ def _xor_vsync(participant: str, key_type: str, cid: str, event: str, now: datet
     row.save(update_fields=["value"])
 
 
-def _cid(entry: DirEntry) -> str:
+def entry_cid(entry: DirEntry) -> str:
+    """The CID of a stored entry: over the owner and account it holds, with its RequestId."""
+    port = _to_port(entry)
     return compute_cid(
-        request_id=entry.request_id,
-        key_type=entry.key_type,
-        key=entry.key,
-        owner_tax_id=entry.owner_tax_id,
-        owner_name=entry.owner_name,
-        owner_trade_name=entry.owner_trade_name,
-        participant=entry.participant,
-        branch=entry.branch,
-        account_number=entry.account_number,
-        account_type=entry.account_type,
+        request_id=entry.request_id, key_type=entry.key_type, key=entry.key, owner=port.owner, account=port.account
     )
 
 
 def insert_entry(entry: DirEntry, now: datetime) -> None:
     """Store a new entry with its CID, and add the CID to its participant's set (ADDED at ``now``)."""
-    entry.cid = _cid(entry)
+    entry.cid = entry_cid(entry)
     entry.save(force_insert=True)
     _xor_vsync(entry.participant, entry.key_type, entry.cid, "ADDED", now)
 
@@ -341,7 +334,7 @@ def entry_update(*, participant: str, key: str, account: BankAccount, owner: Own
     entry.owner_name, entry.owner_trade_name = owner.name, owner.trade_name
     now = clock.now()
     entry.updated_at = now
-    entry.cid = _cid(entry)
+    entry.cid = entry_cid(entry)
     entry.save()
     if entry.cid != old_cid:
         # occurred_at is the history's only order: the old CID leaves just before the new one,

@@ -194,18 +194,13 @@ def _entry_request(entry: Entry) -> EntryRequest:
 
 def _entry_cid(entry: Entry) -> str:
     """The CID DICT computes for this entry: its RequestId over the key, owner and account."""
-    account, holder = entry.account, entry.account.holder
+    account = entry.account
     return compute_cid(
         request_id=entry.dict_request_id,
         key_type=entry.key_type,
         key=entry.key_value,
-        owner_tax_id=holder.tax_id,
-        owner_name=holder.name,
-        owner_trade_name=holder.trade_name,
-        participant=account.ispb,
-        branch=account.branch,
-        account_number=account.number,
-        account_type=account.account_type,
+        owner=owner(account.holder),
+        account=bank_account(account),
     )
 
 

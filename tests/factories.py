@@ -23,7 +23,6 @@ from accounts.models import Account
 from claims.models import Claim
 from claims.services import claims_poll
 from dict_rules.buckets import BucketPolicy, psp_policy
-from dict_rules.cid import compute_cid
 from dict_rules.directory import BankAccount, ClaimRequest, DirectoryEntry, EntryRequest, Owner
 from dict_rules.errors import DomainError
 from dictsim import claims as dir_claims
@@ -272,21 +271,6 @@ def snapshot() -> tuple:
         sorted(DirRequest.objects.values_list("participant", "request_id", "key")),
         DirCidEvent.objects.count(),
         sorted(DirVSync.objects.values_list("participant", "key_type", "value")),
-    )
-
-
-def stored_cid(row: DirEntry) -> str:
-    return compute_cid(
-        request_id=row.request_id,
-        key_type=row.key_type,
-        key=row.key,
-        owner_tax_id=row.owner_tax_id,
-        owner_name=row.owner_name,
-        owner_trade_name=row.owner_trade_name,
-        participant=row.participant,
-        branch=row.branch,
-        account_number=row.account_number,
-        account_type=row.account_type,
     )
 
 

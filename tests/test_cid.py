@@ -1,8 +1,10 @@
 """CID and VSync as DICT computes them (DICT_RULES §7, the spec's worked example)."""
 
 import uuid
+from datetime import UTC, datetime
 
 from dict_rules.cid import compute_cid, vsync
+from dict_rules.directory import BankAccount, Owner
 
 
 def test_cid_reproduces_the_spec_example() -> None:
@@ -10,13 +12,14 @@ def test_cid_reproduces_the_spec_example() -> None:
         request_id=uuid.UUID(bytes=bytes(range(1, 17))),
         key_type="PHONE",
         key="+5511987654321",
-        owner_tax_id="11122233300",
-        owner_name="João Silva",
-        owner_trade_name="",
-        participant="12345678",
-        branch="00001",
-        account_number="0007654321",
-        account_type="CACC",
+        owner=Owner(person_type="NATURAL_PERSON", tax_id="11122233300", name="João Silva", trade_name=""),
+        account=BankAccount(
+            participant="12345678",
+            branch="00001",
+            number="0007654321",
+            account_type="CACC",
+            opening_date=datetime(2020, 1, 2, tzinfo=UTC),
+        ),
     )
     assert cid == "28c06eb41c4dc9c3ae114831efcac7446c8747777fca8b145ecd31ff8480ae88"
 

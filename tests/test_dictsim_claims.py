@@ -30,7 +30,7 @@ from dict_rules.errors import (
 )
 from dictsim import claims, clock, services
 from dictsim.models import DirCidEvent, DirClaim, DirEntry, DirVSync
-from tests.factories import OTHER, OURS, ZERO, account, person, snapshot, stored_cid
+from tests.factories import OTHER, OURS, ZERO, account, person, snapshot
 from tests.factories import dir_create as create
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +123,7 @@ def test_portability_runs_open_acknowledged_confirmed_completed_and_moves_the_ke
         maria.tax_id,
         claim.claimer_account.number,
     )
-    assert entry.cid == stored_cid(entry) != donor_entry.cid
+    assert entry.cid == services.entry_cid(entry) != donor_entry.cid
     assert DirVSync.objects.get(participant=OURS, key_type="CPF").value == entry.cid
     assert DirCidEvent.objects.get(participant=OURS, event="ADDED").cid == entry.cid
     assert done.key_ownership_date == entry.key_ownership_date == donor_entry.key_ownership_date  # same owner
