@@ -62,6 +62,20 @@ def final_status(context: grpc.ServicerContext, error: BaseException | None) -> 
     return grpc.StatusCode.CANCELLED if isinstance(error, GeneratorExit) else grpc.StatusCode.INTERNAL
 
 
+@contextmanager
+def observed(context: grpc.ServicerContext, on_end: Callable[[grpc.StatusCode, float], None]) -> Iterator[None]:
+    """Run the call, then tell ``on_end`` its final status and its duration in seconds, whatever happened."""
+    started = time.perf_counter()
+    error: BaseException | None = None
+    try:
+        yield
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        on_end(final_status(context, error), time.perf_counter() - started)
+
+
 def _metadata(context: grpc.ServicerContext) -> dict[str, str | bytes]:
     return {item.key: item.value for item in context.invocation_metadata() or ()}
 
@@ -160,18 +174,11 @@ class RequestLogInterceptor(_Layer):
         supplied = _metadata(context).get(REQUEST_ID_METADATA_KEY)
         request_id = bind_request_id(supplied if isinstance(supplied, str) else None)
         context.send_initial_metadata(((REQUEST_ID_METADATA_KEY, request_id),))
-        started = time.perf_counter()
-        error: BaseException | None = None
-        try:
-            yield
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
+
+        def log_line(status: grpc.StatusCode, seconds: float) -> None:
             # Appended, not set: an abort may already have put the error's metadata there.
             context.set_trailing_metadata((*(context.trailing_metadata() or ()), (REQUEST_ID_METADATA_KEY, request_id)))
-            code = final_status(context, error).name
-            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            code, duration_ms = status.name, round(seconds * 1000, 1)
             user = current_user()
             user_id = user.pk if user is not None else None
             logger.info(
@@ -188,6 +195,9 @@ class RequestLogInterceptor(_Layer):
                     "request_id": request_id,
                 },
             )
+
+        with observed(context, log_line):
+            yield
 
 
 class GrpcMetrics:
@@ -221,17 +231,14 @@ class MetricsInterceptor(_Layer):
     def around(self, method: str, context: grpc.ServicerContext) -> Iterator[None]:
         in_flight = self.metrics.in_flight.labels(method)
         in_flight.inc()
-        started = time.perf_counter()
-        error: BaseException | None = None
-        try:
-            yield
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
+
+        def count(status: grpc.StatusCode, seconds: float) -> None:
             in_flight.dec()
-            self.metrics.latency.labels(method).observe(time.perf_counter() - started)
-            self.metrics.requests.labels(method, final_status(context, error).name).inc()
+            self.metrics.latency.labels(method).observe(seconds)
+            self.metrics.requests.labels(method, status.name).inc()
+
+        with observed(context, count):
+            yield
 
 
 class AuthInterceptor(_Layer):
