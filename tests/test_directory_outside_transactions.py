@@ -346,16 +346,22 @@ def test_a_registration_dict_answered_but_we_lost_is_redriven(make_account, monk
     assert DirEntry.objects.filter(key=entry.key_value).count() == 1
 
 
-def test_a_claim_dict_opened_but_we_lost_is_adopted_into_its_start(make_account, monkeypatch) -> None:
-    account = make_account()
-    key_at_other_psp("EMAIL", "lost.start@example.com", owner_of(account))
-    user = account.holder.user
-    start = {"user": user, "account_id": account.pk, "key_type": "EMAIL", "key": "lost.start@example.com"}
+def crashed_start(account, key: str, monkeypatch) -> tuple[dict, uuid.UUID]:
+    """A portability of a key held elsewhere whose process crashed after DICT opened the claim, before
+    the claim was stored: its start row is left for the poll. Returns the start's arguments and request id."""
+    key_at_other_psp("EMAIL", key, owner_of(account))
+    start = {"user": account.holder.user, "account_id": account.pk, "key_type": "EMAIL", "key": key}
     request_id = uuid.uuid4()
     with monkeypatch.context() as patched:
         patched.setattr("claims.services._store_started", crash)
         with pytest.raises(Crash):
             portability_start(**start, request_id=request_id)
+    return start, request_id
+
+
+def test_a_claim_dict_opened_but_we_lost_is_adopted_into_its_start(make_account, monkeypatch) -> None:
+    account = make_account()
+    start, request_id = crashed_start(account, "lost.start@example.com", monkeypatch)
     assert ClaimStart.objects.filter(request_id=request_id).exists()
 
     claims_poll()
@@ -498,14 +504,7 @@ def test_a_claim_dict_accepted_but_we_could_not_store_is_try_again_not_a_500(mak
 
 def test_a_claimer_sync_that_failed_keeps_old_starts_for_the_next_poll(make_account, monkeypatch) -> None:
     account = make_account()
-    key_at_other_psp("EMAIL", "kept@example.com", owner_of(account))
-    user = account.holder.user
-    start = {"user": user, "account_id": account.pk, "key_type": "EMAIL", "key": "kept@example.com"}
-    request_id = uuid.uuid4()
-    with monkeypatch.context() as patched:
-        patched.setattr("claims.services._store_started", crash)
-        with pytest.raises(Crash):
-            portability_start(**start, request_id=request_id)
+    start, request_id = crashed_start(account, "kept@example.com", monkeypatch)
     ClaimStart.objects.update(created_at=timezone.now() - timedelta(minutes=11))
 
     with monkeypatch.context() as patched:
