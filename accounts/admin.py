@@ -9,13 +9,11 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 
 from accounts.models import Account, Holder
-from accounts.selectors import account_list
 from common.admin_helpers import (
     PiiMaskingMixin,
     ViewOnlyAdmin,
@@ -99,9 +97,6 @@ class AccountAdmin(HolderColumnsMixin, EventHistoryMixin, PiiMaskingMixin, ViewO
         ("Dates", {"fields": ("created_at", "updated_at")}),
         ("History", {"fields": ("history",)}),
     )
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Account]:
-        return account_list(user=request.user)
 
     def holder_of(self, account: Account) -> Holder:
         return account.holder

@@ -8,7 +8,7 @@ from accounts.serializers import AccountOut
 from common.pagination import IdCursorPagination
 
 
-@extend_schema(summary="The caller's accounts (staff: all accounts)")
+@extend_schema(summary="The caller's accounts")
 class AccountListApi(ListAPIView):
     serializer_class = AccountOut
     pagination_class = IdCursorPagination

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import second_factor
+from common.openapi import refusals
 
 
 class EnrolIn(serializers.Serializer):
@@ -23,7 +24,7 @@ class TotpEnrolApi(APIView):
     @extend_schema(
         summary="Start enrolling an authenticator app",
         request=EnrolIn,
-        responses={201: inline_serializer("TotpEnrolment", {"config_url": serializers.CharField()})},
+        responses={201: inline_serializer("TotpEnrolment", {"config_url": serializers.CharField()}), **refusals(403)},
     )
     def post(self, request: Request) -> Response:
         data = EnrolIn(data=request.data)
@@ -33,7 +34,11 @@ class TotpEnrolApi(APIView):
 
 
 class TotpConfirmApi(APIView):
-    @extend_schema(summary="Confirm the enrolled app with its first code", request=ConfirmIn, responses={204: None})
+    @extend_schema(
+        summary="Confirm the enrolled app with its first code",
+        request=ConfirmIn,
+        responses={204: None, **refusals(403)},
+    )
     def post(self, request: Request) -> Response:
         data = ConfirmIn(data=request.data)
         data.is_valid(raise_exception=True)

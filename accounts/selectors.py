@@ -1,4 +1,7 @@
-"""Read use cases for accounts: a customer sees its own, staff see all."""
+"""Read use cases for accounts: every caller of the customer API sees its own holder's accounts only.
+
+Staff too: the back-office reads rows through the admin, never through these.
+"""
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
@@ -8,8 +11,7 @@ from dict_rules.errors import NotFound
 
 
 def account_list(*, user: AbstractBaseUser) -> QuerySet[Account]:
-    qs = Account.objects.select_related("holder")
-    return qs if user.is_staff else qs.filter(holder__user=user)
+    return Account.objects.select_related("holder").filter(holder__user=user)
 
 
 def account_get(*, user: AbstractBaseUser, account_id: int) -> Account:

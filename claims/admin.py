@@ -1,4 +1,5 @@
-"""Back-office for claims: DICT owns every field, so staff look, and act only through the services."""
+"""Back-office for claims: DICT owns every field, so staff look, and act only through the back-office's
+services (claim_cancel_by_staff, claim_redrive), which check the staff member's permission."""
 
 from collections.abc import Callable
 from uuid import UUID
@@ -21,7 +22,7 @@ class ClaimAdminBase(EventHistoryMixin, PiiMaskingMixin, ViewOnlyAdmin):
     """Shared by the ownership-claim and portability admins (one table, two proxies)."""
 
     list_display = ("id", "role", "status", "key_type", "key", "donor_participant", "resolution_period_end")
-    list_filter = ("role", "status", "key_type", "resolution_period_end")
+    list_filter = ("role", "status", "key_type", "requested_by_kind", "resolution_period_end")
     date_hierarchy = "resolution_period_end"
     search_fields = ("=key", "=dict_id")
     search_help_text = "Exact key or DICT claim id."
@@ -30,7 +31,19 @@ class ClaimAdminBase(EventHistoryMixin, PiiMaskingMixin, ViewOnlyAdmin):
     pii_fields = ("key", "requested_by", "history")
     fieldsets = (
         (None, {"fields": ("claim_type", "role", "status", "key_type", "key")}),
-        ("Parties", {"fields": ("donor_participant", "claimer_participant", "account", "entry", "requested_by")}),
+        (
+            "Parties",
+            {
+                "fields": (
+                    "donor_participant",
+                    "claimer_participant",
+                    "account",
+                    "entry",
+                    "requested_by_kind",
+                    "requested_by",
+                )
+            },
+        ),
         (
             "DICT",
             {

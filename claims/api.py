@@ -10,15 +10,16 @@ from rest_framework.views import APIView
 
 from claims import selectors, services
 from claims.serializers import CancelIn, ClaimOut, OwnershipClaimIn, RespondIn
+from common.openapi import refusals
 from common.pagination import DeadlineFirstCursorPagination, NewestFirstCursorPagination
 from dict_rules.claims import ClaimStatus, ClaimType, Role
 
 LIST_PARAMETERS = [
     OpenApiParameter("type", OpenApiTypes.STR, enum=list(ClaimType)),
     OpenApiParameter("status", OpenApiTypes.STR, enum=list(ClaimStatus)),
-    OpenApiParameter("cursor", OpenApiTypes.STR),
-    OpenApiParameter("page_size", OpenApiTypes.INT),
 ]
+# A claim's answers need the caller's second factor (403) and DICT's lifecycle to allow them (409, 422).
+ACT_RESPONSES = {200: ClaimOut, **refusals(403, 409, 422)}
 
 
 def created(claim, replayed: bool, request: Request) -> Response:
@@ -32,7 +33,7 @@ class OwnershipClaimCreateApi(APIView):
     @extend_schema(
         summary="Claim ownership of another person's phone key for one of the caller's accounts",
         request=OwnershipClaimIn,
-        responses={201: ClaimOut},
+        responses={201: ClaimOut, **refusals(403, 404, 409, 422)},
     )
     def post(self, request: Request) -> Response:
         data = OwnershipClaimIn(data=request.data)
@@ -61,7 +62,11 @@ class IncomingClaimListApi(_ClaimListApi):
     role = Role.DONOR
     pagination_class = DeadlineFirstCursorPagination
 
-    @extend_schema(summary="Claims on the caller's keys, most urgent first", parameters=LIST_PARAMETERS)
+    @extend_schema(
+        summary="Claims on the caller's keys, most urgent first",
+        parameters=LIST_PARAMETERS,
+        responses=ClaimOut(many=True),
+    )
     def get(self, request: Request) -> Response:
         return super().get(request)
 
@@ -70,7 +75,9 @@ class OutgoingClaimListApi(_ClaimListApi):
     role = Role.CLAIMER
     pagination_class = NewestFirstCursorPagination
 
-    @extend_schema(summary="Claims the caller made, newest first", parameters=LIST_PARAMETERS)
+    @extend_schema(
+        summary="Claims the caller made, newest first", parameters=LIST_PARAMETERS, responses=ClaimOut(many=True)
+    )
     def get(self, request: Request) -> Response:
         return super().get(request)
 
@@ -85,7 +92,7 @@ class ClaimRespondApi(APIView):
     @extend_schema(
         summary="Accept or reject a claim on the caller's key (needs a TOTP code)",
         request=RespondIn,
-        responses=ClaimOut,
+        responses=ACT_RESPONSES,
     )
     def post(self, request: Request, claim_id) -> Response:
         data = RespondIn(data=request.data)
@@ -96,7 +103,7 @@ class ClaimRespondApi(APIView):
 
 
 class ClaimCancelApi(APIView):
-    @extend_schema(summary="Cancel a claim (needs a TOTP code)", request=CancelIn, responses=ClaimOut)
+    @extend_schema(summary="Cancel a claim (needs a TOTP code)", request=CancelIn, responses=ACT_RESPONSES)
     def post(self, request: Request, claim_id) -> Response:
         data = CancelIn(data=request.data)
         data.is_valid(raise_exception=True)

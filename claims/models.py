@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from dict_rules.claims import OPEN_STATUSES, ClaimFacts, ClaimReason, ClaimStatus, ClaimType, Role
+from keys.models import Requester, requester_is_consistent
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -30,9 +31,12 @@ class Claim(models.Model):
     account = models.ForeignKey(
         "accounts.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
     )
+    # The customer who started it; the system for a claim DICT brought us (on our key, or one we made
+    # and lost, for a holder without a login).
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    requested_by_kind = models.CharField("requester", max_length=8, choices=Requester.choices)
     request_id = models.UUIDField(null=True, blank=True)  # the claimer customer's idempotency key
     complete_request_id = models.UUIDField(default=uuid.uuid4)  # RequestId of the entry complete creates
     dict_created_at = models.DateTimeField()
@@ -57,6 +61,7 @@ class Claim(models.Model):
                 condition=models.Q(request_id__isnull=False),
                 name="claim_request_id_per_user",
             ),
+            requester_is_consistent("claim_requester_is_consistent"),
         ]
         indexes = [
             models.Index(fields=["role", "status", "resolution_period_end"]),

@@ -1,4 +1,5 @@
-"""Read use cases for claims: a customer sees the claims of its own accounts and keys, staff see all."""
+"""Read use cases for claims: every caller of the customer API sees the claims of its own holder's accounts
+and keys only. Staff too: the back-office reads claims through the admin, never through these."""
 
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -25,16 +26,9 @@ def claim_list(
     role: Role | None = None,
     claim_type: str | None = None,
     status: str | None = None,
-    own: bool = False,
 ) -> QuerySet[Claim]:
-    """The claims the user may see: a customer its own, staff all of them.
-
-    ``own`` keeps staff to their own claims too: a holder's act (answering or cancelling with the
-    holder's second factor) is only ever the holder's, whoever the caller.
-    """
-    qs = Claim.objects.select_related("account", "entry")
-    if own or not user.is_staff:
-        qs = qs.filter(_holders_claims(user))
+    """The claims of the user's holder, as claimer or as donor."""
+    qs = Claim.objects.select_related("account", "entry").filter(_holders_claims(user))
     if role:
         qs = qs.filter(role=role)
     if claim_type := filter_choice(claim_type, ClaimType, field="type"):

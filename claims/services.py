@@ -58,6 +58,7 @@ from dict_rules.errors import (
     ClaimOperationInvalid,
     DomainError,
     EntryStateInvalid,
+    Forbidden,
     NotFound,
     RequestIdAlreadyUsed,
     ServiceUnavailable,
@@ -65,7 +66,7 @@ from dict_rules.errors import (
 from dict_rules.keys import normalize_key
 from events.services import event_record
 from events.types import ClaimEvent
-from keys.models import LIVE, Entry
+from keys.models import LIVE, Entry, requester_fields
 from keys.services import check_key_slot, entry_create_by_claim, entry_delete_by_claim
 
 logger = logging.getLogger(__name__)
@@ -87,6 +88,12 @@ POLL_RETRY = timedelta(hours=1)
 START_ABANDONED_AFTER = timedelta(minutes=10)
 # How long a deadline action's lease lasts at most (it is released as soon as the action is stored).
 ACTION_LEASE = timedelta(minutes=5)
+# The back-office's permission to act on a claim at DICT: "change" on its type's proxy model (the
+# admin never saves a claim, so that is what the permission means there).
+STAFF_ACTION_PERMISSIONS = {
+    ClaimType.OWNERSHIP: "claims.change_ownershipclaim",
+    ClaimType.PORTABILITY: "portability.change_portability",
+}
 
 
 def _record(claim: Claim, event_type: ClaimEvent, actor: AbstractBaseUser | None = None, **payload) -> None:
@@ -222,7 +229,7 @@ def _store_started(start: ClaimStart, remote: DirectoryClaim) -> Claim | None:
                     claim = Claim.objects.create(
                         dict_id=remote.id,
                         role=Role.CLAIMER,
-                        requested_by=user,
+                        **requester_fields(user),
                         request_id=request_id,
                         **fields,
                         **_dict_fields(remote),
@@ -248,10 +255,12 @@ def _adopted_meanwhile(
     if adopted is None:
         return None
     if adopted.request_id is None:
-        adopted.request_id, adopted.requested_by = request_id, user
+        adopted.request_id = request_id
+        for name, value in requester_fields(user).items():
+            setattr(adopted, name, value)
     if adopted.account_id is None:
         adopted.account = account
-    adopted.save(update_fields=["request_id", "requested_by", "account", "updated_at"])
+    adopted.save(update_fields=["request_id", "requested_by", "requested_by_kind", "account", "updated_at"])
     return adopted
 
 
@@ -375,7 +384,7 @@ def _own_claim_id(user: AbstractBaseUser, claim_id: UUID, claim_type: ClaimType 
     """The claim's id if it is the user's own (anyone else's is not found, for staff too: the
     second factor that answers or cancels a claim must be the key holder's; staff cancel through
     claim_cancel_by_staff)."""
-    own = claim_list(user=user, claim_type=claim_type, own=True).filter(pk=claim_id).values_list("pk", flat=True)
+    own = claim_list(user=user, claim_type=claim_type).filter(pk=claim_id).values_list("pk", flat=True)
     claim_id = own.first()
     if claim_id is None:
         raise NotFound("Claim not found.")
@@ -439,9 +448,19 @@ def claim_cancel(
     return _customer_act(user=user, claim_id=claim_id, otp=otp, claim_type=claim_type, decide=decide, now=now)
 
 
+def _check_staff_may_act(user: AbstractBaseUser, claim: Claim) -> None:
+    """Back-office actions are for staff holding the claim type's permission (the admin only offers them)."""
+    permission = STAFF_ACTION_PERMISSIONS[ClaimType(claim.claim_type)]
+    if not (user.is_staff and user.has_perm(permission)):
+        raise Forbidden(f"acting on this claim at DICT from the back-office needs {permission}.")
+
+
 def claim_cancel_by_staff(*, user: AbstractBaseUser, claim_id: UUID, reason: ClaimReason) -> Claim:
-    """Back-office cancel (e.g. FRAUD), without the customer's second factor."""
-    return _act(_read(claim_id), Action.CANCEL, reason, now=timezone.now(), actor=user)
+    """Back-office cancel (e.g. FRAUD) of any claim, without the customer's second factor (the admin's
+    staff action; the customer API never reaches another holder's claim)."""
+    claim = _read(claim_id)
+    _check_staff_may_act(user, claim)
+    return _act(claim, Action.CANCEL, reason, now=timezone.now(), actor=user)
 
 
 # --- polling DICT -----------------------------------------------------------------------------
@@ -465,8 +484,8 @@ def _insert_unknown(remote: DirectoryClaim, role: Role) -> Claim | None:
     """
     fields = {"dict_id": remote.id, "role": role, "claim_type": remote.claim_type, "key": remote.key}
     fields |= {"key_type": remote.key_type, **_dict_fields(remote), "status": ClaimStatus.OPEN}
-    if role is Role.DONOR:
-        fields["entry"] = Entry.objects.filter(LIVE, key_value=remote.key).first()
+    if role is Role.DONOR:  # another PSP's customer asked: the system is our side's requester
+        fields |= {"entry": Entry.objects.filter(LIVE, key_value=remote.key).first(), **requester_fields(None)}
         event = ClaimEvent.RECEIVED
         start = None
     else:
@@ -476,9 +495,9 @@ def _insert_unknown(remote: DirectoryClaim, role: Role) -> Claim | None:
             return None
         start = _start_of(remote, account)
         if start is None:
-            fields |= {"account": account, "requested_by": account.holder.user}
+            fields |= {"account": account, **requester_fields(account.holder.user)}
         else:  # our claim_start asked DICT for it and has not stored the answer (yet, or it crashed)
-            fields |= {"account": account, "requested_by": start.requested_by, "request_id": start.request_id}
+            fields |= {"account": account, **requester_fields(start.requested_by), "request_id": start.request_id}
         event = ClaimEvent.ADOPTED
     try:
         with transaction.atomic():
@@ -747,8 +766,10 @@ def claims_sweep(*, now: datetime | None = None, batch: int = 100, claim_ids: li
 
 
 def claim_redrive(*, user: AbstractBaseUser, claim_id: UUID) -> Claim:
-    """Back-office: read this claim from DICT now, sync it, and run its deadline action if due."""
+    """Back-office (the admin's staff action): read this claim from DICT now, sync it, and run its
+    deadline action if due."""
     claim = Claim.objects.get(pk=claim_id)
+    _check_staff_may_act(user, claim)
     with transaction.atomic():
         _record(claim, ClaimEvent.REDRIVEN, actor=user)
     claim_sync(get_client().get_claim(claim.dict_id), Role(claim.role), now=timezone.now())

@@ -1,18 +1,24 @@
-"""Helpers every admin of this project shares: view-only bases and PII masking.
+"""Helpers every admin of this project shares: view-only bases, PII masking and its audit.
 
-PII is shown unmasked only to users with ``accounts.view_pii``; everyone else gets a masked
-twin of each PII field.
+PII is shown unmasked only to users with ``accounts.view_pii``, and only once the view is
+recorded in the audit trail; everyone else gets a masked twin of each PII field.
 """
 
-from collections.abc import Iterable
-from typing import Any, ClassVar
+import logging
+from collections.abc import Collection, Iterable
+from typing import Any, ClassVar, Protocol
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest
+from django.db import models
+from django.http import HttpRequest, HttpResponse
 
 from common.logging import mask_pii
 from dict_rules.masking import mask_tax_id
+
+logger = logging.getLogger(__name__)
 
 PII_PERMISSION = "accounts.view_pii"
 
@@ -40,9 +46,60 @@ PII_FIELD_NAMES = frozenset(
 )
 
 
+class PiiScreen(models.TextChoices):
+    """The admin page that showed an object's PII in clear."""
+
+    CHANGE = "change", "change page"
+    CHANGELIST = "changelist", "changelist"
+
+
+class PiiViewRecorder(Protocol):
+    """Writes the audit rows of one sight of PII; raises if it cannot."""
+
+    def __call__(
+        self, *, user: Any, model: type[models.Model], object_ids: Collection[Any], screen: PiiScreen
+    ) -> None: ...
+
+
+def _no_recorder(*, user: Any, model: type[models.Model], object_ids: Collection[Any], screen: PiiScreen) -> None:
+    """Until the audit app registers its recorder, every sight fails, so PII stays masked."""
+    raise RuntimeError("no PII view recorder is registered")
+
+
+_pii_view_recorder: PiiViewRecorder = _no_recorder
+
+# Set on a request whose sight of PII could not be audited: the rest of it is rendered masked.
+_UNAUDITED = "_pii_view_unaudited"
+
+
+def register_pii_view_recorder(recorder: PiiViewRecorder) -> None:
+    """The kernel imports no app, so the audit app names the function that writes the rows when Django starts."""
+    global _pii_view_recorder
+    _pii_view_recorder = recorder
+
+
 def can_view_pii(request: HttpRequest) -> bool:
-    """Superusers pass implicitly (has_perm), everyone else needs the permission."""
-    return request.user.has_perm(PII_PERMISSION)
+    """Superusers pass implicitly (has_perm), everyone else needs the permission; never after a failed audit."""
+    return not getattr(request, _UNAUDITED, False) and request.user.has_perm(PII_PERMISSION)
+
+
+def audit_pii_view(
+    request: HttpRequest, model: type[models.Model], object_ids: Collection[Any], screen: PiiScreen
+) -> None:
+    """Record that the user is about to see these objects' PII in clear (call only when can_view_pii).
+
+    Fails closed: PII shown unaudited is what LGPD forbids, so if the rows cannot be written the
+    rest of the request is masked (can_view_pii turns false) and the page says so. Masked rather
+    than a 503, so the back-office stays usable while the audit table is not.
+    """
+    if not object_ids:
+        return
+    try:
+        _pii_view_recorder(user=request.user, model=model, object_ids=object_ids, screen=screen)
+    except Exception:  # any failure to audit means masked; the reason goes to the log (ids only, no PII)
+        logger.warning("PII view of %s not audited; rendering it masked", model._meta.label, exc_info=True)
+        setattr(request, _UNAUDITED, True)
+        messages.warning(request, "PII is masked: this view could not be recorded in the audit trail.")
 
 
 def mask_document(tax_id: str) -> str:
@@ -92,7 +149,8 @@ class PiiMaskingMixin:
     """Swap each PII column and field for its ``<name>_masked`` twin unless the user may see PII.
 
     Swapping the names (rather than masking inside one method) keeps the raw value out of the
-    page entirely: the form, the list and the read-only widgets never receive it.
+    page entirely: the form, the list and the read-only widgets never receive it. A user who
+    may see PII has each change page and each changelist row audited before the page is built.
     """
 
     pii_fields: ClassVar[tuple[str, ...]] = ()
@@ -104,6 +162,26 @@ class PiiMaskingMixin:
 
     def get_list_display(self, request: HttpRequest) -> list[str]:
         return self._for_viewer(request, super().get_list_display(request))
+
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        """Audit the rows of this page only; if that fails, build the page again, masked."""
+        changelist = super().get_changelist_instance(request)
+        if can_view_pii(request):
+            shown = [obj.pk for obj in changelist.result_list]
+            audit_pii_view(request, self.model, shown, PiiScreen.CHANGELIST)
+            if not can_view_pii(request):
+                changelist = super().get_changelist_instance(request)
+        return changelist
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Audit the object before its page is built, so a failed audit masks the whole page."""
+        if can_view_pii(request):
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None:
+                audit_pii_view(request, self.model, [obj.pk], PiiScreen.CHANGE)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def _touches_pii(self, path: str) -> bool:
         """A lookup or search path with a PII field anywhere in it (``entry__key_value__startswith``)."""

@@ -267,8 +267,8 @@ class AuthInterceptor(_Layer):
             if raw_token is None:
                 abort(context, errors.Unauthenticated("Authentication credentials were not provided."))
             return auth.get_user(auth.get_validated_token(raw_token))
-        except AuthenticationFailed:
-            abort(context, errors.Unauthenticated("The token is invalid or expired."))
+        except AuthenticationFailed as refused:  # common.authentication.TokenRefused: REST's sentence
+            abort(context, errors.Unauthenticated(str(refused.detail)))
 
 
 class RateLimitInterceptor(_Layer):
@@ -277,8 +277,8 @@ class RateLimitInterceptor(_Layer):
     @contextmanager
     def around(self, method: str, context: grpc.ServicerContext) -> Iterator[None]:
         throttle = ClientRateThrottle()
-        # The two attributes REST's client_key reads from a request.
-        client = SimpleNamespace(user=current_user(), META={"REMOTE_ADDR": _peer_host(context.peer())})
+        # What REST's client_key reads from a request; gRPC has no forwarding header, only its peer.
+        client = SimpleNamespace(user=current_user(), META={"REMOTE_ADDR": _peer_host(context.peer())}, headers={})
         if not throttle.allow_request(client, None):
             abort(context, errors.RateLimited(retry_after=retry_after_seconds(throttle.wait())))
         yield
@@ -296,7 +296,7 @@ def server_interceptors(metrics: GrpcMetrics | None = None) -> list[grpc.ServerI
 
 
 # Prometheus scrapes from outside the container, hence every interface by default.
-def start_metrics_server(port: int, *, addr: str = "0.0.0.0", registry: CollectorRegistry = REGISTRY) -> WSGIServer:  # noqa: S104
-    """Serve ``/metrics`` on its own thread; returns the HTTP server (``server_port``, ``shutdown()``)."""
+def start_metrics_server(port: int, *, addr: str, registry: CollectorRegistry = REGISTRY) -> WSGIServer:
+    """Serve ``/metrics`` on ``addr`` (the caller's METRICS_BIND), on its own thread; returns the HTTP server."""
     server, _thread = start_http_server(port, addr=addr, registry=registry)
     return server

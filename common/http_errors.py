@@ -1,8 +1,9 @@
 """The one place where errors become HTTP responses: RFC 7807 problem+json with a stable code.
 
 Domain errors map through ``HTTP_STATUS``; DRF's own errors (authentication, parsing,
-validation, throttling) are rendered in the same shape; anything unexpected is logged with
-the request id and answered as a generic 500 carrying that id, never a stack trace.
+validation, throttling) are rendered in the same shape, a 401 with RFC 6750's WWW-Authenticate;
+anything unexpected is logged with the request id and answered as a generic 500 carrying that
+id, never a stack trace.
 """
 
 import logging
@@ -13,6 +14,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
+from common.authentication import www_authenticate
 from common.outages import outage_error
 from common.request_id import current_request_id
 from common.retry_after import retry_after_seconds
@@ -104,6 +106,13 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     return [{"field": prefix.rstrip(".") or "non_field_errors", "message": str(detail)}]
 
 
+def _sentence(detail: Any) -> str:
+    """A DRF detail as plain text: simplejwt nests its sentence in a dict, whose repr a client must never see."""
+    if isinstance(detail, dict) and "detail" in detail:
+        detail = detail["detail"]
+    return str(detail)
+
+
 def _response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
     return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
@@ -127,13 +136,21 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         headers = {}
         if isinstance(exc, drf.Throttled) and exc.wait is not None:
             headers["Retry-After"] = str(retry_after_seconds(exc.wait))
+        if getattr(exc, "auth_header", None):  # DRF's mark of a 401 (APIView.handle_exception)
+            headers["WWW-Authenticate"] = www_authenticate(exc)
         if isinstance(exc, drf.ValidationError):
             body = problem(exc.status_code, code, "The request is invalid.", _flatten(exc.detail))
         else:
-            body = problem(exc.status_code, code, str(exc.detail))
+            body = problem(exc.status_code, code, _sentence(exc.detail))
         return _response(body, headers)
     logger.exception("unhandled error in %s", context.get("view").__class__.__name__)
     return _response(problem(500, "InternalError", "An unexpected error occurred; quote the request id."))
+
+
+def json_400(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """handler400: what Django refuses before any view, such as a Host not in ALLOWED_HOSTS."""
+    body = problem(400, "BadRequest", "The request was refused.")
+    return JsonResponse(body, status=400, content_type=PROBLEM_CONTENT_TYPE)
 
 
 def json_404(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

@@ -3,22 +3,33 @@
 Counts live in the default cache, so with Redis every replica shares them; on the embedded
 in-process cache each process counts on its own. DRF runs throttles after authentication, so
 a client is its user when it has a token and its address otherwise.
+
+A client's address is ``client_address``: REMOTE_ADDR, unless DRF's NUM_PROXIES (the
+TRUSTED_PROXY_COUNT setting) says that many proxies of ours stand in front, each appending to
+X-Forwarded-For. Then it is the address the outermost of them took the connection from; what
+the client wrote there itself is ignored. django-axes reads the same function (AXES_CLIENT_IP_CALLABLE).
 """
 
 from collections.abc import Callable
 
+from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 
+def client_address(request: HttpRequest | Request) -> str | None:
+    """The client's address with DRF's reading of NUM_PROXIES: with none, X-Forwarded-For is not trusted."""
+    return BaseThrottle().get_ident(request)
+
+
 def _address(group: str, request: Request) -> str:
-    # REMOTE_ADDR as the WSGI server saw it: behind a proxy every client is the proxy's address.
-    # Trusted-proxy handling (X-Forwarded-For from known proxies only) is not built yet.
-    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+    return f"ip:{client_address(request)}"
 
 
 def client_key(group: str, request: Request) -> str:
@@ -90,6 +101,12 @@ class LoginAddressThrottle(_UsageThrottle):
 
     def rate(self) -> str | None:
         return settings.LOGIN_RATE_PER_ADDRESS
+
+
+def login_succeeded(request: Request, user: AbstractBaseUser) -> None:
+    """Tell axes of a password grant's success, as Django's login() would: with AXES_RESET_ON_SUCCESS
+    it clears the username's failures, which would otherwise only expire."""
+    AxesProxyHandler.user_logged_in(sender=type(user), request=request, user=user)
 
 
 def drf_lockout(sender, request, username, ip_address, **kwargs) -> None:

@@ -1,4 +1,5 @@
-"""Back-office for entries: DICT owns every field, so staff only look, and delete at DICT via the service."""
+"""Back-office for entries: DICT owns every field, so staff only look, and delete at DICT through the
+back-office's own service (entry_delete_by_staff), never the customer API's."""
 
 from uuid import UUID
 
@@ -21,8 +22,7 @@ from events.history import EventHistoryMixin
 from events.types import EntryEvent
 from keys.domain import EntryStatus
 from keys.models import Entry
-from keys.selectors import entry_list
-from keys.services import entry_delete
+from keys.services import STAFF_DELETE_PERMISSION, entry_delete_by_staff
 
 
 def mask_key(key_type: str, key_value: str | None) -> str | None:
@@ -37,7 +37,14 @@ def mask_key(key_type: str, key_value: str | None) -> str | None:
 @admin.register(Entry)
 class EntryAdmin(HolderColumnsMixin, EventHistoryMixin, PiiMaskingMixin, ViewOnlyAdmin):
     list_display = ("id", "key_type", "key_value", "status", "account", "holder_tax_id", "created_at")
-    list_filter = ("key_type", "status", "delete_reason", "account__holder__person_type", "account__account_type")
+    list_filter = (
+        "key_type",
+        "status",
+        "delete_reason",
+        "requested_by_kind",
+        "account__holder__person_type",
+        "account__account_type",
+    )
     search_fields = ("=key_value", "=account__holder__tax_id", "=account__branch", "=account__number", "=cid")
     search_help_text = "Exact key, holder tax id (digits only), branch, account number or CID."
     list_select_related = ("account__holder",)
@@ -46,21 +53,18 @@ class EntryAdmin(HolderColumnsMixin, EventHistoryMixin, PiiMaskingMixin, ViewOnl
     fieldsets = (
         (None, {"fields": ("key_type", "key_value", "status", "delete_reason", "failure_code")}),
         ("Account", {"fields": ("account", "holder_tax_id", "holder_name")}),
-        ("DICT", {"fields": ("cid", "dict_request_id", "request_id", "requested_by")}),
+        ("DICT", {"fields": ("cid", "dict_request_id", "request_id", "requested_by_kind", "requested_by")}),
         ("Dates", {"fields": ("created_at", "updated_at", "registered_at", "key_ownership_date", "deleted_at")}),
         ("History", {"fields": ("history",)}),
     )
     actions = ("delete_at_dict_fraud", "delete_at_dict_rfb_validation")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Entry]:
-        return entry_list(user=request.user)
 
     def holder_of(self, entry: Entry) -> Holder:
         return entry.account.holder
 
     def has_dict_delete_permission(self, request: HttpRequest) -> bool:
         """The admin never deletes rows, so the model's delete permission means "may delete keys at DICT"."""
-        return request.user.has_perm("keys.delete_entry")
+        return request.user.has_perm(STAFF_DELETE_PERMISSION)
 
     @admin.display(description="key value")
     def key_value_masked(self, entry: Entry) -> str | None:
@@ -84,7 +88,7 @@ class EntryAdmin(HolderColumnsMixin, EventHistoryMixin, PiiMaskingMixin, ViewOnl
         refused: list[tuple[UUID, DomainError]] = []
         for entry_id, status_before in queryset.values_list("pk", "status"):
             try:
-                entry_delete(user=request.user, entry_id=entry_id, reason=reason)
+                entry_delete_by_staff(user=request.user, entry_id=entry_id, reason=reason)
             except DomainError as error:
                 refused.append((entry_id, error))
             else:

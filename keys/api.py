@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.openapi import refusals
 from common.pagination import NewestFirstCursorPagination
 from keys import selectors, services
 from keys.domain import EntryStatus
@@ -14,13 +15,13 @@ from keys.serializers import EntryCreateIn, EntryDeleteIn, EntryOut
 
 
 class KeyListCreateApi(APIView):
+    pagination_class = NewestFirstCursorPagination
+
     @extend_schema(
         summary="List the caller's keys",
         parameters=[
             OpenApiParameter("key_type", OpenApiTypes.STR, enum=["CPF", "CNPJ", "PHONE", "EMAIL", "EVP"]),
             OpenApiParameter("status", OpenApiTypes.STR, enum=["PENDING", "ACTIVE", "FAILED", "DELETED"]),
-            OpenApiParameter("cursor", OpenApiTypes.STR),
-            OpenApiParameter("page_size", OpenApiTypes.INT),
         ],
         responses=EntryOut(many=True),
     )
@@ -30,7 +31,7 @@ class KeyListCreateApi(APIView):
             key_type=request.query_params.get("key_type"),
             status=request.query_params.get("status"),
         )
-        paginator = NewestFirstCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(EntryOut(page, many=True).data)
 
@@ -39,7 +40,7 @@ class KeyListCreateApi(APIView):
         description="The key starts PENDING and becomes ACTIVE or FAILED once DICT answers. "
         "A retry with the same request_id returns the first result.",
         request=EntryCreateIn,
-        responses={201: EntryOut},
+        responses={201: EntryOut, **refusals(404, 409, 422)},
     )
     def post(self, request: Request) -> Response:
         data = EntryCreateIn(data=request.data)
@@ -60,7 +61,7 @@ class KeyDetailApi(APIView):
         description="200 when the key is deleted; 202 while DICT has yet to remove it (DELETE_PENDING).",
         parameters=[OpenApiParameter("reason", OpenApiTypes.STR, description="Default USER_REQUESTED")],
         request=EntryDeleteIn,
-        responses={200: EntryOut, 202: EntryOut},
+        responses={200: EntryOut, 202: EntryOut, **refusals(409)},
     )
     def delete(self, request: Request, entry_id) -> Response:
         data = EntryDeleteIn(data=request.data or request.query_params)

@@ -25,16 +25,27 @@ LIVE_STATUSES = frozenset({EntryStatus.PENDING, EntryStatus.ACTIVE, EntryStatus.
 # Statuses whose key is registered at DICT under our participant (they make up our VSync).
 REGISTERED_STATUSES = frozenset({EntryStatus.ACTIVE, EntryStatus.DELETE_PENDING})
 
-# A customer may only ask for its own deletion; the others are the PSP's (staff, batch jobs).
+# A customer may only ask for its own deletion; the others are the PSP's (batch jobs, and the
+# back-office's staff actions, which never go through the customer API).
 CUSTOMER_DELETE_REASONS = frozenset({DeleteReason.USER_REQUESTED, DeleteReason.ACCOUNT_CLOSURE})
+# What the back-office deletes for: DICT's reasons for a key the PSP must remove on its own.
+STAFF_DELETE_REASONS = frozenset({DeleteReason.FRAUD, DeleteReason.RFB_VALIDATION})
 
 
-def parse_delete_reason(raw: str | None, *, staff: bool) -> DeleteReason:
-    """The reason for a delete; customers may use only their own reasons."""
+def parse_delete_reason(raw: str | None) -> DeleteReason:
+    """A customer's reason for a delete: only its own, whoever the caller (staff included)."""
     try:
         reason = DeleteReason(raw or DeleteReason.USER_REQUESTED)
     except ValueError:
         raise InvalidReason.on_field("reason", f"reason must be one of {', '.join(DeleteReason)}.") from None
-    if not staff and reason not in CUSTOMER_DELETE_REASONS:
+    if reason not in CUSTOMER_DELETE_REASONS:
         raise InvalidReason.on_field("reason", f"only the PSP may delete a key with {reason}.")
     return reason
+
+
+def check_staff_delete_reason(reason: str) -> DeleteReason:
+    """The back-office deletes for the PSP's reasons only: a customer's reasons are the customer's to give."""
+    if reason not in STAFF_DELETE_REASONS:
+        allowed = ", ".join(sorted(STAFF_DELETE_REASONS))
+        raise InvalidReason.on_field("reason", f"the back-office deletes a key with {allowed} only.")
+    return DeleteReason(reason)

@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.db.models import Q
 
@@ -10,6 +11,29 @@ from dict_rules.keys import KEY_MAX_LENGTH, DeleteReason, KeyType
 from keys.domain import LIVE_STATUSES, EntryStatus
 
 LIVE = Q(status__in=sorted(LIVE_STATUSES))  # sorted: a set's order changes per process
+
+
+class Requester(models.TextChoices):
+    """Who asked for a row (an entry, a claim): one of our customers, named by ``requested_by``, or the
+    system: the directory or our scheduler acting with no customer's request (a claim DICT opened on
+    our key, a claim completed for a holder without a login). No user stands in for the system."""
+
+    CUSTOMER = "CUSTOMER", "customer"
+    SYSTEM = "SYSTEM", "system (directory/scheduler)"
+
+
+def requester_fields(user: AbstractBaseUser | None) -> dict:
+    """``requested_by`` and ``requested_by_kind`` for a row ``user`` asked for (None: the system did)."""
+    return {"requested_by": user, "requested_by_kind": Requester.CUSTOMER if user else Requester.SYSTEM}
+
+
+def requester_is_consistent(name: str) -> models.CheckConstraint:
+    """A customer's row names its user; a system row names none."""
+    return models.CheckConstraint(
+        condition=Q(requested_by_kind=Requester.CUSTOMER, requested_by__isnull=False)
+        | Q(requested_by_kind=Requester.SYSTEM, requested_by__isnull=True),
+        name=name,
+    )
 
 
 class Entry(models.Model):
@@ -21,9 +45,12 @@ class Entry(models.Model):
     status = models.CharField(
         max_length=16, choices=[(s.value, s.value) for s in EntryStatus], default=EntryStatus.PENDING
     )
-    # The customer's idempotency key, unique per requesting user.
+    # The customer's idempotency key, unique per requesting user (an entry a claim brought: its DICT request id).
     request_id = models.UUIDField()
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_by_kind = models.CharField("requester", max_length=8, choices=Requester.choices)
     # The RequestId we send to DICT (unique per participant) and the CID computed from it.
     dict_request_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     cid = models.CharField(max_length=64, blank=True, db_index=True)
@@ -42,6 +69,7 @@ class Entry(models.Model):
             # One live entry per key: two concurrent creates can never both succeed.
             models.UniqueConstraint(fields=["key_value"], condition=LIVE, name="entry_one_live_per_key"),
             models.UniqueConstraint(fields=["requested_by", "request_id"], name="entry_request_id_per_user"),
+            requester_is_consistent("entry_requester_is_consistent"),
         ]
         indexes = [
             models.Index(fields=["account", "status"]),

@@ -1,4 +1,7 @@
-"""Read use cases for entries: a customer sees the keys of its own accounts, staff see all."""
+"""Read use cases for entries: every caller of the customer API sees the keys of its own holder's accounts only.
+
+Staff too: the back-office reads entries through the admin, never through these.
+"""
 
 import hashlib
 from dataclasses import asdict, dataclass
@@ -16,9 +19,7 @@ from keys.models import Entry
 
 
 def entry_list(*, user: AbstractBaseUser, key_type: str | None = None, status: str | None = None) -> QuerySet[Entry]:
-    qs = Entry.objects.select_related("account__holder")
-    if not user.is_staff:
-        qs = qs.filter(account__holder__user=user)
+    qs = Entry.objects.select_related("account__holder").filter(account__holder__user=user)
     if key_type := filter_choice(key_type, KeyType, field="key_type"):
         qs = qs.filter(key_type=key_type)
     if status := filter_choice(status, EntryStatus, field="status"):

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.dict_view import bank_account, owner
@@ -23,15 +23,22 @@ from dict_rules.errors import (
     EntryKeyOwnedByDifferentPerson,
     EntryLimitExceeded,
     EntryStateInvalid,
+    Forbidden,
     NotFound,
     RequestIdAlreadyUsed,
     ServiceUnavailable,
 )
-from dict_rules.keys import KeyType, check_key_matches_owner, key_limit_for, normalize_key
+from dict_rules.keys import DeleteReason, KeyType, check_key_matches_owner, key_limit_for, normalize_key
 from events.services import event_record
 from events.types import EntryEvent
-from keys.domain import LIVE_STATUSES, REGISTERED_STATUSES, EntryStatus, parse_delete_reason
-from keys.models import LIVE, Entry
+from keys.domain import (
+    LIVE_STATUSES,
+    REGISTERED_STATUSES,
+    EntryStatus,
+    check_staff_delete_reason,
+    parse_delete_reason,
+)
+from keys.models import LIVE, Entry, requester_fields
 from keys.selectors import entry_list, invalidate_own_entry
 
 logger = logging.getLogger(__name__)
@@ -126,7 +133,7 @@ def _insert_pending(
         _refuse_local_duplicate(key=key, account=account)
     check_key_slot(account)
     entry = Entry.objects.create(
-        account=account, key_type=key_type, key_value=key, request_id=request_id, requested_by=user
+        account=account, key_type=key_type, key_value=key, request_id=request_id, **requester_fields(user)
     )
     _record(entry, EntryEvent.CREATED, actor=user)
     entry_id = entry.pk
@@ -247,27 +254,54 @@ def entry_register(*, entry_id: UUID) -> Entry:
     return entry
 
 
+# The back-office's permission to delete keys at DICT: the admin never deletes rows, so the
+# model's delete permission means that.
+STAFF_DELETE_PERMISSION = "keys.delete_entry"
+
+
 def entry_delete(*, user: AbstractBaseUser, entry_id: UUID, reason: str | None = None) -> Entry:
-    """Ask for a key's deletion: a registered key waits (DELETE_PENDING) for DICT to remove it.
+    """The customer API's delete: one of the user's own keys, for a customer's reason.
+
+    Staff are customers here too: the PSP's reasons and other holders' keys are the back-office's
+    (``entry_delete_by_staff``), so a staff token can never act on a customer's key through the API.
+    """
+    delete_reason = parse_delete_reason(reason)
+    return _request_delete(entry_list(user=user), entry_id=entry_id, reason=delete_reason, actor=user)
+
+
+def entry_delete_by_staff(*, user: AbstractBaseUser, entry_id: UUID, reason: str) -> Entry:
+    """The back-office's delete (the admin's staff actions): any key, for the PSP's reasons only
+    (FRAUD, RFB_VALIDATION), by staff holding the delete permission; the events name them."""
+    if not (user.is_staff and user.has_perm(STAFF_DELETE_PERMISSION)):
+        raise Forbidden(f"deleting keys at DICT from the back-office needs {STAFF_DELETE_PERMISSION}.")
+    delete_reason = check_staff_delete_reason(reason)
+    return _request_delete(Entry.objects.all(), entry_id=entry_id, reason=delete_reason, actor=user)
+
+
+def _request_delete(
+    entries: QuerySet[Entry], *, entry_id: UUID, reason: DeleteReason, actor: AbstractBaseUser
+) -> Entry:
+    """Ask for the deletion of one of ``entries``: a registered key waits (DELETE_PENDING) for DICT to remove it.
 
     A key DICT never registered (FAILED) is deleted here at once. Deleting a key already
     deleted or being deleted returns it unchanged (idempotent retry). The row and its
-    history stay (soft delete, LGPD).
+    history stay (soft delete, LGPD). Any key outside ``entries`` is not found.
     """
-    delete_reason = parse_delete_reason(reason, staff=user.is_staff)
     with transaction.atomic():
-        entry = _lock_visible(user=user, entry_id=entry_id)
+        entry = entries.select_for_update(of=("self",)).filter(pk=entry_id).first()
+        if entry is None:
+            raise NotFound("Key not found.")
         if entry.status in (EntryStatus.DELETED, EntryStatus.DELETE_PENDING):
             return entry
         if entry.status == EntryStatus.PENDING:
             raise EntryStateInvalid("the key is still being registered at DICT; try again shortly.")
-        entry.delete_reason = delete_reason
+        entry.delete_reason = reason
         if entry.status == EntryStatus.FAILED:
-            _mark_deleted(entry, actor=user)
+            _mark_deleted(entry, actor=actor)
             return entry
         entry.status = EntryStatus.DELETE_PENDING
         entry.save(update_fields=["status", "delete_reason", "updated_at"])
-        _record(entry, EntryEvent.DELETE_REQUESTED, actor=user, reason=delete_reason)
+        _record(entry, EntryEvent.DELETE_REQUESTED, actor=actor, reason=reason)
         _on_commit_invalidate(entry)
         entry_id = entry.pk
         transaction.on_commit(lambda: _enqueue("unregister_entry", entry_id))
@@ -295,20 +329,6 @@ def entry_delete_by_claim(*, entry_id: UUID, claim_id: UUID) -> Entry:
     return entry
 
 
-# Who an entry names as requester when no user of ours asked for it (Entry.requested_by is required).
-# ":" fails Django's username validator, so no import, sign-up or admin form can take this name;
-# the user is inactive and has no usable password, so it can never log in.
-SYSTEM_USERNAME = "dict:system"
-
-
-def system_user() -> AbstractBaseUser:
-    user, created = get_user_model().objects.get_or_create(username=SYSTEM_USERNAME, defaults={"is_active": False})
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
-
-
 def entry_create_by_claim(
     *,
     account: Account,
@@ -323,8 +343,8 @@ def entry_create_by_claim(
     """A claim we made was completed: DICT created the entry with ``dict_request_id``; ours is ACTIVE.
 
     Idempotent on ``dict_request_id`` (the claim's complete RequestId), so re-polling is safe.
-    With no ``requested_by`` (a claim adopted from DICT for a holder without a login) the entry
-    names the system user: DICT holds the key for us either way, so ours must exist too.
+    With no ``requested_by`` (a claim adopted from DICT for a holder without a login) the system
+    is its requester, with no user: DICT holds the key for us either way, so ours must exist too.
     """
     earlier = Entry.objects.filter(dict_request_id=dict_request_id).first()
     if earlier is not None:
@@ -335,7 +355,7 @@ def entry_create_by_claim(
         key_value=key,
         status=EntryStatus.ACTIVE,
         request_id=dict_request_id,
-        requested_by=requested_by or system_user(),
+        **requester_fields(requested_by),
         dict_request_id=dict_request_id,
         registered_at=registered_at,
         key_ownership_date=key_ownership_date,
@@ -380,13 +400,6 @@ def entry_unregister(*, entry_id: UUID) -> Entry:
         entry.save(update_fields=["status", "failure_code", "updated_at"])
         _record(entry, EntryEvent.DELETE_REFUSED, failure_code=refusal.code)
         _on_commit_invalidate(entry)
-    return entry
-
-
-def _lock_visible(*, user: AbstractBaseUser, entry_id: UUID) -> Entry:
-    entry = entry_list(user=user).select_for_update(of=("self",)).filter(pk=entry_id).first()
-    if entry is None:
-        raise NotFound("Key not found.")
     return entry
 
 

@@ -41,6 +41,7 @@ def unregister_entry(self: Task, entry_id: str) -> str:
 
 
 @shared_task
-def sync_pending(older_than_seconds: int = 60) -> dict[str, int]:
-    """Beat job: re-drive registrations and deletions stuck longer than a minute."""
+def sync_pending(older_than_seconds: float = 60) -> dict[str, int]:
+    """Beat job: re-drive registrations and deletions stuck longer than a minute (a countdown retry the
+    broker lost, e.g. with a Redis that restarted empty, is one)."""
     return services.entries_redrive(older_than=timedelta(seconds=older_than_seconds))

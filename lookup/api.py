@@ -5,6 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.openapi import refusals
 from lookup import services
 from lookup.serializers import LookupOut, PaymentIn, PaymentOut
 
@@ -15,7 +16,7 @@ class LookupApi(APIView):
         description="Answers the receiver's name, trade name, masked tax id and participant, with the "
         "EndToEndId the payment must carry. A key that does not exist costs 20 lookup tokens; an "
         "exhausted budget is 429 RateLimited with Retry-After.",
-        responses=LookupOut,
+        responses={200: LookupOut, **refusals(400, 403)},
     )
     def get(self, request: Request, key: str) -> Response:
         answer = services.lookup_key(user=request.user, key=key)
@@ -27,7 +28,7 @@ class PaymentCreditApi(APIView):
         summary="Report the payment order sent for a lookup",
         description="Gives back lookup tokens, once per EndToEndId, as DICT does when a payment follows a lookup.",
         request=PaymentIn,
-        responses=PaymentOut,
+        responses={200: PaymentOut, **refusals(403, 404)},
     )
     def post(self, request: Request) -> Response:
         data = PaymentIn(data=request.data)

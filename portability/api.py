@@ -6,8 +6,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import selectors
-from claims.api import created
+from claims.api import ACT_RESPONSES, created
 from claims.serializers import ClaimOut, OtpIn, PortabilityIn
+from common.openapi import refusals
 from portability import services
 
 
@@ -19,7 +20,7 @@ class PortabilityCreateApi(APIView):
     @extend_schema(
         summary="Bring the caller's own key from another PSP to one of their accounts",
         request=PortabilityIn,
-        responses={201: ClaimOut},
+        responses={201: ClaimOut, **refusals(403, 404, 409, 422)},
     )
     def post(self, request: Request) -> Response:
         data = PortabilityIn(data=request.data)
@@ -29,7 +30,9 @@ class PortabilityCreateApi(APIView):
 
 
 class PortabilityConfirmApi(APIView):
-    @extend_schema(summary="Let the caller's key go to the other PSP (needs a TOTP code)", request=OtpIn)
+    @extend_schema(
+        summary="Let the caller's key go to the other PSP (needs a TOTP code)", request=OtpIn, responses=ACT_RESPONSES
+    )
     def post(self, request: Request, claim_id) -> Response:
         data = OtpIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -38,7 +41,9 @@ class PortabilityConfirmApi(APIView):
 
 
 class PortabilityCancelApi(APIView):
-    @extend_schema(summary="Refuse or withdraw a portability (needs a TOTP code)", request=OtpIn)
+    @extend_schema(
+        summary="Refuse or withdraw a portability (needs a TOTP code)", request=OtpIn, responses=ACT_RESPONSES
+    )
     def post(self, request: Request, claim_id) -> Response:
         data = OtpIn(data=request.data)
         data.is_valid(raise_exception=True)

@@ -9,7 +9,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,10 +66,35 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> 
     raise TimeoutError(f"nothing listening on {port}")
 
 
+def grpc_services(port: int) -> set[str]:
+    """The services a gRPC server on loopback lists over reflection, as grpcurl sees them."""
+    listed = subprocess.run(
+        [BIN / "grpcurl", "-plaintext", f"127.0.0.1:{port}", "list"], capture_output=True, text=True, timeout=30
+    )
+    assert listed.returncode == 0, listed.stderr
+    return set(listed.stdout.split())
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    """Poll ``condition`` until it holds; the bound only keeps a broken run from hanging."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not within {timeout:g}s: {what}")
+        time.sleep(0.25)
+
+
 @contextmanager
-def running(args: list[str], env: dict[str, str], port: int | None = None) -> Iterator[subprocess.Popen]:
-    """A background process (listening on ``port`` when given), stopped with SIGTERM on exit."""
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+def running(
+    args: list[str], env: dict[str, str], port: int | None = None, log: Path | None = None
+) -> Iterator[subprocess.Popen]:
+    """A background process (listening on ``port`` when given), stopped with SIGTERM on exit.
+
+    With ``log`` its output goes to that file (a chatty process would fill an unread pipe and block).
+    """
+    output = log.open("w") if log else None
+    stdout, stderr = (output, subprocess.STDOUT) if output else (subprocess.DEVNULL, subprocess.PIPE)
+    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=stdout, stderr=stderr, text=True)
     try:
         if port is not None:
             wait_for_port(port, process)
@@ -77,6 +102,8 @@ def running(args: list[str], env: dict[str, str], port: int | None = None) -> It
     finally:
         process.terminate()
         process.wait(timeout=30)
+        if output:
+            output.close()
 
 
 def gunicorn(env: dict[str, str], port: int) -> list[str]:
@@ -151,6 +178,31 @@ class Directory:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             assert self.process.wait(timeout=30) == 0  # SIGTERM drains and exits cleanly
+        self.process = None
+
+
+@dataclass
+class RedisServer:
+    """A redis-server of the test's own on a fixed port that keeps nothing on disk, so one killed and
+    started again comes back empty, as a broker without persistence does."""
+
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        args = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wait_for_port(self.port, self.process)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, nothing saved."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
         self.process = None
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -41,6 +42,7 @@ from dict_rules.directory import BankAccount, ClaimPage, ClaimRequest
 from dict_rules.errors import (
     BadRequest,
     EntryInvalid,
+    Forbidden,
     NotFound,
     RequestIdAlreadyUsed,
     ServiceUnavailable,
@@ -50,7 +52,7 @@ from dictsim import claims as dir_claims
 from dictsim import clock
 from keys.domain import EntryStatus
 from keys.selectors import entry_list
-from keys.services import SYSTEM_USERNAME, sync_check
+from keys.services import sync_check
 from portability.services import portability_confirm, portability_start
 from tests.factories import (
     DAY,
@@ -185,11 +187,16 @@ def test_a_completed_claim_for_a_holder_without_a_login_gets_its_entry(make_acco
     counts = claims_poll()
 
     claim = Claim.objects.get(dict_id=remote.id)
-    assert (counts["failed"], claim.status, claim.requested_by) == (0, "COMPLETED", None)
+    assert (counts["failed"], claim.status, claim.requested_by, claim.requested_by_kind) == (
+        0,
+        "COMPLETED",
+        None,
+        "SYSTEM",
+    )
     entry = claim.entry
     assert (entry.status, entry.account_id, entry.key_value) == ("ACTIVE", account.pk, "nologin@example.com")
-    assert (entry.requested_by.username, entry.requested_by.is_active) == (SYSTEM_USERNAME, False)
-    assert not entry.requested_by.has_usable_password()
+    assert (entry.requested_by, entry.requested_by_kind) == (None, "SYSTEM")  # no user stands in for the system
+    assert not get_user_model().objects.filter(username="dict:system").exists()
     assert all(report.ok for report in sync_check())
 
 
@@ -273,6 +280,7 @@ def test_claim_start_when_another_call_with_its_request_id_inserted_first(
                 key_type=request.key_type,
                 account=account if same_data else other_account,
                 requested_by=user,
+                requested_by_kind="CUSTOMER",
                 request_id=request_id,
                 status=remote.status,
                 donor_participant=remote.donor_participant,
@@ -400,7 +408,7 @@ def test_claims_count_their_open_claimer_claims_as_key_slots(make_account) -> No
 
 
 def test_staff_cannot_answer_or_cancel_a_customers_claim_with_their_own_second_factor(
-    make_account, make_user, client_for
+    make_account, make_user, make_staff, client_for
 ) -> None:
     account = make_account()
     remote = incoming(account, "holders.own@example.com")
@@ -429,10 +437,13 @@ def test_staff_cannot_answer_or_cancel_a_customers_claim_with_their_own_second_f
         "WAITING_RESOLUTION",
         "WAITING_RESOLUTION",
     )
-    assert claim_get(user=staff, claim_id=claim.pk) == claim  # staff still see it
-    assert client.get(f"/api/v1/claims/{claim.pk}/").status_code == 200
+    with pytest.raises(NotFound):  # nor even see it: the customer API is the holder's only
+        claim_get(user=staff, claim_id=claim.pk)
+    assert client.get(f"/api/v1/claims/{claim.pk}/").status_code == 404
 
-    claim_cancel_by_staff(user=staff, claim_id=claim.pk, reason="FRAUD")  # the back-office way
+    with pytest.raises(Forbidden):  # the back-office way needs the claim type's permission
+        claim_cancel_by_staff(user=staff, claim_id=claim.pk, reason="FRAUD")
+    claim_cancel_by_staff(user=make_staff("portability.change_portability"), claim_id=claim.pk, reason="FRAUD")
     claim.refresh_from_db()
     assert (claim.status, claim.cancel_reason) == ("CANCELLED", "FRAUD")
 

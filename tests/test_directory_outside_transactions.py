@@ -480,6 +480,7 @@ def test_a_claim_dict_accepted_but_we_could_not_store_is_try_again_not_a_500(mak
             dict_id=remote.id,
             role="CLAIMER",
             claim_type="PORTABILITY",
+            requested_by_kind="SYSTEM",
             key=request.key,
             key_type=request.key_type,
             status=remote.status,

@@ -22,6 +22,7 @@ from django.utils import timezone
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2
 from prometheus_client import CollectorRegistry
+from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from common.grpc_context import current_user
@@ -177,6 +178,22 @@ def test_tokens_rest_would_refuse_are_unauthenticated(channel, make_user, claims
     error = refusal(lambda: unary(channel, ECHO)(b"", metadata=auth(token)))
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
     assert dict(error.trailing_metadata())["x-dict-error"] == "Unauthorized"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        lambda user: f"Bearer {forge(user, exp=timezone.now() - timedelta(seconds=1))}",
+        lambda user: f"Bearer {forge(user, aud='another-api')}",
+        lambda user: "Bearer a b",
+    ],
+    ids=["expired", "wrong-audience", "malformed"],
+)
+def test_a_refusal_gives_rest_s_reason_in_its_details(channel, make_user, header) -> None:
+    authorization = header(make_user())
+    error = refusal(lambda: unary(channel, ECHO)(b"", metadata=(("authorization", authorization),)))
+    rest = APIClient().get("/api/v1/accounts/", HTTP_AUTHORIZATION=authorization)
+    assert error.details() == rest.json()["detail"]
 
 
 def test_a_real_refresh_token_and_a_foreign_signature_are_refused(channel, make_user) -> None:

@@ -173,14 +173,6 @@ def test_another_customers_key_and_account_are_not_found(make_account, client_fo
     assert [a["id"] for a in me.get("/api/v1/accounts/").json()["results"]] == [mine.pk]
 
 
-def test_staff_see_every_key(make_account, make_user, client_for) -> None:
-    one, two = make_account(), make_account()
-    create(client_for(one.holder.user), one, "EVP")
-    create(client_for(two.holder.user), two, "EVP")
-    staff = client_for(make_user(staff=True))
-    assert len(staff.get("/api/v1/keys/").json()["results"]) == 2
-
-
 def test_list_is_cursor_paginated_and_filtered(make_account, client_for) -> None:
     account = make_account(legal=True)
     client = client_for(account.holder.user)

@@ -526,6 +526,40 @@ def another_customers_resources(run: Run, w: World) -> None:
     run.get_key(them, their_key)  # untouched
 
 
+def staff_on_the_customer_api(run: Run, w: World) -> None:
+    """A staff token (a superuser's, even) is a customer's like any other: a customer's account, keys
+    and claims do not exist for it, and the PSP's delete reasons are the back-office's, not the API's."""
+    own, theirs = w.account("staff's own"), w.account("theirs")
+    staff, them = own.holder.user, theirs.holder.user
+    staff.is_staff = staff.is_superuser = True
+    staff.save(update_fields=["is_staff", "is_superuser"])
+    their_key = run.create_key(them, theirs.pk, "EMAIL", w.email("their email"), rid()).data["id"]
+    key_at_other_psp("PHONE", phone := w.phone("phone"), stranger())
+    their_claim = run.start_claim(them, theirs.pk, phone, "PHONE", rid()).data["id"]
+    on_their_key, _ = incoming_claim(theirs)
+    w.named(on_their_key.key, "claimed key")
+    staffs_code = code(device_for(staff))  # a valid second factor, but the staff member's own
+    run.list_keys(staff)
+    run.get_key(staff, their_key, expect="NotFound")
+    run.delete_key(staff, their_key, expect="NotFound")
+    run.delete_key(staff, their_key, "FRAUD", expect="InvalidReason")
+    run.create_key(staff, theirs.pk, "EMAIL", w.email("email"), rid(), expect="NotFound")
+    run.start_claim(staff, theirs.pk, w.phone("another phone"), "PHONE", rid(), expect="NotFound")
+    key_at_other_psp("EMAIL", email := w.email("portable"), owner_of(theirs))
+    run.start_portability(staff, theirs.pk, "EMAIL", email, rid(), expect="NotFound")
+    run.outgoing_claims(staff)
+    run.incoming_claims(staff)
+    run.claim_status(staff, their_claim, expect="NotFound")
+    run.cancel_claim(staff, their_claim, staffs_code, expect="NotFound")
+    run.claim_status(staff, str(on_their_key.pk), expect="NotFound")
+    run.respond(staff, str(on_their_key.pk), "reject", staffs_code, expect="NotFound")
+    run.confirm_portability(staff, str(on_their_key.pk), staffs_code, expect="NotFound")
+    run.cancel_portability(staff, str(on_their_key.pk), staffs_code, expect="NotFound")
+    run.get_key(them, their_key)  # all untouched
+    run.claim_status(them, their_claim)
+    run.claim_status(them, str(on_their_key.pk))
+
+
 def key_limits(run: Run, w: World) -> None:
     """Five keys per natural person's account; a sixth, or a claim to bring one, is refused."""
     account = w.account("account")
@@ -622,6 +656,7 @@ SCENARIOS = [
     strict_input,
     unauthenticated,
     another_customers_resources,
+    staff_on_the_customer_api,
     key_limits,
     ownership_claim,
     portabilities,
