@@ -1,4 +1,4 @@
-# Core DICT. `make run`: the service on its embedded defaults; `make test`: the test suite.
+# Core DICT. `make run`: the whole service on its embedded defaults (manage.py serve); `make test`: the test suite.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -6,6 +6,8 @@ PORT ?= 8000
 # Tests use the real servers; override these to point elsewhere.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/core_dict
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# A throwaway key per run, never the shell's SECRET_KEY (settings refuse a missing or weak one on PostgreSQL).
+TEST_SECRET_KEY ?= $(shell $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')
 # Test processes (pytest-xdist), each on its own test database and Redis key prefix; 0 or empty: one process.
 PYTEST_WORKERS ?= 2
 
@@ -30,11 +32,11 @@ migrate: venv
 run: migrate
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --noinput -v 0
-	$(BIN)/gunicorn dict_project.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --no-control-socket
+	$(BIN)/python manage.py serve --port $(PORT)
 
 test: dev-venv
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-	CELERY_TASK_ALWAYS_EAGER=1 $(BIN)/pytest $(if $(PYTEST_WORKERS),-n $(PYTEST_WORKERS)) $(PYTEST_ARGS)
+	SECRET_KEY=$(TEST_SECRET_KEY) CELERY_TASK_ALWAYS_EAGER=1 $(BIN)/pytest $(if $(PYTEST_WORKERS),-n $(PYTEST_WORKERS)) $(PYTEST_ARGS)
 
 lint: dev-venv
 	$(BIN)/ruff check .

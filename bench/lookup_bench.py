@@ -22,6 +22,7 @@ import psycopg
 from bench import loadgen
 from dictsim.synthetic import is_legal_person, seed_key
 from tests.e2e_support import ROOT, base_env, call, free_port, gunicorn, running
+from tests.loopback_env import loopback_env
 
 OWN_KEY = "bench.own@example.com"
 
@@ -46,8 +47,10 @@ def prepare(stack: ExitStack, *, entries: int, workers: int) -> tuple[str, dict[
     pg = base_env().get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
     redis = base_env().get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
     dictsim_port, web_port = free_port(), free_port()
-    dictsim_env = base_env(DATABASE_URL=ensure_database(pg, "bench_dictsim"), REDIS_URL=redis)
+    loopback = loopback_env()  # the processes share one throwaway key, on plain HTTP
+    dictsim_env = base_env(**loopback, DATABASE_URL=ensure_database(pg, "bench_dictsim"), REDIS_URL=redis)
     core_env = base_env(
+        **loopback,
         DATABASE_URL=ensure_database(pg, "bench_core"),
         REDIS_URL=redis,
         CELERY_TASK_ALWAYS_EAGER="1",

@@ -1,6 +1,6 @@
 """Running a gRPC server: thread pool, standard health service, reflection, graceful SIGTERM.
 
-Shared by `run_dictsim` (the Connect API) and `grpcserver` (the CoreDictService).
+Shared by `run_dictsim` (the Connect API), and by `grpcserver` and `serve` (the CoreDictService).
 """
 
 import logging
@@ -17,9 +17,16 @@ logger = logging.getLogger(__name__)
 
 
 def new_server(*, workers: int, interceptors: Iterable[grpc.ServerInterceptor] = ()) -> grpc.Server:
-    """A server with its thread pool and interceptors, to which servicers are then added."""
+    """A server with its thread pool and interceptors, to which servicers are then added.
+
+    Without SO_REUSEPORT (grpcio sets it by default), so a port another server holds fails to bind
+    instead of being silently shared: calls split between two processes would each see half the
+    state an embedded `serve` keeps in memory (anti-scan buckets, payment records).
+    """
     return grpc.server(
-        futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"), interceptors=list(interceptors)
+        futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
+        interceptors=list(interceptors),
+        options=[("grpc.so_reuseport", 0)],
     )
 
 
@@ -63,16 +70,30 @@ def build_server(
     return server, port, health_servicer
 
 
-def serve_until_signalled(server: grpc.Server, health_servicer: health.HealthServicer, *, grace: float) -> None:
-    """Block until SIGTERM/SIGINT, then stop taking calls and let in-flight ones finish."""
+def drain(server: grpc.Server, health_servicer: health.HealthServicer, *, grace: float) -> None:
+    """Answer NOT_SERVING to health checks, take no new calls, and let in-flight ones finish within ``grace``."""
+    logger.info("draining gRPC calls (grace %.0fs)", grace)
+    health_servicer.enter_graceful_shutdown()
+    server.stop(grace).wait()
+
+
+def wait_for_signal() -> None:
+    """Block until SIGTERM or SIGINT."""
     stopping = threading.Event()
 
     def on_signal(signum: int, frame) -> None:
-        logger.info("signal %s: draining gRPC calls (grace %.0fs)", signum, grace)
-        health_servicer.enter_graceful_shutdown()
+        logger.info("signal %s: stopping", signum)
         stopping.set()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    stopping.wait()
-    server.stop(grace).wait()
+    # Timed: Python runs handlers on the main thread, but the kernel may hand the signal to another one
+    # (grpc's, the metrics server's), which does not wake an untimed wait. A timed one checks each second.
+    while not stopping.wait(timeout=1.0):
+        pass
+
+
+def serve_until_signalled(server: grpc.Server, health_servicer: health.HealthServicer, *, grace: float) -> None:
+    """Block until SIGTERM/SIGINT, then drain."""
+    wait_for_signal()
+    drain(server, health_servicer, grace=grace)

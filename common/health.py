@@ -2,6 +2,10 @@
 
 The kernel imports no app, so the directory's state is reported through a hook: the connect app
 registers its reporter when Django starts (``register_directory_state``).
+
+``ProbeMiddleware``, first in MIDDLEWARE, answers them before Django checks the Host header or
+redirects to HTTPS: an orchestrator probes the pod's own address over plain HTTP (kubelet sends the
+pod IP as Host), which is neither an allowed host nor HTTPS. Every other path keeps both checks.
 """
 
 import logging
@@ -10,7 +14,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 logger = logging.getLogger(__name__)
 
@@ -92,3 +96,17 @@ def readyz(request: HttpRequest) -> JsonResponse:
         "connect": state.connect,
     }
     return JsonResponse(body, status=200 if state.ready else 503)
+
+
+PROBES: dict[str, Callable[[HttpRequest], JsonResponse]] = {"/healthz": healthz, "/readyz": readyz}
+
+
+class ProbeMiddleware:
+    """Serve the probes' paths at once, whatever the Host; pass everything else on."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        probe = PROBES.get(request.path_info)
+        return probe(request) if probe else self.get_response(request)

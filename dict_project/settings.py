@@ -6,12 +6,17 @@ implementation, not a mock.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from common.secret_key import embedded_key, strong_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+TRUE_WORDS = {"1", "true", "yes", "on"}
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -32,16 +37,35 @@ def env_bool(name: str, default: bool) -> bool:
     raw = env_str(name).lower()
     if not raw:
         return default
-    return raw in {"1", "true", "yes", "on"}
+    return raw in TRUE_WORDS
 
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
+def env_host(name: str, default: str) -> str:
+    """An interface to listen on; the port is a setting of its own, so "host:port" is refused, not misread."""
+    host = env_str(name, default)
+    if host.count(":") == 1:
+        raise ImproperlyConfigured(f"{name} names an interface such as 0.0.0.0, not host:port ({host!r})")
+    return host
+
+
+def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """Django's SECURE_PROXY_SSL_HEADER from "HEADER,value"; a bare true means X-Forwarded-Proto: https."""
+    raw = env_str(name)
+    if raw.lower() in {"", "0", "false", "no", "off"}:
+        return None
+    if raw.lower() in TRUE_WORDS:
+        return ("HTTP_X_FORWARDED_PROTO", "https")
+    header, _, value = (part.strip() for part in raw.partition(","))
+    if not (header and value):
+        raise ImproperlyConfigured(f'{name} is "HEADER,value", e.g. "HTTP_X_FORWARDED_PROTO,https" (not {raw!r})')
+    return (header, value)
+
+
 DEBUG = env_bool("DEBUG", False)
-# The embedded default key is for local runs only; any real deployment sets SECRET_KEY.
-SECRET_KEY = env_str("SECRET_KEY", "core-dict-embedded-default-insecure-key-change-me")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 
 # This PSP's ISPB: the participant every account and entry belongs to.
@@ -71,11 +95,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
     "common",
     "events",
+    "audit",
     "accounts",
     "connect",
     "keys",
@@ -86,6 +112,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "common.health.ProbeMiddleware",  # first: probes are answered whatever their Host, never redirected
     "common.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -140,7 +167,37 @@ else:
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # A server that takes the connection and never answers would hold a request or worker forever.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The embedded default is the deployment on that SQLite file (neither DATABASE_URL nor DB_HOST): one
+# process on one machine (`make run`). Only it makes its own secret key, kept in DATA_DIR; every other
+# deployment must be given strong keys (common/secret_key.py) or refuses to start.
+EMBEDDED = not (env_str("DATABASE_URL") or env_str("DB_HOST"))
+if EMBEDDED and not env_str("SECRET_KEY"):
+    SECRET_KEY = embedded_key(DATA_DIR)
+else:
+    SECRET_KEY = strong_key("SECRET_KEY", env_str("SECRET_KEY"))
+
+# HTTPS. The production profile (DJANGO_ENV; production unless embedded) turns every protection on;
+# each can be set apart. Where TLS ends at a proxy, the proxy must overwrite X-Forwarded-Proto and
+# SECURE_PROXY_SSL_HEADER trust it (else every request looks plain and the redirect loops), or, if the
+# proxy redirects plain HTTP itself, SECURE_SSL_REDIRECT=false. Probes are answered before any redirect
+# or Host check (common.health.ProbeMiddleware).
+DJANGO_ENV = env_str("DJANGO_ENV", "development" if EMBEDDED else "production").lower()
+if DJANGO_ENV not in {"production", "development"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV is production or development, not {DJANGO_ENV!r}")
+PRODUCTION = DJANGO_ENV == "production"
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 # Cache (read models, rate limits): Redis when REDIS_URL is set, else in-process memory.
 REDIS_URL = env_str("REDIS_URL")
@@ -164,11 +221,31 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_IGNORE_RESULT = True
+# A worker survives a broker restart (tests/test_worker_broker_restart.py). With kombu's ack emulation,
+# a worker holding unacked messages (countdown retries) died when Redis restarted: Celery closes the
+# consumer's channel a second time after detaching the transport, and restoring those messages then
+# raised AttributeError(... 'hostname'), an "Unrecoverable error" (STACK_NOTES_2 §9). Plain virtual
+# acks restore them from memory and log what they cannot restore. Messages lost that way (or with a
+# killed worker) cost a delay, not the work: the row is the intent and sync_pending re-drives it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False}
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # fewer messages held only in a worker's memory
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # wait out any broker outage; the liveness file shows it
+# Liveness (`manage.py worker_alive`): the worker's consumer touches this file while it is connected.
+WORKER_HEARTBEAT_FILE = env_str("WORKER_HEARTBEAT_FILE", str(Path(tempfile.gettempdir()) / "core-dict-worker.alive"))
+WORKER_HEARTBEAT_INTERVAL_SEC = env_float("WORKER_HEARTBEAT_INTERVAL_SEC", 10.0)
+# Multiplies every period below, and the age at which sync_pending takes work as stuck; tests shorten
+# the cycle with it (0.02: every 1.2 s). Keep 1 in production.
+SCHEDULE_SCALE = env_float("SCHEDULE_SCALE", 1.0)
 CELERY_BEAT_SCHEDULE = {
-    "sync-pending": {"task": "keys.tasks.sync_pending", "schedule": 60.0},
+    "sync-pending": {
+        "task": "keys.tasks.sync_pending",
+        "schedule": 60.0 * SCHEDULE_SCALE,
+        "kwargs": {"older_than_seconds": 60.0 * SCHEDULE_SCALE},
+    },
     # DICT has no push for claims: poll at least once a minute, as donor and as claimer (DICT_RULES §4.4).
-    "claims-poll": {"task": "claims.tasks.poll", "schedule": 60.0},
-    "claims-sweep": {"task": "claims.tasks.sweep", "schedule": 60.0},
+    "claims-poll": {"task": "claims.tasks.poll", "schedule": 60.0 * SCHEDULE_SCALE},
+    "claims-sweep": {"task": "claims.tasks.sweep", "schedule": 60.0 * SCHEDULE_SCALE},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -197,14 +274,20 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["common.throttling.ClientRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["common.parsers.BoundedJSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "common.openapi.ProblemAutoSchema",
     "EXCEPTION_HANDLER": "common.http_errors.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    # Proxies of ours in front of the API, each appending to X-Forwarded-For (common.throttling.client_address);
+    # with 0 the header is ignored, so a client cannot forge its address.
+    "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 0),
 }
 
 # The CoreDictService gRPC server (`manage.py grpcserver`): port, thread pool, and TLS when
 # both a certificate chain and its private key (PEM files) are given; plaintext otherwise.
 GRPC_PORT = env_int("GRPC_PORT", 9090)
+# Interfaces the gRPC server and its metrics listen on: loopback, as the web server; containers set 0.0.0.0.
+GRPC_BIND = env_host("GRPC_BIND", "127.0.0.1")
+METRICS_BIND = env_host("METRICS_BIND", "127.0.0.1")
 # django-grpc-framework's convention: one function adds every app's servicers to the server.
 GRPC_FRAMEWORK = {"ROOT_HANDLERS_HOOK": "dict_project.grpc.grpc_handlers"}
 GRPC_WORKERS = env_int("GRPC_WORKERS", 10)
@@ -213,6 +296,9 @@ GRPC_TLS_KEY_FILE = env_str("GRPC_TLS_KEY_FILE")
 
 # Port of the Prometheus /metrics HTTP endpoint the gRPC server exposes.
 GRPC_METRICS_PORT = env_int("GRPC_METRICS_PORT", 9091)
+
+# `manage.py serve` prints the demo logins at start; seed_demo, which creates them, owns the list.
+DEMO_LOGINS_HOOK = "accounts.management.commands.seed_demo.demo_logins"
 
 # Requests per second per client on the whole API (0 turns the limit off).
 RATE_LIMIT_RPS = env_int("RATE_LIMIT_RPS", 50)
@@ -232,9 +318,14 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 # axes.W006 asks for ip_address above; addresses are limited by common.throttling.LoginAddressThrottle instead,
 # because one failure limit for every parameter would lock out many customers behind one NAT.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+if EMBEDDED:
+    # axes.W001: failures counted in a per-process LocMemCache. True, and fine for the embedded default, which
+    # is one process by design (`manage.py serve`). Anywhere else processes must share the counts: it stays.
+    SILENCED_SYSTEM_CHECKS.append("axes.W001")
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(seconds=env_int("LOGIN_LOCKOUT_SEC", 900))
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = True  # the token endpoint tells axes of a success (common.throttling.login_succeeded)
+AXES_CLIENT_IP_CALLABLE = "common.throttling.client_address"  # the login throttle's address, trusted proxies alike
 AXES_ENABLE_ADMIN = False  # its tables stay empty with the cache handler, and would show login names unmasked
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address"]  # axes' own log lines: a login name may be a CPF
 LOGIN_RATE_PER_ADDRESS = env_str("LOGIN_RATE_PER_ADDRESS", "20/m")
@@ -254,7 +345,7 @@ SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(seconds=env_int("JWT_ACCESS_TTL_SEC", 900)),
     "REFRESH_TOKEN_LIFETIME": timedelta(seconds=env_int("JWT_REFRESH_TTL_SEC", 86400)),
     "ALGORITHM": "HS256",
-    "SIGNING_KEY": env_str("JWT_SECRET_KEY", SECRET_KEY),
+    "SIGNING_KEY": strong_key("JWT_SECRET_KEY", env_str("JWT_SECRET_KEY") or SECRET_KEY),
     "ISSUER": env_str("JWT_ISSUER", "core-dict"),
     "AUDIENCE": env_str("JWT_AUDIENCE", "core-dict-api"),
     "LEEWAY": 0,
@@ -267,6 +358,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two fields share each of these choice sets: one name for each (drf-spectacular warns otherwise).
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimReasonEnum": "dict_rules.claims.ClaimReason",
+        "ClaimRoleEnum": "dict_rules.claims.Role",
+    },
+    # Swagger UI from drf-spectacular-sidecar's static files: /api/docs/ needs no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
@@ -300,5 +400,7 @@ LOGGING = {
     "loggers": {
         # A refused admin filter (PiiMaskingMixin.lookup_allowed) is a 400, not a server error.
         "django.security.DisallowedModelAdminLookup": {"filters": ["as_warning"]},
+        # A Host not in ALLOWED_HOSTS (scanners, stray probes) is the client's 400, not our error.
+        "django.security.DisallowedHost": {"filters": ["as_warning"]},
     },
 }

@@ -1,4 +1,7 @@
-"""URL map: the versioned REST API, its OpenAPI schema, the admin back-office and probes."""
+"""URL map: the versioned REST API, its OpenAPI schema and the admin back-office.
+
+The probes (/healthz, /readyz) are answered before routing, by common.health.ProbeMiddleware.
+"""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -6,7 +9,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import AccountListApi
 from accounts.otp_api import TotpConfirmApi, TotpEnrolApi
-from common.health import healthz, readyz
 from common.token_views import TokenObtainApi, TokenRefreshApi
 
 api_v1 = [
@@ -26,9 +28,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("admin/", admin.site.urls),
-    path("healthz", healthz, name="healthz"),
-    path("readyz", readyz, name="readyz"),
 ]
 
+handler400 = "common.http_errors.json_400"
 handler404 = "common.http_errors.json_404"
 handler500 = "common.http_errors.json_500"

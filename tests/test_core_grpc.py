@@ -24,11 +24,11 @@ from django.db import connections
 from grpc_health.v1 import health, health_pb2
 
 from claims.models import Claim
+from common import core_grpc
 from common.grpc_context import reset_current_user, set_current_user
 from common.grpc_errors import ERROR_METADATA_KEY, RETRY_AFTER_METADATA_KEY
 from common.grpc_server import new_server, start_server
 from common.health import Readiness
-from common.management.commands import grpcserver
 from dict_project.grpc import SERVICE_NAME, CoreDictServicer, grpc_handlers
 from keys import selectors as key_selectors
 from protos.dict.core.v1 import core_dict_pb2 as pb
@@ -484,7 +484,7 @@ def test_confirm_and_cancel_portability(make_account, api) -> None:
     ) == (grpc.StatusCode.INVALID_ARGUMENT, "BadRequest")
 
 
-# --- the grpcserver command's pieces ----------------------------------------------------------------------
+# --- the gRPC start-up's pieces (common.core_grpc, shared by grpcserver and serve) ---------------------------
 
 
 def test_every_method_of_the_proto_is_served_by_an_apps_mixin() -> None:
@@ -496,11 +496,11 @@ def test_every_method_of_the_proto_is_served_by_an_apps_mixin() -> None:
 
 def test_standard_health_follows_readiness(monkeypatch) -> None:
     health_servicer = health.HealthServicer()
-    monkeypatch.setattr(grpcserver, "readiness", lambda: Readiness(database="unavailable", cache="ok", connect="x"))
+    monkeypatch.setattr(core_grpc, "readiness", lambda: Readiness(database="unavailable", cache="ok", connect="x"))
     stop = threading.Event()
     stop.set()  # one round, then return
 
-    grpcserver.watch_readiness(health_servicer, stop, [SERVICE_NAME], interval=0)
+    core_grpc.watch_readiness(health_servicer, stop, [SERVICE_NAME], interval=0)
 
     for name in ("", SERVICE_NAME):
         answer = health_servicer.Check(health_pb2.HealthCheckRequest(service=name), None)
@@ -508,9 +508,9 @@ def test_standard_health_follows_readiness(monkeypatch) -> None:
 
 
 def test_tls_needs_both_the_certificate_and_its_key() -> None:
-    assert grpcserver.tls_credentials("", "") is None
+    assert core_grpc.tls_credentials("", "") is None
     with pytest.raises(CommandError):
-        grpcserver.tls_credentials("/etc/cert.pem", "")
+        core_grpc.tls_credentials("/etc/cert.pem", "")
 
 
 def test_tls_when_a_certificate_is_configured(tmp_path) -> None:
@@ -538,7 +538,7 @@ def test_tls_when_a_certificate_is_configured(tmp_path) -> None:
         capture_output=True,
     )
     server = new_server(workers=2)
-    credentials = grpcserver.tls_credentials(str(cert), str(key))
+    credentials = core_grpc.tls_credentials(str(cert), str(key))
     port, _ = start_server(server, address="127.0.0.1:0", service_names=grpc_handlers(server), credentials=credentials)
     channel = grpc.secure_channel(
         f"127.0.0.1:{port}",

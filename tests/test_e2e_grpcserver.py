@@ -25,7 +25,17 @@ from redis import Redis
 
 from protos.dict.core.v1 import core_dict_pb2 as pb
 from protos.dict.core.v1 import core_dict_pb2_grpc
-from tests.e2e_support import BIN, ROOT, base_env, free_port, manage, running, scratch_database, wait_for_port
+from tests.e2e_support import (
+    BIN,
+    ROOT,
+    base_env,
+    free_port,
+    grpc_services,
+    manage,
+    running,
+    scratch_database,
+    wait_for_port,
+)
 from tests.factories import new_phone
 
 pytestmark = pytest.mark.e2e
@@ -77,11 +87,7 @@ def world(env: dict[str, str], *args: str) -> dict:
 
 def test_grpcurl_lists_the_service_and_health(server) -> None:
     _, port = server
-    listed = subprocess.run(
-        [BIN / "grpcurl", "-plaintext", f"127.0.0.1:{port}", "list"], capture_output=True, text=True, timeout=30
-    )
-    assert listed.returncode == 0, listed.stderr
-    assert {"dict.core.v1.CoreDictService", "grpc.health.v1.Health"} <= set(listed.stdout.split())
+    assert {"dict.core.v1.CoreDictService", "grpc.health.v1.Health"} <= grpc_services(port)
 
 
 def test_all_fifteen_methods_end_to_end_then_sigterm(server, deployment) -> None:

@@ -61,6 +61,15 @@ def demo_password(username: str) -> str:
     return f"{username}-demo-pass"
 
 
+def demo_logins() -> list[tuple[str, str, str]]:
+    """Each demo login as this command creates it: username, password and what it is for.
+
+    `manage.py serve` prints them at start (settings.DEMO_LOGINS_HOOK names this function).
+    """
+    customers = [(c.username, demo_password(c.username), "customer") for c in CUSTOMERS]
+    return [*customers, (ADMIN_USERNAME, demo_password(ADMIN_USERNAME), "staff: the back-office at /admin/")]
+
+
 def ensure_user(username: str, *, superuser: bool = False) -> tuple[AbstractBaseUser, bool]:
     """The demo login, created with its demo password if missing; an existing one is left as it is."""
     users = get_user_model().objects
