@@ -237,8 +237,8 @@ def tokens_left(holder) -> tuple[int, int]:
     return payer_state.tokens, psp_state.tokens
 
 
-def token_for(user, **overrides) -> str:
-    """An access token signed with our key; an override of None leaves that claim out."""
+def token_for(user, *, key: str | None = None, **overrides) -> str:
+    """An access token signed with our key (or ``key``, a forger's); an override of None leaves that claim out."""
     now = datetime.now(UTC)
     claims = {
         "token_type": "access",
@@ -251,7 +251,7 @@ def token_for(user, **overrides) -> str:
         **overrides,
     }
     claims = {k: v for k, v in claims.items() if v is not None}
-    return jwt.encode(claims, settings.SIMPLE_JWT["SIGNING_KEY"], algorithm="HS256")
+    return jwt.encode(claims, key or settings.SIMPLE_JWT["SIGNING_KEY"], algorithm="HS256")
 
 
 # The simulated directory, called directly.

@@ -68,17 +68,4 @@ def test_tokens_with_bad_claims_are_refused(make_user, overrides: dict) -> None:
 
 
 def test_a_token_signed_with_another_key_is_refused(make_user) -> None:
-    user = make_user()
-    forged = jwt.encode(
-        {
-            "token_type": "access",
-            "user_id": str(user.pk),
-            "jti": "x",
-            "exp": datetime.now(UTC) + timedelta(minutes=5),
-            "iss": settings.SIMPLE_JWT["ISSUER"],
-            "aud": settings.SIMPLE_JWT["AUDIENCE"],
-        },
-        "not-the-secret-" * 3,
-        algorithm="HS256",
-    )
-    assert get_accounts(forged).status_code == 401
+    assert get_accounts(token_for(make_user(), key="not-the-secret-" * 3)).status_code == 401

@@ -2,9 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-import jwt
 import pytest
-from django.conf import settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -38,15 +36,7 @@ def accounts(authorization: str | None):
 
 
 def forged(user) -> str:
-    claims = {
-        "token_type": "access",
-        "user_id": str(user.pk),
-        "jti": "x",
-        "exp": datetime.now(UTC) + timedelta(minutes=5),
-        "iss": settings.SIMPLE_JWT["ISSUER"],
-        "aud": settings.SIMPLE_JWT["AUDIENCE"],
-    }
-    return jwt.encode(claims, "not-the-secret-" * 3, algorithm="HS256")
+    return token_for(user, key="not-the-secret-" * 3)
 
 
 @pytest.mark.parametrize("authorization", [None, "Basic YWxpY2U6cHc=", ""], ids=["none", "basic", "empty"])
