@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -26,7 +27,11 @@ class StaffUserFilter(admin.SimpleListFilter):
         return [(str(user.pk), staff_label(user)) for user in staff_user_list()]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[PiiView]) -> QuerySet[PiiView]:
-        return queryset.filter(user_id=self.value()) if self.value() else queryset
+        if not self.value():
+            return queryset
+        if not self.value().isdigit():  # a hand-typed ?staff=abc is the client's mistake, not a 500
+            raise IncorrectLookupParameters(f"{self.parameter_name} is a user id")
+        return queryset.filter(user_id=self.value())
 
 
 @admin.register(PiiView)

@@ -176,10 +176,11 @@ class PiiMaskingMixin:
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        """Audit the object before its page is built, so a failed audit masks the whole page."""
+        """Audit the object before its page is built, so a failed audit masks the whole page; a page the
+        user may not open (Django answers it 403 below) shows nothing, so it is not a view."""
         if can_view_pii(request):
             obj = self.get_object(request, unquote(object_id))
-            if obj is not None:
+            if obj is not None and self.has_view_or_change_permission(request, obj):
                 audit_pii_view(request, self.model, [obj.pk], PiiScreen.CHANGE)
         return super().change_view(request, object_id, form_url, extra_context)
 

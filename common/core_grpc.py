@@ -18,7 +18,7 @@ from django.utils.module_loading import import_string
 from grpc_health.v1 import health, health_pb2
 
 from common.grpc_interceptors import server_interceptors
-from common.grpc_server import drain, new_server, start_server
+from common.grpc_server import drain, listen_address, new_server, start_server
 from common.health import readiness
 
 READINESS_INTERVAL_SEC = 5.0
@@ -84,7 +84,7 @@ def start_core_service(*, host: str, port: int, workers: int) -> CoreService:
     server = new_server(workers=workers, interceptors=server_interceptors())
     service_names = import_string(settings.GRPC_FRAMEWORK["ROOT_HANDLERS_HOOK"])(server)
     bound, health_servicer = start_server(
-        server, address=f"{host}:{port}", service_names=service_names, credentials=credentials
+        server, address=listen_address(host, port), service_names=service_names, credentials=credentials
     )
     service = CoreService(server=server, port=bound, health=health_servicer, tls=credentials is not None)
     watcher = threading.Thread(

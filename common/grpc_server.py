@@ -16,6 +16,11 @@ from grpc_reflection.v1alpha import reflection
 logger = logging.getLogger(__name__)
 
 
+def listen_address(host: str, port: int) -> str:
+    """``host:port`` as grpcio and gunicorn read it: an IPv6 host in brackets (``[::]:9090``)."""
+    return f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
+
+
 def new_server(*, workers: int, interceptors: Iterable[grpc.ServerInterceptor] = ()) -> grpc.Server:
     """A server with its thread pool and interceptors, to which servicers are then added.
 

@@ -28,6 +28,7 @@ WHY: dict[int, str] = {
     404: "Not found, or not the caller's to see; on a list, the cursor is not one this API gave.",
     409: "The request conflicts with the current state (the key exists, the request id was used, a claim is open).",
     413: "The request body is larger than this API accepts.",
+    406: "The Accept header asks for something other than JSON.",
     415: "The request body is not JSON.",
     422: "Well formed, but DICT's rules refuse it (key limit, claim periods, tax id of another owner).",
     429: "Too many requests; Retry-After says how many seconds to wait.",
@@ -77,7 +78,8 @@ class ProblemAutoSchema(AutoSchema):
 
     def _refusals_of_the_view(self) -> set[int]:
         """What DRF and the kernel answer whatever the operation: the statuses that follow from the view's shape."""
-        statuses = {503}  # every operation reads the database or the cache: an outage is a 503
+        # every operation reads the database or the cache (an outage is a 503) and answers JSON only (406)
+        statuses = {406, 503}
         if self.view.get_throttles():
             statuses.add(429)
         if self.view.get_authenticate_header(self.view.request):  # DRF answers 401 (not 403) only with a challenge

@@ -19,9 +19,14 @@ def current_request_id() -> str:
     return _current.get()
 
 
+def request_id_from(value: str | None) -> str:
+    """A caller-supplied id if it is well-formed, otherwise a fresh one."""
+    return value if value and _SAFE.fullmatch(value) else uuid.uuid4().hex
+
+
 def bind_request_id(value: str | None) -> str:
-    """Bind a caller-supplied id if it is well-formed, otherwise a fresh one; return it."""
-    request_id = value if value and _SAFE.fullmatch(value) else uuid.uuid4().hex
+    """Bind ``request_id_from(value)`` for the rest of this context; return it."""
+    request_id = request_id_from(value)
     _current.set(request_id)
     return request_id
 
@@ -31,7 +36,8 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = _current.set(bind_request_id(request.headers.get(HEADER)))
+        # set once, so that the reset below restores what was there before the request
+        token = _current.set(request_id_from(request.headers.get(HEADER)))
         try:
             request.request_id = current_request_id()
             response = self.get_response(request)

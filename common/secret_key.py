@@ -1,9 +1,9 @@
 """The keys everything is signed with (Django's SECRET_KEY, the JWT key): strong, never a public value.
 
-Only the embedded default (the SQLite file, no servers) makes its own: a random key kept in its data
-folder, readable by its owner only, so a restart keeps sessions and tokens valid. Every other
-deployment must be given one; the settings refuse to load otherwise, so no process starts on a
-key somebody else knows. "Strong" is what `check --deploy` asks (security.W009).
+Only the embedded default (no server named, no production profile: settings.EMBEDDED) makes its own:
+a random key kept in its data folder, readable by its owner only, so a restart keeps sessions and
+tokens valid. Every other deployment must be given one; the settings refuse to load otherwise, so
+no process starts on a key somebody else knows. "Strong" is what `check --deploy` asks (security.W009).
 """
 
 import contextlib

@@ -7,11 +7,11 @@ does not. So these tests tell the interface a real process bound without leaving
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests.e2e_support import base_env, free_port, running, wait_until
+from common.grpc_server import listen_address, new_server
+from tests.e2e_support import embedded_env, free_port, running, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -26,11 +26,6 @@ def accepts(host: str, port: int) -> bool:
 def wait_listening(process: subprocess.Popen, host: str, port: int) -> None:
     wait_until(lambda: process.poll() is not None or accepts(host, port), f"{host}:{port} listening")
     assert process.poll() is None, "the process exited"
-
-
-def embedded_env(data_dir: Path, **binds: str) -> dict[str, str]:
-    env = {name: value for name, value in base_env(DATA_DIR=str(data_dir)).items() if not name.endswith("_BIND")}
-    return {**env, **binds}
 
 
 def test_grpcserver_and_its_metrics_listen_on_loopback_by_default(tmp_path) -> None:
@@ -63,3 +58,12 @@ def test_serve_puts_grpc_and_metrics_where_the_settings_say_and_the_web_on_its_h
         for port in (grpc_port, metrics_port):
             wait_listening(process, OTHER_LOOPBACK, port)
             assert not accepts("127.0.0.1", port)
+
+
+@pytest.mark.parametrize("host", ["::1", "127.0.0.1"])
+def test_an_ipv6_interface_is_bracketed_so_grpc_can_bind_it(host: str) -> None:
+    server = new_server(workers=1)
+    try:
+        assert server.add_insecure_port(listen_address(host, 0)) > 0  # grpcio raises on ":::0"
+    finally:
+        server.stop(None)

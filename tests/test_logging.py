@@ -4,10 +4,11 @@ import json
 import logging
 import sys
 
+from django.http import HttpResponse
 from django.test import RequestFactory
 
 from common.logging import MaskingFormatter, MaskingJsonFormatter, MaskPiiFilter, RequestIdFilter, mask_pii
-from common.request_id import bind_request_id
+from common.request_id import RequestIdMiddleware, bind_request_id, current_request_id
 
 
 def test_mask_pii_hides_tax_ids_phones_and_emails() -> None:
@@ -72,3 +73,27 @@ def test_json_lines_mask_every_field_such_as_djangos_request() -> None:
     assert "alice.smith" not in json.dumps(rendered) and "5511987654321" not in json.dumps(rendered)
     assert rendered["request"] == "<WSGIRequest: GET '/api/v1/lookup/***/'>"
     assert (rendered["status_code"], rendered["detail"]) == (404, {"keys": ["+5511*******21"]})
+
+
+def test_a_traceback_another_formatter_rendered_first_is_masked_too() -> None:
+    """logging keeps a rendered traceback on the record (exc_text), and later formatters reuse it as it is."""
+    try:
+        raise ValueError("no holder with CPF 11144477735")
+    except ValueError:
+        record = logging.LogRecord("t", logging.ERROR, __file__, 1, "boom", None, sys.exc_info())
+    logging.Formatter().format(record)  # e.g. a handler a library attached, before ours
+    assert "CPF 11144477735" in record.exc_text
+
+    for formatter in (MaskingFormatter(), MaskingJsonFormatter()):
+        rendered = formatter.format(record)
+        assert "11144477735" not in rendered
+        assert "no holder with CPF *********35" in rendered
+
+
+def test_a_request_id_ends_with_its_request(rf) -> None:
+    """Log lines after a request (the next one on this thread, a background job) must not carry its id."""
+    seen, before = [], current_request_id()
+    middleware = RequestIdMiddleware(lambda request: seen.append(current_request_id()) or HttpResponse())
+    response = middleware(rf.get("/", HTTP_X_REQUEST_ID="req-87654321"))
+    assert seen == ["req-87654321"] and response["X-Request-ID"] == "req-87654321"
+    assert current_request_id() == before != "req-87654321"

@@ -48,7 +48,7 @@ def test_every_refusal_is_a_problem_and_the_ones_any_view_gives_are_there(schema
     ref = {"$ref": "#/components/schemas/Problem"}
     for path, method, operation in operations(schema):
         responses = operation["responses"]
-        assert {"401", "429", "503"} <= set(responses), (method, path)
+        assert {"401", "406", "429", "503"} <= set(responses), (method, path)
         for status, response in responses.items():
             if int(status) >= 400:
                 assert response["content"] == {PROBLEM_CONTENT_TYPE: {"schema": ref}}, (method, path, status)
@@ -59,6 +59,14 @@ def test_every_refusal_is_a_problem_and_the_ones_any_view_gives_are_there(schema
             assert {"400", "413", "415"} <= set(responses), (method, path)
         if "{" in path:
             assert "404" in responses, (method, path)
+
+
+def test_json_is_the_only_format_asked_for_by_header_or_by_query(make_account, client_for) -> None:
+    """A 406 is documented on every operation (above); ``?format=`` is not a parameter of this API."""
+    client = client_for(make_account().holder.user)
+    refused = client.get("/api/v1/accounts/", HTTP_ACCEPT="text/html")
+    assert refused.status_code == 406 and refused["Content-Type"] == PROBLEM_CONTENT_TYPE
+    assert client.get("/api/v1/accounts/", {"format": "xml"}).status_code == 200
 
 
 def test_domain_refusals_are_documented_where_they_happen(schema) -> None:

@@ -167,3 +167,17 @@ def test_the_audit_admin_is_read_only_and_filters_by_staff_user_and_day(
     ]
     client.force_login(make_staff(*VIEW, *PII))  # staff without the audit's view permission
     assert client.get(AUDIT).status_code == 403
+
+
+def test_a_page_refused_to_its_viewer_is_not_a_view(client, make_staff, make_account, make_entry) -> None:
+    """view_pii without the entry's view permission: Django answers 403, and the trail says nothing was seen."""
+    entry = make_entry(make_account(), "EMAIL", "maria.souza@example.com")
+    client.force_login(make_staff(*PII))
+    assert client.get(change_url(entry)).status_code == 403
+    assert audit_rows() == []
+
+
+def test_a_hand_typed_staff_filter_is_the_clients_mistake(client, make_staff) -> None:
+    client.force_login(make_staff("audit.view_piiview"))
+    page = client.get(AUDIT, {"staff": "abc"})
+    assert page.status_code == 302 and page.url.endswith("?e=1")  # Django's "bad filter" page, not a 500

@@ -14,13 +14,11 @@ import pytest
 from django.conf import settings
 
 from common.secret_key import PUBLIC_KEYS, weakness
-from tests.e2e_support import ROOT, base_env, manage
+from tests.e2e_support import ROOT, RUNNER_ONLY, base_env, embedded_env, manage
 
 pytestmark = pytest.mark.e2e
 
 OLD_PUBLIC_KEY = "core-dict-embedded-default-insecure-key-change-me"
-# The runner's own profile and keys must not leak into the deployment under test.
-_NOT_INHERITED = ("DJANGO_ENV", "SECRET_KEY", "JWT_SECRET_KEY", "SECURE_", "SESSION_COOKIE_", "CSRF_")
 
 
 def deployment_env(**overrides: str | None) -> dict[str, str]:
@@ -28,18 +26,11 @@ def deployment_env(**overrides: str | None) -> dict[str, str]:
 
     An override of None removes the variable.
     """
-    env = {name: value for name, value in base_env().items() if not name.startswith(_NOT_INHERITED)}
+    env = {name: value for name, value in base_env().items() if not name.startswith(RUNNER_ONLY)}
     env.update(DATABASE_URL=os.environ["DATABASE_URL"], REDIS_URL=settings.REDIS_URL)
     env.update(SECRET_KEY=secrets.token_urlsafe(50))
     env.update(overrides)
     return {name: value for name, value in env.items() if value is not None}
-
-
-def embedded_env(data_dir: str, **overrides: str) -> dict[str, str]:
-    """The embedded default (no database server), with nothing secret given."""
-    env = {name: value for name, value in base_env().items() if not name.startswith(_NOT_INHERITED)}
-    env.update(DATA_DIR=data_dir, **overrides)
-    return env
 
 
 STRONG_LOOKING = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8s9T0u1V2w3X4y5Z6"  # 52 characters, many distinct
@@ -99,6 +90,21 @@ def test_a_deployment_without_a_strong_key_refuses_to_start(overrides: dict[str,
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith(f"django.core.exceptions.ImproperlyConfigured: {message}"), done.stderr
     assert "secrets.token_urlsafe(50)" in last  # how to make one
+
+
+@pytest.mark.parametrize(
+    "server", [{"DJANGO_ENV": "production"}, {"CONNECT_URL": "dict.example:443"}, {"REDIS_URL": "redis://cache:6379/0"}]
+)
+def test_without_a_database_url_but_not_embedded_there_is_no_made_up_key(tmp_path, server: dict[str, str]) -> None:
+    """The production profile, or any server named, is a deployment: no key, no start (and no key file)."""
+    done = manage(embedded_env(tmp_path, **server), "check", check=False)
+    assert done.returncode != 0
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith("django.core.exceptions.ImproperlyConfigured: SECRET_KEY is not set: ")
+    )
+    assert not (tmp_path / "secret_key").exists()
 
 
 def test_the_embedded_default_refuses_a_public_key_it_is_given(tmp_path) -> None:

@@ -10,7 +10,10 @@ liveness check says alive after the recovery and dead once the worker is stopped
 Every wait is bounded; the bounds only keep CI from hanging, they are not what is tested.
 """
 
+import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -108,5 +111,81 @@ def test_a_worker_survives_its_broker_restarting_empty(tmp_path: Path) -> None:
                 assert alive.returncode == 0, alive.stderr
             dead = worker_alive(env)
             assert dead.returncode == 1 and "worker dead" in dead.stderr, dead.stderr
+    finally:
+        broker.kill()
+
+
+def test_a_worker_waiting_for_its_broker_is_alive_and_a_stuck_one_is_not(tmp_path: Path) -> None:
+    """Liveness must not restart workers for a broker outage: retrying the broker is progress."""
+    broker = RedisServer()
+    broker.start()
+    try:
+        with scratch_database("liveness") as url:
+            env = base_env(
+                DATABASE_URL=url,
+                REDIS_URL=broker.url,
+                CELERY_TASK_ALWAYS_EAGER="0",
+                WORKER_HEARTBEAT_FILE=str(tmp_path / "worker.alive"),
+                WORKER_HEARTBEAT_INTERVAL_SEC="0.5",  # worker_alive's limit: 1.5 s
+            )
+            worker_log = tmp_path / "worker.log"
+            worker_args = celery("worker", "--pool", "solo", "--without-gossip", "--without-mingle")
+            with running(worker_args, env, log=worker_log) as worker:
+                wait_until(lambda: worker_alive(env).returncode == 0, "the worker alive on its broker")
+                broker.kill()
+                # kombu's retries come 2, 4, then 6 s apart: by the third, the broker has been gone for
+                # 6 s, four times the limit, and the event loop has not turned since.
+                retrying = "Trying again in 6.00 seconds"
+                wait_until(lambda: retrying in worker_log.read_text(), "the worker retrying its broker", timeout=30)
+                alive = worker_alive(env)
+                assert alive.returncode == 0, alive.stderr
+                os.kill(worker.pid, signal.SIGSTOP)  # stuck: neither its loop nor its retries move
+                try:
+                    wait_until(lambda: worker_alive(env).returncode == 1, "a stuck worker found dead")
+                finally:
+                    os.kill(worker.pid, signal.SIGCONT)
+    finally:
+        broker.kill()
+
+
+def test_beat_ticks_without_its_broker(tmp_path: Path) -> None:
+    """Beat's liveness is its own progress: ticks that fail to send while the broker is gone, and the
+    retries of a beat that starts without one. Neither depends on Redis; a stopped beat goes stale."""
+    broker = RedisServer()
+    broker.start()
+    env = base_env(REDIS_URL=broker.url, CELERY_BEAT_MAX_LOOP_INTERVAL="1", SCHEDULE_SCALE="0.01")
+
+    def beat(name: str):
+        heartbeat = tmp_path / f"{name}.alive"
+        command = celery("beat", "--schedule", str(tmp_path / f"{name}-schedule"))
+        beat_env = {**env, "BEAT_HEARTBEAT_FILE": str(heartbeat)}
+        return heartbeat, running(command, beat_env, log=tmp_path / f"{name}.log"), beat_env
+
+    def alive(beat_env: dict[str, str]) -> int:
+        # beyond kombu's first retry gaps (2, 4, 6 s), which a beat starting without its broker waits out
+        return manage(beat_env, "worker_alive", "--beat", "--max-age", "8", check=False).returncode
+
+    try:
+        heartbeat, started, beat_env = beat("running")
+        with started as running_beat:
+            wait_until(lambda: alive(beat_env) == 0, "beat alive")
+            broker.kill()
+            outage = time.time()
+            log = tmp_path / "running.log"
+            wait_until(lambda: "Couldn't apply scheduled task" in log.read_text(), "beat failing to send")
+            wait_until(lambda: heartbeat.stat().st_mtime > outage + 3, "a tick 3 s into the outage")
+            assert alive(beat_env) == 0
+
+            late_heartbeat, late_start, late_env = beat("late")
+            with late_start:
+                late_log = tmp_path / "late.log"
+                wait_until(lambda: "trying again in 6" in late_log.read_text(), "a beat retrying its broker")
+                assert alive(late_env) == 0 and late_heartbeat.exists()
+
+            os.kill(running_beat.pid, signal.SIGSTOP)
+            try:
+                wait_until(lambda: alive(beat_env) == 1, "a stuck beat found dead")
+            finally:
+                os.kill(running_beat.pid, signal.SIGCONT)
     finally:
         broker.kill()
