@@ -25,7 +25,7 @@ def pytest_configure(config) -> None:
     """The suite runs on the real servers; the embedded SQLite default is tested in a subprocess."""
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
+    if not settings.DATABASES["default"]["ENGINE"].endswith(".postgresql") or not settings.REDIS_URL:  # wrapped too
         raise pytest.UsageError("tests need PostgreSQL and Redis: run `make test` (sets DATABASE_URL and REDIS_URL)")
     if XDIST_WORKER:
         # pytest-xdist workers share REDIS_URL's database (each has its own PostgreSQL test database):

@@ -12,3 +12,9 @@ class ClaimsConfig(AppConfig):
         from keys.services import register_key_slot_counter
 
         register_key_slot_counter(key_slots_held_by_claims)
+
+        # /metrics reads the open claims by deadline at each scrape (common.metrics).
+        from claims.metrics import read_open_claims
+        from common.metrics import register_database_read
+
+        register_database_read("claims", read_open_claims)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.utils import timezone
 
 from accounts.models import Account
@@ -49,6 +49,34 @@ def claim_get(*, user: AbstractBaseUser, claim_id: UUID, claim_type: str | None 
 def claim_time_left(claim: Claim, *, now: datetime | None = None) -> timedelta | None:
     """Until the claim's next deadline, on DICT's periods (None once it is closed)."""
     return time_left(claim.facts, now=now or timezone.now())
+
+
+def _next_deadline() -> Case:
+    """time_left's deadline in SQL: a CONFIRMED claim's completion period end when it has one, else the resolution's."""
+    confirmed = Q(status=ClaimStatus.CONFIRMED, completion_period_end__isnull=False)
+    return Case(When(confirmed, then=F("completion_period_end")), default=F("resolution_period_end"))
+
+
+def open_claim_counts(*, now: datetime, buckets: dict[str, timedelta | None]) -> dict[tuple[str, str], int]:
+    """Open claims by role and by time left to their next deadline, counted in the database.
+
+    ``buckets`` names the upper bounds of time left in increasing order, the last one None (no bound):
+    a claim counts under the first bound its time left does not exceed.
+    """
+    conditions: dict[str, Q] = {}
+    lower: timedelta | None = None
+    for name, upper in buckets.items():
+        condition = Q() if lower is None else Q(deadline__gt=now + lower)
+        conditions[name] = condition if upper is None else condition & Q(deadline__lte=now + upper)
+        lower = upper
+    rows = (
+        Claim.objects.open()
+        .annotate(deadline=_next_deadline())
+        .order_by()
+        .values("role")
+        .annotate(**{name: Count("pk", filter=condition) for name, condition in conditions.items()})
+    )
+    return {(row["role"], name): row[name] for row in rows for name in buckets}
 
 
 def key_slots_held_by_claims(account: Account) -> int:

@@ -20,14 +20,14 @@ from datetime import datetime, timedelta
 from functools import partial
 from uuid import UUID, uuid4
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_redis import get_redis_connection
+from django_redis.cache import RedisCache
 
 from accounts.dict_view import bank_account, owner
 from accounts.models import Account
@@ -35,6 +35,7 @@ from accounts.second_factor import verify_second_factor
 from accounts.selectors import account_list
 from claims.models import Claim, ClaimStart, PollCursor
 from claims.selectors import claim_list
+from common.permissions import require_staff_permission
 from connect.client import get_client
 from connect.ports import DirectoryNotAsked
 from dict_rules.claims import (
@@ -58,7 +59,6 @@ from dict_rules.errors import (
     ClaimOperationInvalid,
     DomainError,
     EntryStateInvalid,
-    Forbidden,
     NotFound,
     RequestIdAlreadyUsed,
     ServiceUnavailable,
@@ -451,8 +451,7 @@ def claim_cancel(
 def _check_staff_may_act(user: AbstractBaseUser, claim: Claim) -> None:
     """Back-office actions are for staff holding the claim type's permission (the admin only offers them)."""
     permission = STAFF_ACTION_PERMISSIONS[ClaimType(claim.claim_type)]
-    if not (user.is_staff and user.has_perm(permission)):
-        raise Forbidden(f"acting on this claim at DICT from the back-office needs {permission}.")
+    require_staff_permission(user, permission, doing="acting on this claim at DICT")
 
 
 def claim_cancel_by_staff(*, user: AbstractBaseUser, claim_id: UUID, reason: ClaimReason) -> Claim:
@@ -660,7 +659,7 @@ _RELEASE_LEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.cal
 
 
 def _cache_is_redis() -> bool:
-    return settings.CACHES["default"]["BACKEND"].startswith("django_redis.")
+    return isinstance(caches["default"], RedisCache)  # django-redis, or django-prometheus' wrapper of it
 
 
 def _take_lease(key: str, token: str) -> bool:

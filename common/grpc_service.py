@@ -170,6 +170,7 @@ def health_to_pb(state: Readiness) -> pb.HealthCheckResponse:
         database=state.database,
         cache=state.cache,
         connect=state.connect,
+        pulsar=state.pulsar or "",
     )
 
 

@@ -1,7 +1,8 @@
 """Liveness and readiness probes (no authentication, no PII).
 
 The kernel imports no app, so the directory's state is reported through a hook: the connect app
-registers its reporter when Django starts (``register_directory_state``).
+registers its reporter when Django starts (``register_directory_state``). So is the event broker's
+(Pulsar), by the events app and only when the outbox relay is configured (``register_event_broker_state``).
 
 ``ProbeMiddleware``, first in MIDDLEWARE, answers them before Django checks the Host header or
 redirects to HTTPS: an orchestrator probes the pod's own address over plain HTTP (kubelet sends the
@@ -25,6 +26,15 @@ def register_directory_state(reporter: Callable[[], str]) -> None:
     """Name the function that tells the directory's state (the Connect breaker's), for the probes."""
     global _directory_state
     _directory_state = reporter
+
+
+_event_broker_state: Callable[[], str] | None = None  # None: no relay configured, nothing to report
+
+
+def register_event_broker_state(reporter: Callable[[], str]) -> None:
+    """Name the function that tells whether the event broker answers (cheap and bounded), for the probes."""
+    global _event_broker_state
+    _event_broker_state = reporter
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -64,6 +74,7 @@ class Readiness:
     database: str
     cache: str
     connect: str
+    pulsar: str | None = None  # only when the relay is configured
 
     @property
     def ready(self) -> bool:
@@ -71,19 +82,25 @@ class Readiness:
 
 
 def readiness() -> Readiness:
-    """Ask the database and the cache; the Connect breaker's state is reported, never required.
+    """Ask the database and the cache; the Connect breaker's state and Pulsar's are reported, never required.
 
-    With the directory down we still take requests, and registrations wait as PENDING.
+    With the directory down we still take requests, and registrations wait as PENDING; with Pulsar
+    down, events wait in the table until the relay can publish them.
     """
-    return Readiness(database=_check("database", _database), cache=_check("cache", _cache), connect=_directory())
+    return Readiness(
+        database=_check("database", _database),
+        cache=_check("cache", _cache),
+        connect=_reported("directory", _directory_state),
+        pulsar=_reported("event broker", _event_broker_state) if _event_broker_state else None,
+    )
 
 
-def _directory() -> str:
+def _reported(what: str, reporter: Callable[[], str]) -> str:
     """The reporter's answer; "unknown" if it fails (a probe, or the gRPC health watcher, must not die of it)."""
     try:
-        return _directory_state()
+        return reporter()
     except Exception:
-        logger.warning("the directory state reporter failed", exc_info=True)
+        logger.warning("the %s state reporter failed", what, exc_info=True)
         return "unknown"
 
 
@@ -95,6 +112,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
         "checks": {"database": state.database, "cache": state.cache},
         "connect": state.connect,
     }
+    if state.pulsar is not None:
+        body["pulsar"] = state.pulsar
     return JsonResponse(body, status=200 if state.ready else 503)
 
 

@@ -1,15 +1,18 @@
-"""Log filters: attach the request id, and mask PII (CPF, CNPJ, phones, e-mails, names).
+"""Logging for every process: one dictConfig, filters that attach the request id and mask PII
+(CPF, CNPJ, phones, e-mails, names), and formatters that mask what the filters cannot reach.
 
 Masking works on the rendered message, so a careless f-string cannot leak a tax id.
 """
 
 import logging
+import logging.config
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
 
-from common.request_id import current_request_id
+from common.request_id import HEADER, current_request_id
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+!#$'*/=?^`{|}~-])[A-Za-z0-9._%+!#$'*/=?^`{|}~-]*@([A-Za-z0-9.-]+)")
 _PHONE = re.compile(r"\+\d{6,15}")
@@ -31,8 +34,20 @@ def mask_pii(text: str) -> str:
 
 
 class RequestIdFilter(logging.Filter):
+    """The id of the call this thread serves, unless the record carries its own (gunicorn's access lines)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id()
+        if not hasattr(record, "request_id"):
+            record.request_id = current_request_id()
+        return True
+
+
+class AccessRequestIdFilter(logging.Filter):
+    """gunicorn's access line is written after the request has left Django: its id is the response's header."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        atoms = record.args if isinstance(record.args, Mapping) else {}
+        record.request_id = atoms.get(f"{{{HEADER.lower()}}}o") or "-"
         return True
 
 
@@ -76,21 +91,18 @@ class AsWarningWithoutTraceback(logging.Filter):
 
 
 class MaskingFormatter(_RequestWithoutQuery, logging.Formatter):
-    """Text lines; an exception's message may carry PII too, so tracebacks are masked here."""
+    """Text lines, masked whole: an exception's message may carry PII too, and a traceback another
+    handler's formatter already rendered is reused from the record (``exc_text``) as it is."""
 
-    def formatException(self, ei) -> str:  # noqa: N802 - logging's API
-        return mask_pii(super().formatException(ei))
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_pii(super().format(record))
 
 
 class MaskingJsonFormatter(_RequestWithoutQuery, JsonFormatter):
-    """JSON lines, with tracebacks masked like MaskingFormatter's.
-
-    Every extra field is written out too (Django adds the ``request``, written as its method and
-    path, which may hold a lookup's key), so every value is masked, not only the message.
+    """JSON lines with every field masked: the traceback (``exc_info``, from the exception or a
+    rendered ``exc_text``) and every extra field (Django adds the ``request``, written as its method
+    and path, which may hold a lookup's key; Celery adds a failed task's arguments), not only the message.
     """
-
-    def formatException(self, ei) -> str:  # noqa: N802 - logging's API
-        return mask_pii(super().formatException(ei))
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
         return {name: _masked(value) for name, value in super().process_log_record(log_data).items()}
@@ -105,3 +117,58 @@ def _masked(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_masked(item) for item in value]
     return mask_pii(str(value))
+
+
+# gunicorn's access line (on once it is handed a dictConfig): no query string (%(q)s, %(r)s) and no
+# referer (%(f)s), which may hold PII mask_pii cannot recognise; the path is masked like any message.
+ACCESS_LOG_FORMAT = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+def logging_config(*, level: str, fmt: str) -> dict[str, Any]:
+    """The one dictConfig of every process: Django's LOGGING, gunicorn's ``logconfig_dict``; Celery keeps it.
+
+    One console handler on the root masks and formats every line (``fmt`` "json" or text);
+    gunicorn's loggers lose their own plain handlers and propagate to it.
+    """
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "request_id": {"()": "common.logging.RequestIdFilter"},
+            "mask_pii": {"()": "common.logging.MaskPiiFilter"},
+            "as_warning": {"()": "common.logging.AsWarningWithoutTraceback"},
+            "access_request_id": {"()": "common.logging.AccessRequestIdFilter"},
+        },
+        "formatters": {
+            "text": {
+                "()": "common.logging.MaskingFormatter",
+                "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+            },
+            "json": {
+                "()": "common.logging.MaskingJsonFormatter",
+                "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            },
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json" if fmt == "json" else "text",
+                "filters": ["request_id", "mask_pii"],
+            }
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            # A refused admin filter (PiiMaskingMixin.lookup_allowed) is a 400, not a server error.
+            "django.security.DisallowedModelAdminLookup": {"filters": ["as_warning"]},
+            # A Host not in ALLOWED_HOSTS (scanners, stray probes) is the client's 400, not our error.
+            "django.security.DisallowedHost": {"filters": ["as_warning"]},
+            "gunicorn.error": {"handlers": [], "propagate": True, "level": level},
+            "gunicorn.access": {"handlers": [], "propagate": True, "level": level, "filters": ["access_request_id"]},
+        },
+    }
+
+
+def configure(config: dict[str, Any]) -> None:
+    """Django's LOGGING_CONFIG: apply ``config``, and log warnings, which would print raw to stderr."""
+    logging.config.dictConfig(config)
+    logging.captureWarnings(True)

@@ -128,18 +128,21 @@ def _adapter() -> object:
     if settings.CONNECT_URL:
         from connect.breaker import Bulkhead, RatioBreaker
         from connect.grpc_client import GrpcDirectoryClient
+        from connect.metrics import watch_breaker
 
+        breaker = RatioBreaker(
+            window=settings.CONNECT_BREAKER_WINDOW_SEC,
+            min_calls=settings.CONNECT_BREAKER_MIN_CALLS,
+            failure_ratio=settings.CONNECT_BREAKER_FAILURE_RATIO,
+            open_for=settings.CONNECT_BREAKER_OPEN_SEC,
+        )
+        watch_breaker(breaker)
         return GrpcDirectoryClient(
             url=settings.CONNECT_URL,
             participant=settings.DICT_ISPB,
             deadline=settings.CONNECT_DEADLINE_SEC,
             attempts=settings.CONNECT_RETRY_ATTEMPTS,
-            breaker=RatioBreaker(
-                window=settings.CONNECT_BREAKER_WINDOW_SEC,
-                min_calls=settings.CONNECT_BREAKER_MIN_CALLS,
-                failure_ratio=settings.CONNECT_BREAKER_FAILURE_RATIO,
-                open_for=settings.CONNECT_BREAKER_OPEN_SEC,
-            ),
+            breaker=breaker,
             bulkhead=Bulkhead(limit=settings.CONNECT_MAX_IN_FLIGHT, wait=settings.CONNECT_BULKHEAD_WAIT_SEC),
         )
     from connect.local import LocalDirectoryClient

@@ -47,6 +47,7 @@ from common.grpc_errors import domain_error_from_rpc
 from common.pb_util import from_timestamp
 from common.retry_after import retry_after_seconds
 from connect.breaker import Bulkhead, CircuitOpen, RatioBreaker
+from connect.metrics import observed_call
 from connect.ports import DirectoryNotAsked
 from dict_rules.directory import (
     BankAccount,
@@ -133,14 +134,15 @@ class GrpcDirectoryClient:
 
     def _call(self, method: str, request, *, idempotent: bool):
         """One directory call; ``idempotent`` says whether a repeat is safe once it may have arrived."""
-        ends = time.monotonic() + self.deadline  # the budget covers the wait for a bulkhead slot too
-        if not self.bulkhead.acquire(budget=self.deadline):
-            self._log_refusal(method)
-            raise DirectoryNotAsked("too many directory calls in flight; try again shortly.", retry_after=1)
-        try:
-            return self._guarded(method, request, idempotent=idempotent, ends=ends)
-        finally:
-            self.bulkhead.release()
+        with observed_call(method):
+            ends = time.monotonic() + self.deadline  # the budget covers the wait for a bulkhead slot too
+            if not self.bulkhead.acquire(budget=self.deadline):
+                self._log_refusal(method)
+                raise DirectoryNotAsked("too many directory calls in flight; try again shortly.", retry_after=1)
+            try:
+                return self._guarded(method, request, idempotent=idempotent, ends=ends)
+            finally:
+                self.bulkhead.release()
 
     def _log_refusal(self, method: str) -> None:
         """A warning per second at most: under load every caller beyond the cap is refused."""

@@ -11,10 +11,11 @@ command="${1:-web}"
 
 case "$command" in
   web)
-    # No access log: request paths carry PIX keys (/api/v1/lookup/<key>/) and gunicorn's log
-    # bypasses our PII masking; the app logs its requests itself, masked.
+    # gunicorn_conf hands gunicorn Django's LOGGING: its own lines and its access log (paths carry
+    # PIX keys, /api/v1/lookup/<key>/; no query string) are masked, JSON with LOG_FORMAT=json.
     # The heartbeat file goes to /dev/shm, a tmpfs even with a read-only root filesystem.
     exec gunicorn dict_project.wsgi \
+      --config python:dict_project.gunicorn_conf \
       --bind 0.0.0.0:8000 \
       --workers "${WEB_CONCURRENCY:-2}" \
       --threads "${WEB_THREADS:-4}" \
@@ -29,23 +30,28 @@ case "$command" in
     ;;
   worker)
     # Gossip and mingle off: they add broker chatter per worker and were the source of the
-    # non-fatal reconnect errors seen when Redis restarts (STACK_NOTES_2 §9).
-    exec celery -A dict_project worker \
+    # non-fatal reconnect errors seen when Redis restarts (STACK_NOTES_2 §9). --quiet: no banner,
+    # which Celery prints past logging (JSON logs would get plain-text lines).
+    exec celery -A dict_project --quiet worker \
       --without-gossip --without-mingle \
       --concurrency "${CELERY_CONCURRENCY:-2}" \
       --loglevel "${LOG_LEVEL:-INFO}" \
       "$@"
     ;;
   beat)
-    # Remote control lets `celery inspect ping -d celerybeat@$HOSTNAME` reach beat, and beat
-    # stops answering when its scheduler stalls: that is its liveness probe. The schedule file
-    # lives in /tmp (a writable emptyDir/tmpfs); losing it on restart only re-times the
-    # every-minute tasks.
-    exec celery -A dict_project beat \
-      --enable-remote-control \
+    # Its scheduler touches a heartbeat file on every tick (`manage.py worker_alive --beat`).
+    # The schedule file lives in /tmp (a writable emptyDir/tmpfs); losing it on restart only
+    # re-times the every-minute tasks. --quiet: no banner, as for the worker.
+    exec celery -A dict_project --quiet beat \
       --schedule /tmp/celerybeat-schedule \
       --loglevel "${LOG_LEVEL:-INFO}" \
       "$@"
+    ;;
+  relay)
+    # The outbox relay (events/relay.py): domain events to Pulsar (PULSAR_URL), in order per
+    # aggregate, at least once. Any number may run at once; SIGTERM lets the batch in hand finish.
+    # Prometheus metrics on METRICS_BIND, port RELAY_METRICS_PORT.
+    exec python manage.py relay_events --metrics-port "${RELAY_METRICS_PORT:-9092}" "$@"
     ;;
   migrate)
     # The one explicit schema step of a release. Static files are collected at image build.

@@ -8,11 +8,13 @@ implementation, not a mock.
 import os
 import tempfile
 from datetime import timedelta
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from common.logging import logging_config
 from common.secret_key import embedded_key, strong_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,6 +54,14 @@ def env_host(name: str, default: str) -> str:
     return host
 
 
+def env_networks(name: str, default: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Comma-separated networks ("10.0.0.0/8,::1/128"); a malformed one stops the settings, naming the variable."""
+    try:
+        return tuple(ip_network(item) for item in env_list(name, default))
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}: {error}") from None
+
+
 def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
     """Django's SECURE_PROXY_SSL_HEADER from "HEADER,value"; a bare true means X-Forwarded-Proto: https."""
     raw = env_str(name)
@@ -86,7 +96,21 @@ CONNECT_BREAKER_OPEN_SEC = env_float("CONNECT_BREAKER_OPEN_SEC", 5.0)
 CONNECT_MAX_IN_FLIGHT = env_int("CONNECT_MAX_IN_FLIGHT", 8)
 CONNECT_BULKHEAD_WAIT_SEC = env_float("CONNECT_BULKHEAD_WAIT_SEC", 0.1)
 
+# Domain events to Apache Pulsar: with PULSAR_URL set (pulsar://host:6650), `manage.py relay_events`
+# publishes the outbox (events/relay.py), one topic per aggregate under the prefix; without it events
+# stay in the table (the embedded default). A send waits at most PULSAR_SEND_TIMEOUT_MS for the
+# broker, any other client operation (connecting, creating a producer) PULSAR_OPERATION_TIMEOUT_SEC.
+# An event the broker refuses for its content PULSAR_MAX_ATTEMPTS times is marked failed.
+PULSAR_URL = env_str("PULSAR_URL")
+PULSAR_TOPIC_PREFIX = env_str("PULSAR_TOPIC_PREFIX", "persistent://public/default/coredict-")
+PULSAR_SEND_TIMEOUT_MS = env_int("PULSAR_SEND_TIMEOUT_MS", 5000)
+PULSAR_OPERATION_TIMEOUT_SEC = env_int("PULSAR_OPERATION_TIMEOUT_SEC", 10)
+PULSAR_MAX_ATTEMPTS = env_int("PULSAR_MAX_ATTEMPTS", 5)
+# The relay touches this file after every round (`manage.py relay_alive` reads its age and state).
+RELAY_HEARTBEAT_FILE = env_str("RELAY_HEARTBEAT_FILE", str(Path(tempfile.gettempdir()) / "core-dict-relay.alive"))
+
 INSTALLED_APPS = [
+    "django_prometheus",  # HTTP, database and cache metrics (served at /metrics by common.metrics_http)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -113,6 +137,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "common.health.ProbeMiddleware",  # first: probes are answered whatever their Host, never redirected
+    "common.metrics_http.MetricsMiddleware",  # /metrics to METRICS_ALLOWED_NETWORKS, whatever the Host, as probes
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # after them: probes and scrapes are not traffic
     "common.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -122,7 +148,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "axes.middleware.AxesMiddleware",  # last: answers the admin login's lockouts (the API's: common.throttling)
+    "axes.middleware.AxesMiddleware",  # next-to-last: answers the admin login's lockouts (the API's: common.throttling)
+    "common.metrics_http.PrometheusAfterMiddleware",  # last: django-prometheus' own, with bounded labels
 ]
 
 ROOT_URLCONF = "dict_project.urls"
@@ -170,12 +197,18 @@ else:
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # A server that takes the connection and never answers would hold a request or worker forever.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
+# Query and connection metrics: django-prometheus' wrappers of the same engines (postgresql, sqlite3).
+DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
+    "django.db.backends.", "django_prometheus.db.backends."
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The embedded default is the deployment on that SQLite file (neither DATABASE_URL nor DB_HOST): one
-# process on one machine (`make run`). Only it makes its own secret key, kept in DATA_DIR; every other
-# deployment must be given strong keys (common/secret_key.py) or refuses to start.
-EMBEDDED = not (env_str("DATABASE_URL") or env_str("DB_HOST"))
+# The embedded default is the deployment that names no server at all (database, cache, broker, directory,
+# Pulsar) and does not ask for the production profile: one process on one machine (`make run`). Only it
+# makes its own secret key, kept in DATA_DIR; every other deployment must be given strong keys
+# (common/secret_key.py) or refuses to start, so a half-configured production never runs on a made-up key.
+SERVER_SETTINGS = ("DATABASE_URL", "DB_HOST", "REDIS_URL", "CELERY_BROKER_URL", "CONNECT_URL", "PULSAR_URL")
+EMBEDDED = not any(env_str(name) for name in SERVER_SETTINGS) and env_str("DJANGO_ENV").lower() != "production"
 if EMBEDDED and not env_str("SECRET_KEY"):
     SECRET_KEY = embedded_key(DATA_DIR)
 else:
@@ -204,14 +237,14 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",  # django-redis, counting gets
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", f"coredict:{DICT_ISPB}"),
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "common.locmem_cache.LocMemCache"}}  # django-prometheus' wrapper, fixed
 
 # Celery: a broker when CELERY_BROKER_URL (or REDIS_URL) is set; otherwise tasks run in-process.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
@@ -234,6 +267,11 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # wait out any broker outage; the l
 # Liveness (`manage.py worker_alive`): the worker's consumer touches this file while it is connected.
 WORKER_HEARTBEAT_FILE = env_str("WORKER_HEARTBEAT_FILE", str(Path(tempfile.gettempdir()) / "core-dict-worker.alive"))
 WORKER_HEARTBEAT_INTERVAL_SEC = env_float("WORKER_HEARTBEAT_INTERVAL_SEC", 10.0)
+# Beat's liveness (`manage.py worker_alive --beat`): its scheduler touches this file on every tick, and it
+# ticks at least every CELERY_BEAT_MAX_LOOP_INTERVAL seconds, broker or not.
+CELERY_BEAT_SCHEDULER = "common.worker_liveness:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = env_int("CELERY_BEAT_MAX_LOOP_INTERVAL", 60)
+BEAT_HEARTBEAT_FILE = env_str("BEAT_HEARTBEAT_FILE", str(Path(tempfile.gettempdir()) / "core-dict-beat.alive"))
 # Multiplies every period below, and the age at which sync_pending takes work as stuck; tests shorten
 # the cycle with it (0.02: every 1.2 s). Keep 1 in production.
 SCHEDULE_SCALE = env_float("SCHEDULE_SCALE", 1.0)
@@ -277,6 +315,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "common.openapi.ProblemAutoSchema",
     "EXCEPTION_HANDLER": "common.http_errors.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "URL_FORMAT_OVERRIDE": None,  # JSON is the only format: ?format=xml would be a 404 nobody documents
     # Proxies of ours in front of the API, each appending to X-Forwarded-For (common.throttling.client_address);
     # with 0 the header is ignored, so a client cannot forge its address.
     "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 0),
@@ -296,6 +335,9 @@ GRPC_TLS_KEY_FILE = env_str("GRPC_TLS_KEY_FILE")
 
 # Port of the Prometheus /metrics HTTP endpoint the gRPC server exposes.
 GRPC_METRICS_PORT = env_int("GRPC_METRICS_PORT", 9091)
+# The web's /metrics answers only clients (common.throttling.client_address) in these networks; anyone else
+# gets what any unknown path gets (a 404). Loopback by default: set the scraper's network in a deployment.
+METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
 
 # `manage.py serve` prints the demo logins at start; seed_demo, which creates them, owns the list.
 DEMO_LOGINS_HOOK = "accounts.management.commands.seed_demo.demo_logins"
@@ -371,36 +413,8 @@ SPECTACULAR_SETTINGS = {
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOG_FORMAT = env_str("LOG_FORMAT", "text").lower()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "request_id": {"()": "common.logging.RequestIdFilter"},
-        "mask_pii": {"()": "common.logging.MaskPiiFilter"},
-        "as_warning": {"()": "common.logging.AsWarningWithoutTraceback"},
-    },
-    "formatters": {
-        "text": {
-            "()": "common.logging.MaskingFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
-        },
-        "json": {
-            "()": "common.logging.MaskingJsonFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
-        },
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "json" if LOG_FORMAT == "json" else "text",
-            "filters": ["request_id", "mask_pii"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        # A refused admin filter (PiiMaskingMixin.lookup_allowed) is a 400, not a server error.
-        "django.security.DisallowedModelAdminLookup": {"filters": ["as_warning"]},
-        # A Host not in ALLOWED_HOSTS (scanners, stray probes) is the client's 400, not our error.
-        "django.security.DisallowedHost": {"filters": ["as_warning"]},
-    },
-}
+# One configuration for every process (common.logging.logging_config): gunicorn is handed it as
+# its logconfig_dict (dict_project/gunicorn_conf.py, `serve`), Celery's worker and beat keep it
+# (dict_project/celery.py); JSON lines when LOG_FORMAT=json, PII masked either way.
+LOGGING_CONFIG = "common.logging.configure"
+LOGGING = logging_config(level=LOG_LEVEL, fmt=LOG_FORMAT)

@@ -1,6 +1,7 @@
 """URL map: the versioned REST API, its OpenAPI schema and the admin back-office.
 
-The probes (/healthz, /readyz) are answered before routing, by common.health.ProbeMiddleware.
+The probes (/healthz, /readyz) are answered before routing, by common.health.ProbeMiddleware, and /metrics
+(to the scrapers' networks only) by common.metrics_http.MetricsMiddleware.
 """
 
 from django.contrib import admin

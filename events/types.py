@@ -1,6 +1,6 @@
 """The event contract: every event type, its aggregate, its payload fields and their schema version.
 
-Consumers (the audit trail today, Pulsar subscribers next) key on ``event_type`` and
+Consumers (the audit trail, Pulsar subscribers) key on ``event_type`` and
 ``schema_version``, so both are fixed here. One StrEnum per aggregate; the values are the
 strings stored since the first event, so old rows read the same. The apps import this module
 (events imports no app), and ``events.services.event_record`` takes only these members.
@@ -37,6 +37,11 @@ removed it, so it has no delete reason): at least one of the two, not empty.
 
 Versions: EntryDeleted v2 made ``reason`` optional (v1 required it); ClaimActionRefused v2 dropped
 ``detail`` (v1 carried DICT's message).
+
+On Pulsar (events.wire) every event goes out as the current version of its type: a stored payload
+keeps only the fields that version declares and must then pass its check, so a v1 row goes out as
+v2 without ``detail``. A new version that adds a required field therefore needs its older rows
+converted, or they cannot be published (the relay marks them failed).
 """
 
 from dataclasses import dataclass
@@ -138,6 +143,9 @@ def aggregate_type_of(event_type: EventType) -> str:
     if aggregate is None:
         raise TypeError(f"event_type must be a member of an event enum in events.types, not {event_type!r}")
     return aggregate
+
+
+EVENT_TYPES: dict[str, EventType] = {member.value: member for enum in AGGREGATE_TYPES for member in enum}
 
 
 def schema_version_of(event_type: EventType, payload: dict[str, Any]) -> int:

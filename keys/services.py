@@ -4,6 +4,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,6 +15,7 @@ from django.utils import timezone
 from accounts.dict_view import bank_account, owner
 from accounts.models import Account
 from accounts.selectors import account_list
+from common.permissions import require_staff_permission
 from connect.client import get_client
 from dict_rules.cid import compute_cid, vsync
 from dict_rules.directory import EntryRequest
@@ -23,7 +25,6 @@ from dict_rules.errors import (
     EntryKeyOwnedByDifferentPerson,
     EntryLimitExceeded,
     EntryStateInvalid,
-    Forbidden,
     NotFound,
     RequestIdAlreadyUsed,
     ServiceUnavailable,
@@ -38,8 +39,9 @@ from keys.domain import (
     check_staff_delete_reason,
     parse_delete_reason,
 )
+from keys.metrics import count_registration_failure
 from keys.models import LIVE, Entry, requester_fields
-from keys.selectors import entry_list, invalidate_own_entry
+from keys.selectors import entries_waiting, entry_list, invalidate_own_entry
 
 logger = logging.getLogger(__name__)
 
@@ -236,6 +238,7 @@ def entry_register(*, entry_id: UUID) -> Entry:
                 entry.failure_code = refusal.code
                 entry.save(update_fields=["status", "failure_code", "updated_at"])
                 _record(entry, EntryEvent.REGISTRATION_FAILED, failure_code=refusal.code)
+                transaction.on_commit(partial(count_registration_failure, refusal.code))
         return entry
     entry.key_value = registered.key
     cid = _entry_cid(entry)  # over the owner and account DICT was sent, with the key it holds
@@ -272,8 +275,7 @@ def entry_delete(*, user: AbstractBaseUser, entry_id: UUID, reason: str | None =
 def entry_delete_by_staff(*, user: AbstractBaseUser, entry_id: UUID, reason: str) -> Entry:
     """The back-office's delete (the admin's staff actions): any key, for the PSP's reasons only
     (FRAUD, RFB_VALIDATION), by staff holding the delete permission; the events name them."""
-    if not (user.is_staff and user.has_perm(STAFF_DELETE_PERMISSION)):
-        raise Forbidden(f"deleting keys at DICT from the back-office needs {STAFF_DELETE_PERMISSION}.")
+    require_staff_permission(user, STAFF_DELETE_PERMISSION, doing="deleting keys at DICT")
     delete_reason = check_staff_delete_reason(reason)
     return _request_delete(Entry.objects.all(), entry_id=entry_id, reason=delete_reason, actor=user)
 
@@ -412,7 +414,6 @@ def entries_redrive(*, older_than: timedelta, limit: int = 500) -> dict[str, int
     (they may ask DICT twice: a registration is replayed by its RequestId, a deletion answers
     NotFound once done).
     """
-    cutoff = timezone.now() - older_than
     counts = dict.fromkeys(["registered", "failed", "deleted", "delete_refused", "still_pending"], 0)
     outcomes = {
         (EntryStatus.PENDING, EntryStatus.ACTIVE): "registered",
@@ -423,7 +424,7 @@ def entries_redrive(*, older_than: timedelta, limit: int = 500) -> dict[str, int
     actions = {EntryStatus.PENDING: entry_register, EntryStatus.DELETE_PENDING: entry_unregister}
     work = []
     for status in actions:
-        stuck = Entry.objects.filter(status=status, updated_at__lt=cutoff).order_by("updated_at")
+        stuck = entries_waiting(status, older_than=older_than).order_by("updated_at")
         work += [(status, entry_id) for entry_id in stuck.values_list("pk", flat=True)[:limit]]
     for position, (status, entry_id) in enumerate(work):
         try:

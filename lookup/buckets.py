@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django_redis import get_redis_connection
+from django_redis.cache import RedisCache
 
 from dict_rules.buckets import BucketPolicy, BucketState, Settlement, settle
 
@@ -124,6 +124,6 @@ _local_buckets = LocalBuckets()
 
 def get_buckets() -> BucketStore:
     """Redis when the cache is Redis (every replica shares it), else this process's own buckets."""
-    if settings.CACHES["default"]["BACKEND"].startswith("django_redis."):
+    if isinstance(caches["default"], RedisCache):  # django-redis, or django-prometheus' wrapper of it
         return RedisBuckets()
     return _local_buckets

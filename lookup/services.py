@@ -39,6 +39,7 @@ from dict_rules.tax_ids import PersonType
 from keys.selectors import own_entry_view
 from lookup.buckets import Charge, get_buckets
 from lookup.domain import LookupAnswer, normalize_lookup_key
+from lookup.metrics import count_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ def lookup_key(*, user: AbstractBaseUser, key: str) -> LookupAnswer:
         charges = [_payer_charge(payer, -PAYER_COST.found)]
     reserved = get_buckets().settle(charges, gated=True)
     if not reserved.allowed:
+        count_refusal(charges, reserved)
         logger.warning("lookup refused by the anti-scan limit for payer #%s", payer.pk)
         raise RateLimited("Too many lookups; try again later.", retry_after=reserved.retry_after_sec)
     give_back: list[Charge] = []  # what _directory_view says the reservation overcharged

@@ -30,10 +30,33 @@ def free_port() -> int:
 
 def base_env(**overrides: str) -> dict[str, str]:
     """This environment without any service settings, plus ``overrides``."""
-    prefixes = ("DATABASE_", "DB_", "REDIS_", "CELERY_", "CONNECT_", "DICT_", "DJANGO_SETTINGS")
+    prefixes = ("DATABASE_", "DB_", "REDIS_", "CELERY_", "CONNECT_", "PULSAR_", "DICT_", "DJANGO_SETTINGS")
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     env.update(overrides)
     return env
+
+
+# The runner's own profile, keys and listen addresses, which must not leak into a deployment under test.
+RUNNER_ONLY = ("DJANGO_ENV", "SECRET_KEY", "JWT_SECRET_KEY", "SECURE_", "SESSION_COOKIE_", "CSRF_")
+
+
+def embedded_env(data_dir: Path | str, **overrides: str) -> dict[str, str]:
+    """The embedded default on ``data_dir``: no server named, nothing secret given, loopback binds."""
+    env = {
+        name: value
+        for name, value in base_env(DATA_DIR=str(data_dir)).items()
+        if not name.startswith(RUNNER_ONLY) and not name.endswith("_BIND")
+    }
+    return {**env, **overrides}
+
+
+def shared_database_url() -> str:
+    """The URL of the database this test runs on (pytest-django's), for processes that must share its rows."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -45,6 +68,7 @@ def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Co
 def call(method: str, url: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
     request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body else None)
     request.add_header("Content-Type", "application/json")
+    request.add_header("Accept", "application/json")  # what it reads; the schema view answers YAML otherwise
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:

@@ -14,6 +14,7 @@ from claims.models import Claim
 from dict_rules.buckets import PAYER_COST, PSP_COST
 from keys.models import Entry
 from keys.services import entry_create
+from lookup.buckets import RedisBuckets, get_buckets
 from tests.factories import at_other_psp, key_at_other_psp, look, owner_of, tokens_left, unknown_email
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -164,7 +165,7 @@ def test_thirty_parallel_misses_by_a_fresh_natural_person_get_no_more_answers_th
     make_account, client_for, directory_calls, run
 ) -> None:
     """DICT: 100 tokens, a 404 costs 20, so five misses; the worst case is reserved before asking."""
-    assert settings.CACHES["default"]["BACKEND"].startswith("django_redis.")  # the shared Lua store
+    assert isinstance(get_buckets(), RedisBuckets)  # the shared Lua store
     payer = make_account()
     clients = [client_for(payer.holder.user) for _ in range(30)]
     outcomes = run_concurrently([lambda c=c: look(c, unknown_email()) for c in clients])

@@ -141,7 +141,7 @@ def test_compose_refuses_to_start_without_each_secret(secret):
 
 def test_compose_migrates_once_before_the_app_and_watches_every_long_running_service():
     services = compose_config()["services"]
-    for name in ("web", "grpc", "worker", "beat"):
+    for name in ("web", "grpc", "worker", "beat", "relay"):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
         assert "migrate" not in services[name]["command"], name
     assert services["migrate"]["command"] == ["migrate"]
@@ -179,6 +179,10 @@ def test_liveness_never_asks_the_dependencies():
                 if probe:
                     assert probe.get("httpGet", {}).get("path") != "/readyz", container["name"]
                     assert "grpc" not in probe, container["name"]
+                    # a ping through the broker: a Redis outage would restart every worker and beat
+                    assert "inspect ping" not in " ".join(probe.get("exec", {}).get("command", [])), container["name"]
+    for name, service in compose_config()["services"].items():
+        assert "inspect ping" not in " ".join(service.get("healthcheck", {}).get("test", [])), name
 
 
 def test_web_probes_healthz_for_liveness_and_readyz_for_readiness():
@@ -194,7 +198,7 @@ def test_grpc_readiness_is_the_health_service_on_the_grpc_port():
 
 
 def test_worker_and_beat_have_an_exec_liveness_probe():
-    for component in ("worker", "beat"):
+    for component in ("worker", "beat", "relay"):
         (container,) = deployment(component)["spec"]["template"]["spec"]["containers"]
         assert container["livenessProbe"]["exec"]["command"], component
 
@@ -212,6 +216,19 @@ def test_management_commands_named_in_probes_exist():
     assert named, "the worker's liveness is a management command"
     for name in named:
         assert list(ROOT.glob(f"*/management/commands/{name}.py")), name
+
+
+def test_the_relay_publishes_to_the_pulsar_its_probes_ask_only_for_readiness():
+    """Liveness reads the relay's heartbeat file; whether Pulsar took the last round is readiness only."""
+    (relay,) = deployment("relay")["spec"]["template"]["spec"]["containers"]
+    assert relay["livenessProbe"]["exec"]["command"] == ["python", "manage.py", "relay_alive"]
+    assert relay["readinessProbe"]["exec"]["command"] == ["python", "manage.py", "relay_alive", "--ready"]
+    (config_map,) = of_kind("ConfigMap")
+    assert config_map["data"]["PULSAR_URL"].startswith(("pulsar://", "pulsar+ssl://"))
+    services = compose_config()["services"]
+    assert services["relay"]["depends_on"]["pulsar"]["condition"] == "service_healthy"
+    assert services["relay"]["environment"]["PULSAR_URL"] == "pulsar://pulsar:6650"
+    assert services["pulsar"]["command"] == ["bin/pulsar", "standalone"]
 
 
 def test_exactly_one_beat_replaced_not_rolled():
@@ -274,7 +291,7 @@ def test_subcommands_named_in_manifests_and_compose_exist():
 
 def test_only_the_migrate_subcommand_applies_migrations():
     branches = entrypoint_branches()
-    assert {"web", "grpc", "worker", "beat", "migrate", "dictsim", "wait-for-migrations"} <= set(branches)
+    assert {"web", "grpc", "worker", "beat", "relay", "migrate", "dictsim", "wait-for-migrations"} <= set(branches)
     assert "manage.py migrate --noinput" in branches["migrate"]
     for name, code in branches.items():
         if name != "migrate":

@@ -4,12 +4,16 @@ The server is assembled by ``common.core_grpc`` (shared with `serve`). django-gr
 own `grpcrunserver` is not used: it fails on Django >= 4.1 (STACK_NOTES).
 """
 
+import logging
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from common.core_grpc import start_core_service
 from common.grpc_interceptors import start_metrics_server
 from common.grpc_server import wait_for_signal
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -29,7 +33,6 @@ class Command(BaseCommand):
             start_metrics_server(metrics_port, addr=settings.METRICS_BIND)
         service = start_core_service(host=host, port=port, workers=workers)
         scheme = "TLS" if service.tls else "plaintext"
-        self.stdout.write(f"CoreDictService serving on {host}:{service.port} ({scheme}, {workers} workers)")
-        self.stdout.flush()
+        logger.info("CoreDictService serving on %s:%s (%s, %s workers)", host, service.port, scheme, workers)
         wait_for_signal()
         service.stop(grace)

@@ -31,6 +31,8 @@ from gunicorn.workers.base import Worker
 
 from common.core_grpc import CoreService, start_core_service
 from common.grpc_interceptors import start_metrics_server
+from common.grpc_server import listen_address
+from common.logging import ACCESS_LOG_FORMAT
 from common.scheduler import EmbeddedBeat, run_tasks_in_process
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
@@ -133,13 +135,16 @@ class Command(BaseCommand):
         connections.close_all()  # the worker is forked from here: it opens its own
         OneWorker(
             {
-                "bind": f"{host}:{port}",
+                "bind": listen_address(host, port),
                 "workers": 1,
                 "worker_class": "gthread",
                 "threads": options["threads"],
                 "graceful_timeout": math.ceil(options["grace"]) + 2,  # the web and gRPC drains run side by side
                 "control_socket_disable": True,
                 "proc_name": "core-dict-serve",
+                # Django's log configuration for gunicorn's own lines too (as dict_project/gunicorn_conf.py)
+                "logconfig_dict": settings.LOGGING,
+                "access_log_format": ACCESS_LOG_FORMAT,
                 "post_worker_init": services.post_worker_init,
                 "worker_exit": services.worker_exit,
             }

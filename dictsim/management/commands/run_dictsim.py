@@ -1,10 +1,14 @@
 """Serve the simulated DICT over the Connect gRPC API, on its own port and database."""
 
+import logging
+
 from django.core.management.base import BaseCommand, CommandParser
 
 from common.grpc_server import build_server, serve_until_signalled
 from dictsim.grpc import ConnectServicer
 from protos.dict.connect.v1 import connect_pb2, connect_pb2_grpc
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -23,6 +27,5 @@ class Command(BaseCommand):
             service_names=[connect_pb2.DESCRIPTOR.services_by_name["ConnectService"].full_name],
         )
         host = bind.rsplit(":", 1)[0]
-        self.stdout.write(f"dictsim serving Connect on {host}:{port}", ending="\n")
-        self.stdout.flush()
+        logger.info("dictsim serving Connect on %s:%s", host, port)
         serve_until_signalled(server, health, grace=grace)

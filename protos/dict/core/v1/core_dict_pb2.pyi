@@ -385,13 +385,15 @@ class HealthCheckRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class HealthCheckResponse(_message.Message):
-    __slots__ = ("status", "database", "cache", "connect")
+    __slots__ = ("status", "database", "cache", "connect", "pulsar")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     DATABASE_FIELD_NUMBER: _ClassVar[int]
     CACHE_FIELD_NUMBER: _ClassVar[int]
     CONNECT_FIELD_NUMBER: _ClassVar[int]
+    PULSAR_FIELD_NUMBER: _ClassVar[int]
     status: ServingStatus
     database: str
     cache: str
     connect: str
-    def __init__(self, status: _Optional[_Union[ServingStatus, str]] = ..., database: _Optional[str] = ..., cache: _Optional[str] = ..., connect: _Optional[str] = ...) -> None: ...
+    pulsar: str
+    def __init__(self, status: _Optional[_Union[ServingStatus, str]] = ..., database: _Optional[str] = ..., cache: _Optional[str] = ..., connect: _Optional[str] = ..., pulsar: _Optional[str] = ...) -> None: ...
