@@ -185,6 +185,21 @@ def test_liveness_never_asks_the_dependencies():
         assert "inspect ping" not in " ".join(service.get("healthcheck", {}).get("test", [])), name
 
 
+def test_with_a_trusted_proxy_the_web_takes_traffic_from_named_sources_only():
+    """X-Forwarded-For is trusted from TRUSTED_PROXY_COUNT proxies: anyone else reaching 8000 could forge it."""
+    (config,) = of_kind("ConfigMap")
+    assert int(config["data"]["TRUSTED_PROXY_COUNT"]) > 0
+    web_rules = [
+        rule
+        for policy in of_kind("NetworkPolicy")
+        if policy["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/component") == "web"
+        for rule in policy["spec"].get("ingress", [])
+    ]
+    assert web_rules
+    for rule in web_rules:
+        assert rule.get("from"), rule  # a rule without `from` admits every pod and address
+
+
 def test_web_probes_healthz_for_liveness_and_readyz_for_readiness():
     (web,) = deployment("web")["spec"]["template"]["spec"]["containers"]
     assert web["livenessProbe"]["httpGet"]["path"] == "/healthz"
