@@ -17,6 +17,9 @@ from accounts.models import Account, Holder
 from accounts.services import account_upsert, holder_upsert
 from tests.factories import new_cnpj, new_cpf
 
+# The pulsar-lite broker and per-test topic prefix fixtures of the outbox and consumer tests.
+pytest_plugins = ["tests.pulsar_lite_broker"]
+
 User = get_user_model()
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"... in pytest-xdist's workers, else ""
 

@@ -9,7 +9,6 @@ pass through untouched. Refusals go through ``grpc_errors.abort`` so codes come 
 
 import contextvars
 import logging
-import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from types import SimpleNamespace
@@ -28,6 +27,7 @@ from common.grpc_errors import abort
 from common.request_id import bind_request_id, current_request_id
 from common.retry_after import retry_after_seconds
 from common.throttling import ClientRateThrottle
+from common.timing import timed
 from dict_rules import errors
 
 logger = logging.getLogger(__name__)
@@ -62,18 +62,9 @@ def final_status(context: grpc.ServicerContext, error: BaseException | None) -> 
     return grpc.StatusCode.CANCELLED if isinstance(error, GeneratorExit) else grpc.StatusCode.INTERNAL
 
 
-@contextmanager
-def observed(context: grpc.ServicerContext, on_end: Callable[[grpc.StatusCode, float], None]) -> Iterator[None]:
+def observed(context: grpc.ServicerContext, on_end: Callable[[grpc.StatusCode, float], None]) -> AbstractContextManager:
     """Run the call, then tell ``on_end`` its final status and its duration in seconds, whatever happened."""
-    started = time.perf_counter()
-    error: BaseException | None = None
-    try:
-        yield
-    except BaseException as exc:
-        error = exc
-        raise
-    finally:
-        on_end(final_status(context, error), time.perf_counter() - started)
+    return timed(lambda error, seconds: on_end(final_status(context, error), seconds))
 
 
 def _metadata(context: grpc.ServicerContext) -> dict[str, str | bytes]:

@@ -5,12 +5,11 @@ Labels are the Connect method names the adapter calls (a fixed set) and an outco
 else) or ``not_asked`` (the breaker or the bulkhead refused it here). Nothing of a request is a label.
 """
 
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from common.timing import timed
 from connect.breaker import CLOSED, HALF_OPEN, OPEN, RatioBreaker
 from connect.ports import DirectoryNotAsked
 from dict_rules.errors import DomainError, ServiceUnavailable
@@ -48,18 +47,13 @@ def _outcome(error: BaseException | None) -> str:
     return "failed"
 
 
-@contextmanager
-def observed_call(method: str) -> Iterator[None]:
+def observed_call(method: str) -> AbstractContextManager:
     """Count one directory call by its outcome; time it unless it never left this process."""
-    started = time.perf_counter()
-    error: BaseException | None = None
-    try:
-        yield
-    except BaseException as exc:
-        error = exc
-        raise
-    finally:
+
+    def count(error: BaseException | None, seconds: float) -> None:
         outcome = _outcome(error)
         CALLS.labels(method, outcome).inc()
         if outcome != "not_asked":
-            CALL_DURATION.labels(method).observe(time.perf_counter() - started)
+            CALL_DURATION.labels(method).observe(seconds)
+
+    return timed(count)

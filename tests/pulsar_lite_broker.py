@@ -9,10 +9,12 @@ import signal
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulsar
+import pytest
 from pulsar_lite.binary_finder import find_pulsar_lite_binary
 
 from tests.e2e_support import free_port, wait_for_port
@@ -59,6 +61,21 @@ class PulsarLite:
 
     def resume(self) -> None:
         self.process.send_signal(signal.SIGCONT)
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory) -> Iterator[PulsarLite]:
+    """One broker per test module (import the fixture there)."""
+    started = PulsarLite(tmp_path_factory.mktemp("pulsar"))
+    started.start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def prefix() -> str:
+    """Topics of the test's own."""
+    return f"persistent://public/default/t{uuid.uuid4().hex[:12]}-"
 
 
 def client(url: str) -> pulsar.Client:

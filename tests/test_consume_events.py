@@ -20,22 +20,9 @@ from events.services import event_record
 from events.types import EntryEvent
 from events.wire import to_message, topics
 from tests.e2e_support import ROOT, base_env, wait_until
-from tests.pulsar_lite_broker import PulsarLite, client, read_topic
+from tests.pulsar_lite_broker import client, read_topic
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory) -> Iterator[PulsarLite]:
-    started = PulsarLite(tmp_path_factory.mktemp("pulsar"))
-    started.start()
-    yield started
-    started.stop()
-
-
-@pytest.fixture
-def prefix() -> str:
-    return f"persistent://public/default/c{uuid.uuid4().hex[:12]}-"
 
 
 @pytest.fixture

@@ -56,20 +56,6 @@ SEND_TIMEOUT_MS = 1000
 OPERATION_TIMEOUT_SEC = 2
 
 
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory) -> Iterator[PulsarLite]:
-    started = PulsarLite(tmp_path_factory.mktemp("pulsar"))
-    started.start()
-    yield started
-    started.stop()
-
-
-@pytest.fixture
-def prefix() -> str:
-    """Topics of this test's own."""
-    return f"persistent://public/default/t{uuid.uuid4().hex[:12]}-"
-
-
 @pytest.fixture
 def publisher(broker, prefix) -> Iterator[PulsarPublisher]:
     made = PulsarPublisher(
