@@ -129,6 +129,7 @@ def _adapter() -> object:
         from connect.breaker import Bulkhead, RatioBreaker
         from connect.grpc_client import GrpcDirectoryClient
         from connect.metrics import watch_breaker
+        from connect.tls import channel_credentials
 
         breaker = RatioBreaker(
             window=settings.CONNECT_BREAKER_WINDOW_SEC,
@@ -144,6 +145,11 @@ def _adapter() -> object:
             attempts=settings.CONNECT_RETRY_ATTEMPTS,
             breaker=breaker,
             bulkhead=Bulkhead(limit=settings.CONNECT_MAX_IN_FLIGHT, wait=settings.CONNECT_BULKHEAD_WAIT_SEC),
+            credentials=channel_credentials(
+                ca_file=settings.CONNECT_TLS_CA_FILE,
+                cert_file=settings.CONNECT_TLS_CERT_FILE,
+                key_file=settings.CONNECT_TLS_KEY_FILE,
+            ),
         )
     from connect.local import LocalDirectoryClient
 

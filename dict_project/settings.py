@@ -83,6 +83,11 @@ DICT_ISPB = env_str("DICT_ISPB", "12345678")
 
 # The directory: Connect over gRPC when CONNECT_URL is set, else the simulated DICT in-process.
 CONNECT_URL = env_str("CONNECT_URL")
+# TLS to Connect (PEM files): the gateway's CA, and our client certificate and key for mutual TLS, as DICT
+# requires. None set: plaintext (dictsim in tests and demos).
+CONNECT_TLS_CA_FILE = env_str("CONNECT_TLS_CA_FILE")
+CONNECT_TLS_CERT_FILE = env_str("CONNECT_TLS_CERT_FILE")
+CONNECT_TLS_KEY_FILE = env_str("CONNECT_TLS_KEY_FILE")
 # One time budget per directory call, retries included; each attempt gets what is left of it.
 CONNECT_DEADLINE_SEC = env_float("CONNECT_DEADLINE_SEC", 2.0)
 CONNECT_RETRY_ATTEMPTS = env_int("CONNECT_RETRY_ATTEMPTS", 3)  # at most, within the budget

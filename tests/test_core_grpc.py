@@ -10,7 +10,6 @@ the token's user.
 
 import base64
 import json
-import subprocess
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -33,6 +32,7 @@ from dict_project.grpc import SERVICE_NAME, CoreDictServicer, grpc_handlers
 from keys import selectors as key_selectors
 from protos.dict.core.v1 import core_dict_pb2 as pb
 from protos.dict.core.v1 import core_dict_pb2_grpc
+from tests.e2e_support import self_signed_certificate
 from tests.factories import (
     at_other_psp,
     code,
@@ -514,29 +514,7 @@ def test_tls_needs_both_the_certificate_and_its_key() -> None:
 
 
 def test_tls_when_a_certificate_is_configured(tmp_path) -> None:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = self_signed_certificate(tmp_path, "server")
     server = new_server(workers=2)
     credentials = core_grpc.tls_credentials(str(cert), str(key))
     port, _ = start_server(server, address="127.0.0.1:0", service_names=grpc_handlers(server), credentials=credentials)
