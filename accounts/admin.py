@@ -150,6 +150,8 @@ class PiiUserAdmin(PiiMaskingMixin, UserAdmin):
         return super().render_change_form(request, context, *args, **kwargs)
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> Any:
+        """The history page names the user (the login name): audited like the change page, else masked."""
+        self.audit_object(request, object_id)
         if not can_view_pii(request):
             user = self.get_object(request, object_id)
             if user is not None:
@@ -158,7 +160,9 @@ class PiiUserAdmin(PiiMaskingMixin, UserAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
-        """Django's page builds its context itself (no extra_context): its title and ``original`` are masked after."""
+        """Django's page builds its context itself (no extra_context): its title and ``original`` are masked
+        after. In clear, it is audited like the change page."""
+        self.audit_object(request, id)
         response = super().user_change_password(request, id, form_url)
         if isinstance(response, TemplateResponse) and not can_view_pii(request):
             user = response.context_data["original"]

@@ -176,13 +176,19 @@ class PiiMaskingMixin:
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        """Audit the object before its page is built, so a failed audit masks the whole page; a page the
-        user may not open (Django answers it 403 below) shows nothing, so it is not a view."""
+        """Audit the object before its page is built, so a failed audit masks the whole page."""
+        self.audit_object(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def audit_object(self, request: HttpRequest, object_id: str) -> None:
+        """Before a page that shows one object's PII is built: audit it if the user will see it in clear.
+
+        A page the user may not open (Django answers it 403) shows nothing, so it is not a view.
+        """
         if can_view_pii(request):
             obj = self.get_object(request, unquote(object_id))
             if obj is not None and self.has_view_or_change_permission(request, obj):
                 audit_pii_view(request, self.model, [obj.pk], PiiScreen.CHANGE)
-        return super().change_view(request, object_id, form_url, extra_context)
 
     def _touches_pii(self, path: str) -> bool:
         """A lookup or search path with a PII field anywhere in it (``entry__key_value__startswith``)."""

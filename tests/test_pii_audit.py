@@ -181,3 +181,21 @@ def test_a_hand_typed_staff_filter_is_the_clients_mistake(client, make_staff) ->
     client.force_login(make_staff("audit.view_piiview"))
     page = client.get(AUDIT, {"staff": "abc"})
     assert page.status_code == 302 and page.url.endswith("?e=1")  # Django's "bad filter" page, not a 500
+
+
+def test_the_user_admins_history_and_password_pages_are_audited_in_clear(client, make_staff, make_user) -> None:
+    """Both pages name the user by its login name (a CPF or an e-mail for holders)."""
+    holder_login = make_user("52998224725")
+    history = reverse("admin:auth_user_history", args=[holder_login.pk])
+    password = reverse("admin:auth_user_password_change", args=[holder_login.pk])
+    client.force_login(make_staff("auth.view_user", "auth.change_user"))
+    for url in (history, password):
+        page = client.get(url)
+        assert page.status_code == 200 and "52998224725" not in page.content.decode()
+    assert audit_rows() == []
+    viewer = make_staff("auth.view_user", "auth.change_user", *PII)
+    client.force_login(viewer)
+    for url in (history, password):
+        page = client.get(url)
+        assert page.status_code == 200 and "52998224725" in page.content.decode()
+    assert audit_rows() == [(viewer.pk, "user", str(holder_login.pk), "change")]
