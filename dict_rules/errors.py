@@ -21,9 +21,14 @@ class DomainError(Exception):
     default_message = "The request is invalid."
     retry_after: int | None = None  # seconds to wait before asking again (Retry-After), when the error knows
 
-    def __init__(self, message: str | None = None, *, fields: list[FieldError] | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, fields: list[FieldError] | None = None, retry_after: int | None = None
+    ) -> None:
+        """``retry_after``: seconds the caller should wait, when known (else the class's own, if any)."""
         self.message = message or self.default_message
         self.fields = fields or []
+        if retry_after is not None:
+            self.retry_after = retry_after
         super().__init__(self.message)
 
     @classmethod
@@ -110,11 +115,6 @@ class ServiceUnavailable(DomainError):
     code = "ServiceUnavailable"
     default_message = "The central directory is unavailable; try again later."
 
-    def __init__(self, message: str | None = None, *, retry_after: int | None = None) -> None:
-        """``retry_after``: seconds the caller should wait (REST's Retry-After), when known."""
-        super().__init__(message)
-        self.retry_after = retry_after
-
 
 class ParticipantInvalid(DomainError):
     code = "ParticipantInvalid"
@@ -129,10 +129,7 @@ class EntryCannotBeQueriedForBookTransfer(DomainError):
 class RateLimited(DomainError):
     code = "RateLimited"
     default_message = "Too many requests; try again later."
-
-    def __init__(self, message: str | None = None, *, retry_after: int = 60) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+    retry_after = 60
 
 
 class EntryLockedByClaim(DomainError):
