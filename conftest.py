@@ -15,6 +15,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import Account, Holder
 from accounts.services import account_upsert, holder_upsert
+from possession.delivery import MemorySmsSender
 from tests.factories import new_cnpj, new_cpf
 
 # The pulsar-lite broker and per-test topic prefix fixtures of the outbox and consumer tests.
@@ -47,6 +48,14 @@ def _clean_cache():
     else:
         cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _sms_outbox(settings):
+    """Codes sent by SMS stay in this process (``MemorySmsSender.outbox``), as Django's test run keeps mail in
+    ``mail.outbox``: tests read a code where it was delivered (tests.factories.sent_code)."""
+    settings.POSSESSION_SMS_SENDER = "possession.delivery.MemorySmsSender"
+    MemorySmsSender.outbox.clear()
 
 
 @pytest.fixture

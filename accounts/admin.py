@@ -1,12 +1,13 @@
 """Back-office for holders and accounts.
 
 Holders and accounts are mirrored from core banking (the import command is their only write
-path), so the admin only shows them.
+path), so the admin only shows them; closing an account is the one staff action (account_close_by_staff).
 """
 
+from datetime import datetime
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
@@ -14,7 +15,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 
 from accounts.models import Account, Holder
+from accounts.services import STAFF_CLOSE_PERMISSION, account_close_by_staff
 from common.admin_helpers import (
+    KeySpellingSearchMixin,
     PiiMaskingMixin,
     ViewOnlyAdmin,
     can_view_pii,
@@ -23,8 +26,11 @@ from common.admin_helpers import (
     mask_name,
     mask_user,
 )
+from dict_rules.errors import DomainError
 from events.history import EventHistoryMixin
 from events.types import AccountEvent, HolderEvent
+from rfb.models import RfbCheck
+from rfb.selectors import rfb_last_check
 
 
 class HolderColumnsMixin:
@@ -51,19 +57,54 @@ class HolderColumnsMixin:
 
 
 @admin.register(Holder)
-class HolderAdmin(EventHistoryMixin, PiiMaskingMixin, ViewOnlyAdmin):
+class HolderAdmin(EventHistoryMixin, KeySpellingSearchMixin, PiiMaskingMixin, ViewOnlyAdmin):
     list_display = ("id", "person_type", "tax_id", "name", "trade_name", "user", "created_at")
     list_filter = ("person_type",)
     search_fields = ("=tax_id", "=accounts__branch", "=accounts__number")
-    search_help_text = "Exact tax id (digits only), branch or account number."
+    search_help_text = (
+        "Whole values only: a tax id, with or without its dots, dash and slash; a branch or an account number."
+        " Tax ids are searched only with the view-PII permission."
+    )
     list_select_related = ("user",)
     event_enum = HolderEvent
-    pii_fields = ("tax_id", "name", "trade_name", "user", "history")
+    # The RFB outcome and status (DECEASED, SUSPENDED...) say something about the person: PII too.
+    pii_fields = ("tax_id", "name", "trade_name", "user", "history", "rfb_outcome", "rfb_status")
     fieldsets = (
         (None, {"fields": ("person_type", "tax_id", "name", "trade_name", "user")}),
+        ("Receita Federal", {"fields": ("rfb_outcome", "rfb_status", "rfb_checked_at")}),
         ("Dates", {"fields": ("created_at", "updated_at")}),
         ("History", {"fields": ("history",)}),
     )
+
+    @staticmethod
+    def _rfb_check(holder: Holder) -> RfbCheck | None:
+        """The holder's last RFB check, read once per page (the three fields below share the instance)."""
+        if not hasattr(holder, "_rfb_last_check"):
+            holder._rfb_last_check = rfb_last_check(tax_id=holder.tax_id)
+        return holder._rfb_last_check
+
+    @admin.display(description="last RFB check")
+    def rfb_outcome(self, holder: Holder) -> str:
+        check = self._rfb_check(holder)
+        return check.get_outcome_display() if check else "never checked"
+
+    @admin.display(description="last RFB check")
+    def rfb_outcome_masked(self, holder: Holder) -> str:
+        return "***" if self._rfb_check(holder) else "never checked"
+
+    @admin.display(description="RFB status")
+    def rfb_status(self, holder: Holder) -> str:
+        check = self._rfb_check(holder)
+        return check.status if check else "-"
+
+    @admin.display(description="RFB status")
+    def rfb_status_masked(self, holder: Holder) -> str:
+        return "***" if self._rfb_check(holder) else "-"
+
+    @admin.display(description="RFB checked at")
+    def rfb_checked_at(self, holder: Holder) -> datetime | None:
+        check = self._rfb_check(holder)
+        return check.checked_at if check else None
 
     @admin.display(description="tax id")
     def tax_id_masked(self, holder: Holder) -> str:
@@ -83,11 +124,14 @@ class HolderAdmin(EventHistoryMixin, PiiMaskingMixin, ViewOnlyAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(HolderColumnsMixin, EventHistoryMixin, PiiMaskingMixin, ViewOnlyAdmin):
+class AccountAdmin(HolderColumnsMixin, EventHistoryMixin, KeySpellingSearchMixin, PiiMaskingMixin, ViewOnlyAdmin):
     list_display = ("id", "ispb", "branch", "number", "account_type", "holder_tax_id", "holder_name", "closed_at")
     list_filter = ("account_type", "holder__person_type", ("closed_at", admin.EmptyFieldListFilter))
     search_fields = ("=holder__tax_id", "=branch", "=number")
-    search_help_text = "Exact holder tax id (digits only), branch or account number."
+    search_help_text = (
+        "Whole values only: the holder's tax id, with or without its dots, dash and slash; a branch or an"
+        " account number. Tax ids are searched only with the view-PII permission."
+    )
     list_select_related = ("holder",)
     event_enum = AccountEvent
     pii_fields = ("holder_tax_id", "holder_name", "history")
@@ -97,9 +141,36 @@ class AccountAdmin(HolderColumnsMixin, EventHistoryMixin, PiiMaskingMixin, ViewO
         ("Dates", {"fields": ("created_at", "updated_at")}),
         ("History", {"fields": ("history",)}),
     )
+    actions = ("close_accounts",)
 
     def holder_of(self, account: Account) -> Holder:
         return account.holder
+
+    def has_close_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(STAFF_CLOSE_PERMISSION)
+
+    @admin.action(
+        description="Close selected accounts (their keys are deleted at DICT with ACCOUNT_CLOSURE)",
+        permissions=["close"],
+    )
+    def close_accounts(self, request: HttpRequest, queryset: Any) -> None:
+        """One closure per account; running it again on a closed account finishes what was left."""
+        for account_id in queryset.values_list("pk", flat=True):
+            try:
+                report = account_close_by_staff(user=request.user, account_id=account_id)
+            except DomainError as error:
+                message = f"Account {account_id} not closed: {error.code}: {error.message}"
+                self.message_user(request, message, messages.ERROR)
+                continue
+            summary = (
+                f"Account {account_id} closed: {report.keys_deleting} keys sent for deletion, "
+                f"{report.claims_confirmed} portabilities confirmed, {report.claims_cancelled} claims cancelled"
+            )
+            if report.finished:
+                self.message_user(request, summary + ".", messages.SUCCESS)
+            else:
+                left = f"{report.keys_left} keys and {report.claims_left} claims left: close it again later."
+                self.message_user(request, f"{summary}; {left}", messages.WARNING)
 
 
 User = get_user_model()

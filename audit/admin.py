@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from audit.models import PiiView
 from audit.selectors import staff_user_list
-from common.admin_helpers import ViewOnlyAdmin, mask_user
+from common.admin_helpers import ViewOnlyAdmin, mask_user, short_id
 
 
 def staff_label(user: Any) -> str:
@@ -42,7 +42,7 @@ class PiiViewAdmin(ViewOnlyAdmin):
     rows name staff users and objects, never customers' PII.
     """
 
-    list_display = ("viewed_on", "first_viewed_at", "staff_user", "content_type", "object_id", "screen")
+    list_display = ("viewed_on", "first_viewed_at", "staff_user", "content_type", "object_id_short", "screen")
     list_filter = (StaffUserFilter, "viewed_on", "screen")
     search_fields = ("=object_id",)
     search_help_text = "Exact object id (holder or account id, entry or claim uuid): who saw it."
@@ -53,3 +53,7 @@ class PiiViewAdmin(ViewOnlyAdmin):
     @admin.display(description="staff user")
     def staff_user(self, view: PiiView) -> str:
         return staff_label(view.user)
+
+    @admin.display(description="object id", ordering="object_id")
+    def object_id_short(self, view: PiiView) -> str:
+        return short_id(view.object_id)

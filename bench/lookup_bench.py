@@ -14,6 +14,7 @@ import argparse
 import random
 import subprocess
 import sys
+import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import psycopg
 
 from bench import loadgen
 from dictsim.synthetic import is_legal_person, seed_key
-from tests.e2e_support import ROOT, base_env, call, free_port, gunicorn, running
+from tests.e2e_support import ROOT, Instance, base_env, call, free_port, gunicorn, outbox_env, running
 from tests.loopback_env import loopback_env
 
 OWN_KEY = "bench.own@example.com"
@@ -49,8 +50,10 @@ def prepare(stack: ExitStack, *, entries: int, workers: int) -> tuple[str, dict[
     dictsim_port, web_port = free_port(), free_port()
     loopback = loopback_env()  # the processes share one throwaway key, on plain HTTP
     dictsim_env = base_env(**loopback, DATABASE_URL=ensure_database(pg, "bench_dictsim"), REDIS_URL=redis)
+    outbox = Path(stack.enter_context(tempfile.TemporaryDirectory()))  # where possession codes are delivered
     core_env = base_env(
         **loopback,
+        **outbox_env(outbox),
         DATABASE_URL=ensure_database(pg, "bench_core"),
         REDIS_URL=redis,
         CELERY_TASK_ALWAYS_EAGER="1",
@@ -76,6 +79,9 @@ def prepare(stack: ExitStack, *, entries: int, workers: int) -> tuple[str, dict[
     token = call("POST", f"{base}/api/v1/auth/token/", {"username": "bob", "password": "bob-demo-pass"})[1]["access"]
     account = call("GET", f"{base}/api/v1/accounts/", token=alice["access"])[1]["results"][0]["id"]
     body = {"account_id": account, "key_type": "EMAIL", "key_value": OWN_KEY, "request_id": _fixed_request_id()}
+    held = call("GET", f"{base}/api/v1/keys/?key_type=EMAIL", token=alice["access"])[1]["results"]
+    if not any(key["key_value"] == OWN_KEY for key in held):  # a first run: prove possession, as a customer does
+        body["possession_challenge_id"] = Instance(core_env, base, outbox).prove(alice["access"], "EMAIL", OWN_KEY)
     call("POST", f"{base}/api/v1/keys/", body, alice["access"])
     return base, core_env, token
 

@@ -8,9 +8,17 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from claims.admin_filters import DeadlineFilter
 from claims.models import Claim, OwnershipClaim
 from claims.services import claim_cancel_by_staff, claim_redrive
-from common.admin_helpers import PiiMaskingMixin, ViewOnlyAdmin, mask_user
+from common.admin_helpers import (
+    KEY_SPELLINGS_HELP,
+    KeySpellingSearchMixin,
+    PiiMaskingMixin,
+    ViewOnlyAdmin,
+    mask_user,
+    short_pk,
+)
 from dict_rules.claims import ClaimReason
 from dict_rules.errors import DomainError
 from events.history import EventHistoryMixin
@@ -18,19 +26,22 @@ from events.types import ClaimEvent
 from keys.admin import mask_key
 
 
-class ClaimAdminBase(EventHistoryMixin, PiiMaskingMixin, ViewOnlyAdmin):
+class ClaimAdminBase(EventHistoryMixin, KeySpellingSearchMixin, PiiMaskingMixin, ViewOnlyAdmin):
     """Shared by the ownership-claim and portability admins (one table, two proxies)."""
 
-    list_display = ("id", "role", "status", "key_type", "key", "donor_participant", "resolution_period_end")
-    list_filter = ("role", "status", "key_type", "requested_by_kind", "resolution_period_end")
+    list_display = (short_pk, "role", "status", "key_type", "key", "donor_participant", "resolution_period_end")
+    list_filter = ("role", "status", "key_type", "requested_by_kind", DeadlineFilter)
     date_hierarchy = "resolution_period_end"
     search_fields = ("=key", "=dict_id")
-    search_help_text = "Exact key or DICT claim id."
+    search_help_text = (
+        f"Whole values only: {KEY_SPELLINGS_HELP}; or a DICT claim id."
+        " Keys are searched only with the view-PII permission."
+    )
     list_select_related = ("account", "entry")
     event_enum = ClaimEvent
     pii_fields = ("key", "requested_by", "history")
     fieldsets = (
-        (None, {"fields": ("claim_type", "role", "status", "key_type", "key")}),
+        (None, {"fields": ("id", "claim_type", "role", "status", "key_type", "key")}),
         (
             "Parties",
             {

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import selectors, services
-from claims.serializers import CancelIn, ClaimOut, OwnershipClaimIn, RespondIn
+from claims.serializers import CancelIn, ClaimOut, CompleteIn, OwnershipClaimIn, RespondIn
 from common.openapi import refusals
 from common.pagination import DeadlineFirstCursorPagination, NewestFirstCursorPagination
 from dict_rules.claims import ClaimStatus, ClaimType, Role
@@ -98,7 +98,24 @@ class ClaimRespondApi(APIView):
         data = RespondIn(data=request.data)
         data.is_valid(raise_exception=True)
         accept = data.validated_data["decision"] == "accept"
-        services.claim_respond(user=request.user, claim_id=claim_id, accept=accept, otp=data.validated_data["otp"])
+        proof = data.validated_data["possession_challenge_id"]
+        otp = data.validated_data["otp"]
+        services.claim_respond(
+            user=request.user, claim_id=claim_id, accept=accept, otp=otp, possession_challenge_id=proof
+        )
+        return Response(ClaimOut(selectors.claim_get(user=request.user, claim_id=claim_id)).data)
+
+
+class ClaimCompleteApi(APIView):
+    @extend_schema(
+        summary="Complete the caller's ownership claim with its proof of possession of the phone",
+        request=CompleteIn,
+        responses={200: ClaimOut, **refusals(404, 409, 422)},
+    )
+    def post(self, request: Request, claim_id) -> Response:
+        data = CompleteIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.claim_complete(user=request.user, claim_id=claim_id, **data.validated_data)
         return Response(ClaimOut(selectors.claim_get(user=request.user, claim_id=claim_id)).data)
 
 

@@ -1,5 +1,5 @@
 """The claims' CoreDictService methods (StartClaim, GetClaimStatus, ListIncomingClaims,
-ListOutgoingClaims, RespondToClaim, CancelClaim) and their mappers.
+ListOutgoingClaims, RespondToClaim, CancelClaim, CompleteClaim) and their mappers.
 
 Each method parses the request, calls the same service or selector as REST and answers with the
 claim as the caller now sees it. Portabilities are claims too: ``portability.grpc`` reads its start with
@@ -74,6 +74,11 @@ def accept_from_pb(value: int) -> bool:
 
 def claim_reason_from_pb(value: int) -> ClaimReason | None:
     return enum_from_pb(pb.Reason, value, ClaimReason, "reason", required=False)
+
+
+def proof_from_pb(value: str) -> uuid.UUID | None:
+    """An optional possession challenge id, as REST's: empty is none, malformed is BadRequest naming it."""
+    return uuid_field(value, "possession_challenge_id") if value else None
 
 
 def claim_to_pb(claim: Claim) -> pb.Claim:
@@ -162,9 +167,18 @@ class ClaimMethods:
     @rpc
     def RespondToClaim(self, request: pb.RespondToClaimRequest, user: AbstractBaseUser) -> pb.Claim:
         accept = functools.partial(accept_from_pb, request.decision)
-        return claim_action(user, request, claim_services.claim_respond, accept=accept)
+        proof = functools.partial(proof_from_pb, request.possession_challenge_id)
+        return claim_action(user, request, claim_services.claim_respond, accept=accept, possession_challenge_id=proof)
+
+    @rpc
+    def CompleteClaim(self, request: pb.CompleteClaimRequest, user: AbstractBaseUser) -> pb.Claim:
+        claim_id = resource_id_from_pb(request.id, CLAIM_NOT_FOUND)
+        proof = uuid_field(request.possession_challenge_id, "possession_challenge_id")
+        claim_services.claim_complete(user=user, claim_id=claim_id, possession_challenge_id=proof)
+        return shown_claim(user, claim_id)
 
     @rpc
     def CancelClaim(self, request: pb.CancelClaimRequest, user: AbstractBaseUser) -> pb.Claim:
         reason = functools.partial(claim_reason_from_pb, request.reason)
-        return claim_action(user, request, claim_services.claim_cancel, reason=reason)
+        proof = functools.partial(proof_from_pb, request.possession_challenge_id)
+        return claim_action(user, request, claim_services.claim_cancel, reason=reason, possession_challenge_id=proof)

@@ -2,21 +2,12 @@
 by how close their next deadline is (the one the API's time_left_seconds counts down to)."""
 
 from collections.abc import Iterator
-from datetime import timedelta
 
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from claims.selectors import open_claim_counts
+from claims.selectors import DEADLINE_BUCKETS, open_claim_counts
 from dict_rules.claims import Role
-
-# Upper bounds of the time left, in increasing order; "overdue": the deadline has passed.
-DEADLINE_BUCKETS: dict[str, timedelta | None] = {
-    "overdue": timedelta(0),
-    "under_1h": timedelta(hours=1),
-    "under_24h": timedelta(hours=24),
-    "later": None,
-}
 
 
 def read_open_claims() -> Iterator[Metric]:

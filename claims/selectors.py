@@ -57,26 +57,63 @@ def _next_deadline() -> Case:
     return Case(When(confirmed, then=F("completion_period_end")), default=F("resolution_period_end"))
 
 
-def open_claim_counts(*, now: datetime, buckets: dict[str, timedelta | None]) -> dict[tuple[str, str], int]:
-    """Open claims by role and by time left to their next deadline, counted in the database.
+# Time left to an open claim's next deadline, as upper bounds in increasing order, the last one None (no
+# bound); a claim falls in the first bucket whose bound its time left does not exceed ("overdue": passed).
+# The metrics, the staff home page and the claims admin's deadline filter all count with these.
+DEADLINE_BUCKETS: dict[str, timedelta | None] = {
+    "overdue": timedelta(0),
+    "under_1h": timedelta(hours=1),
+    "under_24h": timedelta(hours=24),
+    "later": None,
+}
+# Deadlines already passed, of claims in any status, within the last ...: the date ranges staff had before.
+PASSED_WITHIN: dict[str, timedelta] = {"past_7d": timedelta(days=7), "past_30d": timedelta(days=30)}
 
-    ``buckets`` names the upper bounds of time left in increasing order, the last one None (no bound):
-    a claim counts under the first bound its time left does not exceed.
-    """
+
+def _bucket_conditions(now: datetime, buckets: dict[str, timedelta | None]) -> dict[str, Q]:
+    """Each bucket as a condition on the annotated ``deadline``: after the previous bound, up to its own."""
     conditions: dict[str, Q] = {}
     lower: timedelta | None = None
     for name, upper in buckets.items():
         condition = Q() if lower is None else Q(deadline__gt=now + lower)
         conditions[name] = condition if upper is None else condition & Q(deadline__lte=now + upper)
         lower = upper
+    return conditions
+
+
+def open_claim_counts(
+    *, now: datetime, buckets: dict[str, timedelta | None], by: tuple[str, ...] = ("role",)
+) -> dict[tuple[str, ...], int]:
+    """Open claims by the columns ``by`` (role by default) and by time left to their next deadline, counted in
+    the database: ``{(*values of by, bucket): count}``.
+    """
+    conditions = _bucket_conditions(now, buckets)
     rows = (
         Claim.objects.open()
         .annotate(deadline=_next_deadline())
         .order_by()
-        .values("role")
+        .values(*by)
         .annotate(**{name: Count("pk", filter=condition) for name, condition in conditions.items()})
     )
-    return {(row["role"], name): row[name] for row in rows for name in buckets}
+    return {(*(row[column] for column in by), name): row[name] for row in rows for name in buckets}
+
+
+def claims_by_deadline(claims: QuerySet[Claim], bucket: str, *, now: datetime) -> QuerySet[Claim]:
+    """``claims`` in one bucket of DEADLINE_BUCKETS (open claims, as open_claim_counts counts them) or of
+    PASSED_WITHIN (any status); an unknown bucket is a ValueError."""
+    claims = claims.annotate(deadline=_next_deadline())
+    if bucket in DEADLINE_BUCKETS:
+        return claims.open().filter(_bucket_conditions(now, DEADLINE_BUCKETS)[bucket])
+    if bucket in PASSED_WITHIN:
+        return claims.filter(deadline__gt=now - PASSED_WITHIN[bucket], deadline__lte=now)
+    raise ValueError(f"unknown deadline bucket {bucket!r}")
+
+
+def unacknowledged_incoming_counts() -> dict[str, int]:
+    """Claims on our keys DICT still shows OPEN, by claim type: we (the donor) have not acknowledged them,
+    which the poll does as soon as it sees one."""
+    unacknowledged = Claim.objects.filter(role=Role.DONOR, status=ClaimStatus.OPEN)
+    return dict(unacknowledged.order_by().values_list("claim_type").annotate(n=Count("pk")))
 
 
 def key_slots_held_by_claims(account: Account) -> int:
@@ -87,3 +124,9 @@ def key_slots_held_by_claims(account: Account) -> int:
     """
     opened = Claim.objects.open().filter(account=account, role=Role.CLAIMER).count()
     return opened + ClaimStart.objects.filter(account=account).count()
+
+
+def accounts_with_claims_to_settle() -> QuerySet:
+    """Ids of accounts our open claims would bring a key to: on a closed account, the closure's claims step
+    has them left (registered with keys, claims.apps, for keys.selectors.closed_accounts_unfinished)."""
+    return Claim.objects.open().filter(role=Role.CLAIMER).values("account_id")

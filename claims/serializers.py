@@ -30,12 +30,30 @@ class OtpIn(StrictSerializer):
     otp = OTP_FIELD
 
 
+def proof_field() -> StrictUUIDField:
+    """The donor's proof for a FRAUD cancel of an ownership claim: the code sent to the phone is the proof."""
+    return StrictUUIDField(
+        default=None,
+        allow_null=True,
+        help_text="Rejecting an ownership claim on the caller's phone key: a possession challenge for that "
+        "phone, confirmed after the claim was opened.",
+    )
+
+
 class RespondIn(OtpIn):
     decision = serializers.ChoiceField(choices=["accept", "reject"])
+    possession_challenge_id = proof_field()
+
+
+class CompleteIn(StrictSerializer):
+    possession_challenge_id = StrictUUIDField(
+        help_text="A possession challenge for the claimed phone, confirmed after the completion period ended."
+    )
 
 
 class CancelIn(OtpIn):
     reason = serializers.ChoiceField(choices=[r.value for r in ClaimReason], required=False)
+    possession_challenge_id = proof_field()
 
 
 class ClaimOut(serializers.ModelSerializer):

@@ -18,23 +18,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache, caches
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_redis import get_redis_connection
-from django_redis.cache import RedisCache
 
 from accounts.dict_view import bank_account, owner
 from accounts.models import Account
 from accounts.second_factor import verify_second_factor
-from accounts.selectors import account_list
+from accounts.selectors import account_list, account_named_by_dict
+from accounts.services import ClosureReport
 from claims.models import Claim, ClaimStart, PollCursor
 from claims.selectors import claim_list
+from common.leases import release_lease, take_lease
 from common.permissions import require_staff_permission
 from connect.client import get_client
 from connect.ports import DirectoryNotAsked
@@ -52,22 +51,33 @@ from dict_rules.claims import (
     check_complete,
     check_confirm,
     due_action,
+    is_win_back,
     parse_reason,
 )
-from dict_rules.directory import BankAccount, ClaimRequest, CompletedClaim, DirectoryClaim
+from dict_rules.directory import ClaimRequest, CompletedClaim, DirectoryClaim
 from dict_rules.errors import (
     ClaimOperationInvalid,
     DomainError,
     EntryStateInvalid,
     NotFound,
+    PossessionNotProven,
     RequestIdAlreadyUsed,
     ServiceUnavailable,
 )
 from dict_rules.keys import normalize_key
+from dict_rules.possession import needs_possession_proof
 from events.services import event_record
 from events.types import ClaimEvent
 from keys.models import LIVE, Entry, requester_fields
-from keys.services import check_key_slot, entry_create_by_claim, entry_delete_by_claim
+from keys.services import (
+    check_key_slot,
+    check_owner_at_rfb,
+    entry_create_by_claim,
+    entry_delete_by_claim,
+    entry_restore_by_claim,
+)
+from possession.selectors import proof_held
+from possession.services import proof_use
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +106,7 @@ STAFF_ACTION_PERMISSIONS = {
 }
 
 
-def _record(claim: Claim, event_type: ClaimEvent, actor: AbstractBaseUser | None = None, **payload) -> None:
+def record_event(claim: Claim, event_type: ClaimEvent, actor: AbstractBaseUser | None = None, **payload) -> None:
     event_record(
         event_type=event_type,
         aggregate_id=claim.pk,
@@ -153,7 +163,8 @@ def claim_start(
 ) -> tuple[Claim, bool]:
     """Ask DICT to move a key to one of the user's accounts; returns the claim and whether it was a replay.
 
-    The claim/key type matrix is checked before DICT is asked. Three steps, and no transaction
+    The claim/key type matrix and the claimer at Receita Federal (status and names, DICT_RULES §1;
+    not again on a replay) are checked before DICT is asked. Three steps, and no transaction
     is open while DICT is asked: (1) under the requesting user's row lock (request ids are
     unique per user) and the account's (its key slots), a replay is answered, or a ClaimStart
     is committed, holding the request id and a key slot; (2) DICT is asked; (3) DICT's claim
@@ -167,6 +178,8 @@ def claim_start(
     """
     kind = check_claim_key_type(claim_type=claim_type, key_type=key_type)
     key = normalize_key(key_type, key, field="key")
+    if not Claim.objects.filter(requested_by=user, request_id=request_id).exists():  # a replay was checked
+        check_owner_at_rfb(user=user, account_id=account_id)
     with transaction.atomic():
         list(get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk"))
         account = account_list(user=user).select_for_update(of=("self",)).filter(pk=account_id).first()
@@ -241,7 +254,7 @@ def _store_started(start: ClaimStart, remote: DirectoryClaim) -> Claim | None:
                         logger.error("could not store DICT claim %s for claim start %s", remote.id, start.pk)
                         raise ServiceUnavailable("the claim is being stored; try again shortly.") from None
                     return None
-        _record(claim, ClaimEvent.STARTED, actor=user)
+        record_event(claim, ClaimEvent.STARTED, actor=user)
     return claim
 
 
@@ -298,8 +311,10 @@ def _read(claim_id: UUID) -> Claim:
 def _apply(claim: Claim, remote: DirectoryClaim, actor: AbstractBaseUser | None = None) -> bool:
     """Store DICT's state of the claim and its local consequences; returns whether the status moved.
 
-    A donated claim that is confirmed or completed deletes our entry; a claim we made that is
-    completed creates ours. Both are idempotent, so replaying DICT's state is safe.
+    A donated claim that is confirmed or completed deletes our entry; one the old holder won back
+    (confirmed, then cancelled with FRAUD in days 8-14) registers it again (see is_win_back); a
+    claim we made that is completed creates ours. Each runs once, when the status moves, so
+    replaying DICT's state is safe.
     """
     before = claim.status
     for name, value in _dict_fields(remote).items():
@@ -309,13 +324,26 @@ def _apply(claim: Claim, remote: DirectoryClaim, actor: AbstractBaseUser | None 
     claim.save()
     if claim.status == before:
         return False
-    if claim.role == Role.DONOR and claim.status in (ClaimStatus.CONFIRMED, ClaimStatus.COMPLETED) and claim.entry_id:
-        entry_delete_by_claim(entry_id=claim.entry_id, claim_id=claim.pk)
+    won_back = claim.role == Role.DONOR and _won_back(claim)  # its confirm may not have been seen here
+    gone = claim.status in (ClaimStatus.CONFIRMED, ClaimStatus.COMPLETED) or won_back
+    if claim.role == Role.DONOR and gone and claim.entry_id:
+        entry_delete_by_claim(entry_id=claim.entry_id, claim_id=claim.pk, reason=claim.confirm_reason)
+    if won_back and claim.entry_id:
+        entry_restore_by_claim(entry_id=claim.entry_id, claim_id=claim.pk)
     event = STATUS_EVENTS.get(ClaimStatus(claim.status))
     if event is not None:
         reasons = {"reason": claim.confirm_reason or claim.cancel_reason, "cancelled_by": claim.cancelled_by}
-        _record(claim, event, actor=actor, **{name: value for name, value in reasons.items() if value})
+        record_event(claim, event, actor=actor, **{name: value for name, value in reasons.items() if value})
     return True
+
+
+def _won_back(claim: Claim) -> bool:
+    return claim.status == ClaimStatus.CANCELLED and is_win_back(
+        claim_type=claim.claim_type,
+        confirm_reason=claim.confirm_reason,
+        cancel_reason=claim.cancel_reason,
+        cancelled_by=claim.cancelled_by,
+    )
 
 
 def _adopt_completed_entry(claim: Claim, *, registered_at: datetime, key_ownership_date: datetime) -> None:
@@ -351,6 +379,8 @@ def _ask(
         check_cancel(facts, role=role, reason=reason, now=now)
         return client.cancel_claim(claim.dict_id, reason=reason)
     check_complete(facts, role=role, now=now)
+    if _waits_for_possession(claim):
+        raise PossessionNotProven("the claimer's customer has not yet proven possession of the phone.")
     return client.complete_claim(claim.dict_id, request_id=claim.complete_request_id)
 
 
@@ -380,6 +410,45 @@ def _act(
     return claim
 
 
+def _possession_use(claim: Claim) -> str:
+    """What the claimer's proof of possession is spent on (``possession.services.proof_use``)."""
+    return f"claim:{claim.pk}"
+
+
+def _waits_for_possession(claim: Claim) -> bool:
+    """An ownership claim we made is completed only once our customer proved possession of the phone
+    (DICT_RULES §4.4): until then neither the poll nor the sweep completes it, and day 30 still cancels it."""
+    return claim.claim_type == ClaimType.OWNERSHIP and not proof_held(used_for=_possession_use(claim))
+
+
+def claim_complete(
+    *, user: AbstractBaseUser, claim_id: UUID, possession_challenge_id: UUID | None, now: datetime | None = None
+) -> Claim:
+    """The claimer's customer completes its ownership claim with its proof of possession of the phone.
+
+    The proof must be confirmed after CompletionPeriodEnd (DICT_RULES §4.4: the claimer PSP validates
+    possession with its user after that, then completes). It is bound to the claim in a transaction of its
+    own before DICT is asked, so if DICT cannot answer now the sweep completes the claim with it later;
+    a claim already holding a proof keeps it. Completing goes through the same ``_act`` as the sweep's.
+    """
+    claim_id = _own_claim_id(user, claim_id, ClaimType.OWNERSHIP)
+    now = now or timezone.now()
+    claim = _read(claim_id)
+    check_complete(claim.facts, role=Role(claim.role), now=now)
+    if _waits_for_possession(claim):
+        with transaction.atomic():
+            proof_use(
+                holder_id=claim.account.holder_id,
+                key_type=claim.key_type,
+                key=claim.key,
+                challenge_id=possession_challenge_id,
+                used_for=_possession_use(claim),
+                confirmed_after=claim.completion_period_end,
+                now=now,
+            )
+    return _act(claim, Action.COMPLETE, None, now=now, actor=user)
+
+
 def _own_claim_id(user: AbstractBaseUser, claim_id: UUID, claim_type: ClaimType | None) -> UUID:
     """The claim's id if it is the user's own (anyone else's is not found, for staff too: the
     second factor that answers or cancels a claim must be the key holder's; staff cancel through
@@ -391,17 +460,67 @@ def _own_claim_id(user: AbstractBaseUser, claim_id: UUID, claim_type: ClaimType 
     return claim_id
 
 
+def _donor_possession_use(claim: Claim) -> str:
+    """What the donor's proof of possession is spent on (a FRAUD cancel of an ownership claim on our key)."""
+    return f"claim:{claim.pk}:donor"
+
+
+def _needs_donor_proof(claim: Claim, action: Action, reason: ClaimReason | None) -> bool:
+    """The donor cancels an ownership claim with FRAUD because the old holder proved possession of the
+    phone (DICT_RULES §4.4, days 1-7 and the win-back in days 8-14): the TOTP authenticates the
+    customer, only the code sent to the phone proves it still holds the key."""
+    return (
+        claim.role == Role.DONOR
+        and claim.claim_type == ClaimType.OWNERSHIP
+        and action is Action.CANCEL
+        and reason == ClaimReason.FRAUD
+        and needs_possession_proof(claim.key_type)
+    )
+
+
+def _spend_donor_proof(claim: Claim, possession_challenge_id: UUID | None, *, now: datetime) -> None:
+    """Spend the old holder's proof of possession on this claim, in a transaction of its own before
+    DICT is asked. It must be confirmed after the claim was opened, so it proves possession against
+    this claimant: after our row of it, written when we learned of it (at or after DICT opened it),
+    on our own clock like the proof's (DICT's timestamps may run on another). A retry after a DICT
+    refusal or outage names the same challenge, which proof_use returns as spent on this very use."""
+    holder_id = Entry.objects.filter(pk=claim.entry_id).values_list("account__holder_id", flat=True).first()
+    with transaction.atomic():
+        proof_use(
+            holder_id=holder_id,
+            key_type=claim.key_type,
+            key=claim.key,
+            challenge_id=possession_challenge_id,
+            used_for=_donor_possession_use(claim),
+            confirmed_after=claim.created_at,
+            now=now,
+        )
+
+
 def _customer_act(
-    *, user: AbstractBaseUser, claim_id: UUID, otp: str, claim_type: ClaimType | None, decide, now: datetime | None
+    *,
+    user: AbstractBaseUser,
+    claim_id: UUID,
+    otp: str,
+    claim_type: ClaimType | None,
+    decide,
+    now: datetime | None,
+    possession_challenge_id: UUID | None = None,
 ) -> Claim:
     """A customer's action: the second factor is checked first and outside the claim's transaction,
     so its anti-replay and throttling state survives a DICT refusal; ``decide(claim)`` names the move.
-    A concurrent move on the same claim (the sweep's) is settled by DICT, which refuses the later one."""
+    A donor's FRAUD cancel of an ownership claim also spends the holder's proof of possession of the
+    phone (after the local rule, so an illegal move spends none). A concurrent move on the same claim
+    (the sweep's) is settled by DICT, which refuses the later one."""
     claim_id = _own_claim_id(user, claim_id, claim_type)
     verify_second_factor(user, otp)
+    now = now or timezone.now()
     claim = _read(claim_id)
     action, reason = decide(claim)
-    return _act(claim, action, reason, now=now or timezone.now(), actor=user)
+    if _needs_donor_proof(claim, action, reason):
+        check_cancel(claim.facts, role=Role(claim.role), reason=reason, now=now)
+        _spend_donor_proof(claim, possession_challenge_id, now=now)
+    return _act(claim, action, reason, now=now, actor=user)
 
 
 def claim_respond(
@@ -411,12 +530,14 @@ def claim_respond(
     accept: bool,
     otp: str,
     claim_type: ClaimType | None = None,
+    possession_challenge_id: UUID | None = None,
     now: datetime | None = None,
 ) -> Claim:
     """The donor's customer answers a claim on its key, proving it is them with a TOTP code.
 
     Accept confirms (USER_REQUESTED) and our entry is deleted; reject cancels, with
-    USER_REQUESTED for a portability and FRAUD (possession proven) for an ownership claim.
+    USER_REQUESTED for a portability and FRAUD for an ownership claim, which also needs
+    ``possession_challenge_id``: the holder's proof, by the code sent to the phone, that it still has it.
     """
 
     def decide(claim: Claim) -> tuple[Action, ClaimReason]:
@@ -426,7 +547,8 @@ def claim_respond(
             return Action.CONFIRM, ClaimReason.USER_REQUESTED
         return Action.CANCEL, REJECT_REASONS[ClaimType(claim.claim_type)]
 
-    return _customer_act(user=user, claim_id=claim_id, otp=otp, claim_type=claim_type, decide=decide, now=now)
+    proof = {"possession_challenge_id": possession_challenge_id}
+    return _customer_act(user=user, claim_id=claim_id, otp=otp, claim_type=claim_type, decide=decide, now=now, **proof)
 
 
 def claim_cancel(
@@ -436,16 +558,20 @@ def claim_cancel(
     otp: str,
     reason: str | None = None,
     claim_type: ClaimType | None = None,
+    possession_challenge_id: UUID | None = None,
     now: datetime | None = None,
 ) -> Claim:
     """Cancel from our side, with a TOTP code: the claimer's customer withdraws (USER_REQUESTED by
-    default), the donor's customer refuses (its claim type's reject reason by default)."""
+    default), the donor's customer refuses (its claim type's reject reason by default). The donor's
+    FRAUD cancel of an ownership claim (days 1-7, or winning the key back in days 8-14) needs
+    ``possession_challenge_id``, the holder's proof of possession of the phone."""
 
     def decide(claim: Claim) -> tuple[Action, ClaimReason]:
         mine = ClaimReason.USER_REQUESTED if claim.role == Role.CLAIMER else REJECT_REASONS[ClaimType(claim.claim_type)]
         return Action.CANCEL, parse_reason(reason, default=mine)
 
-    return _customer_act(user=user, claim_id=claim_id, otp=otp, claim_type=claim_type, decide=decide, now=now)
+    proof = {"possession_challenge_id": possession_challenge_id}
+    return _customer_act(user=user, claim_id=claim_id, otp=otp, claim_type=claim_type, decide=decide, now=now, **proof)
 
 
 def _check_staff_may_act(user: AbstractBaseUser, claim: Claim) -> None:
@@ -465,16 +591,6 @@ def claim_cancel_by_staff(*, user: AbstractBaseUser, claim_id: UUID, reason: Cla
 # --- polling DICT -----------------------------------------------------------------------------
 
 
-def _our_account(account: BankAccount) -> Account | None:
-    return (
-        Account.objects.select_related("holder")
-        .filter(
-            ispb=account.participant, branch=account.branch, number=account.number, account_type=account.account_type
-        )
-        .first()
-    )
-
-
 def _insert_unknown(remote: DirectoryClaim, role: Role) -> Claim | None:
     """A claim DICT knows and we do not: one on our key (donor), or one we made and lost (claimer).
 
@@ -488,7 +604,7 @@ def _insert_unknown(remote: DirectoryClaim, role: Role) -> Claim | None:
         event = ClaimEvent.RECEIVED
         start = None
     else:
-        account = _our_account(remote.claimer_account)
+        account = account_named_by_dict(remote.claimer_account)
         if account is None:
             logger.error("claim %s names us as claimer but no account of ours matches it", remote.id)
             return None
@@ -505,7 +621,7 @@ def _insert_unknown(remote: DirectoryClaim, role: Role) -> Claim | None:
                 start.delete()
     except IntegrityError:  # a concurrent poll (or claim_start) inserted it first
         return Claim.objects.select_for_update(of=("self",)).get(dict_id=remote.id, role=role)
-    _record(claim, event)
+    record_event(claim, event)
     return claim
 
 
@@ -629,7 +745,7 @@ def _guarded(counts: Counter, claims: Q, work: Callable[[], object], *, describe
             logger.warning("claim action refused for %s: %s", describe, refusal.code)
             with transaction.atomic():
                 for claim in Claim.objects.filter(claims):
-                    _record(claim, ClaimEvent.ACTION_REFUSED, code=refusal.code)
+                    record_event(claim, ClaimEvent.ACTION_REFUSED, code=refusal.code)
     except ServiceUnavailable:
         raise
     except Exception:
@@ -653,29 +769,6 @@ def _maybe_due(now: datetime) -> Q:
     )
 
 
-# Deletes the lease only if it still holds our token, in one step: a lease that expired and was
-# taken by another worker meanwhile is left to that worker.
-_RELEASE_LEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
-
-
-def _cache_is_redis() -> bool:
-    return isinstance(caches["default"], RedisCache)  # django-redis, or django-prometheus' wrapper of it
-
-
-def _take_lease(key: str, token: str) -> bool:
-    if _cache_is_redis():  # a plain string in Redis, so the release can compare it in Lua
-        store = get_redis_connection("default")
-        return bool(store.set(cache.make_key(key), token, nx=True, ex=int(ACTION_LEASE.total_seconds())))
-    return cache.add(key, token, timeout=int(ACTION_LEASE.total_seconds()))
-
-
-def _release_lease(key: str, token: str) -> None:
-    if _cache_is_redis():
-        get_redis_connection("default").eval(_RELEASE_LEASE, 1, cache.make_key(key), token)
-    elif cache.get(key) == token:  # an in-process cache: one process, nothing can come between
-        cache.delete(key)
-
-
 @contextmanager
 def _action_lease(claim_id: UUID) -> Iterator[bool]:
     """Whether this worker may take the claim's deadline action now.
@@ -686,19 +779,19 @@ def _action_lease(claim_id: UUID) -> Iterator[bool]:
     Without the cache the action goes ahead unleased: DICT then refuses a second worker's
     identical move, which is recorded as refused.
     """
-    key, token = f"claims:action-lease:{claim_id}", uuid4().hex
+    name = f"claims:action-lease:{claim_id}"
     try:
-        taken = _take_lease(key, token)
+        token = take_lease(name, int(ACTION_LEASE.total_seconds()))
     except Exception:
         logger.warning("no lease for claim %s (cache unavailable); acting without one", claim_id, exc_info=True)
         yield True
         return
     try:
-        yield taken
+        yield token is not None
     finally:
-        if taken:
+        if token is not None:
             try:
-                _release_lease(key, token)
+                release_lease(name, token)
             except Exception:
                 logger.warning("could not release the lease for claim %s; it expires", claim_id, exc_info=True)
 
@@ -709,6 +802,8 @@ def _due(claim_id: UUID, *, now: datetime, only: tuple[Action, ...]) -> tuple[Cl
     due = claim and due_action(claim.facts, role=Role(claim.role), now=now)
     if not due or due[0] not in only:
         return None
+    if due[0] is Action.COMPLETE and _waits_for_possession(claim):
+        return None  # the claimer's customer has not proven possession yet: wait (day 30 cancels)
     return claim, due
 
 
@@ -770,8 +865,66 @@ def claim_redrive(*, user: AbstractBaseUser, claim_id: UUID) -> Claim:
     claim = Claim.objects.get(pk=claim_id)
     _check_staff_may_act(user, claim)
     with transaction.atomic():
-        _record(claim, ClaimEvent.REDRIVEN, actor=user)
+        record_event(claim, ClaimEvent.REDRIVEN, actor=user)
     claim_sync(get_client().get_claim(claim.dict_id), Role(claim.role), now=timezone.now())
     claims_sweep(claim_ids=[claim.pk])
     claim.refresh_from_db()
     return claim
+
+
+# --- closing an account -----------------------------------------------------------------------
+
+
+def claims_settle_for_closed_account(account: Account, report: ClosureReport) -> None:
+    """The closure step of claims (accounts.services.account_close, before keys deletes what is
+    left), as far as DICT_RULES §4.3 allows, each claim under its deadline lease like the sweep's:
+
+    - a portability of one of the account's keys (we are donor) is confirmed with ACCOUNT_CLOSURE,
+      acknowledged first if still OPEN: the owner keeps the key at the other PSP, and DICT removes ours;
+    - an ownership claim on one of its keys (donor) is left to run: DICT allows neither confirming it
+      with ACCOUNT_CLOSURE nor a donor's cancel but for FRAUD. Its key is not deleted now (DICT
+      would refuse, EntryLockedByClaim): the deadline confirms the claim at day 7, or the holder
+      proves possession and a later closure run deletes the key;
+    - a claim bringing a key to the account (we are claimer) is cancelled with ACCOUNT_CLOSURE, which
+      DICT allows the claimer of a portability (OPEN, WAITING_RESOLUTION) and, in the v1 table this
+      code follows for ownership (UNCERTAIN in 2.6.1), of an ownership claim; a CONFIRMED portability
+      can only be completed, so it is left, and the key it brings deleted by a later run.
+    A refusal (the claim moved meanwhile) is recorded on the claim and left for a later run.
+    """
+    now = timezone.now()
+    donated = Claim.objects.open().filter(role=Role.DONOR, entry__account=account)
+    for claim in donated:
+        if claim.claim_type == ClaimType.OWNERSHIP:
+            report.held_entry_ids.add(claim.entry_id)
+            report.claims_left += 1
+        elif _closure_act(claim.pk, Action.CONFIRM, now=now, actor=report.actor):
+            report.claims_confirmed += 1
+        else:
+            report.held_entry_ids.add(claim.entry_id)
+            report.claims_left += 1
+    for claim in Claim.objects.open().filter(role=Role.CLAIMER, account=account):
+        confirmed_portability = (claim.claim_type, claim.status) == (ClaimType.PORTABILITY, ClaimStatus.CONFIRMED)
+        if not confirmed_portability and _closure_act(claim.pk, Action.CANCEL, now=now, actor=report.actor):
+            report.claims_cancelled += 1
+        else:
+            report.claims_left += 1
+
+
+def _closure_act(claim_id: UUID, action: Action, *, now: datetime, actor: AbstractBaseUser | None) -> bool:
+    """Confirm or cancel one claim with ACCOUNT_CLOSURE; whether DICT took it (ServiceUnavailable propagates)."""
+    with _action_lease(claim_id) as mine:
+        if not mine:
+            return False  # a sweep is acting on it now: a later closure run sees what came of it
+        claim = _read(claim_id)
+        try:
+            if action is Action.CONFIRM and claim.status == ClaimStatus.OPEN:
+                claim = _act(claim, Action.ACKNOWLEDGE, None, now=now, actor=actor)
+            claim = _act(claim, action, ClaimReason.ACCOUNT_CLOSURE, now=now, actor=actor)
+        except ServiceUnavailable:
+            raise
+        except DomainError as refusal:
+            logger.warning("closure: claim %s not %sed: %s", claim_id, action.lower(), refusal.code)
+            with transaction.atomic():
+                record_event(claim, ClaimEvent.ACTION_REFUSED, actor=actor, code=refusal.code)
+            return False
+    return True

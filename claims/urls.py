@@ -2,6 +2,7 @@ from django.urls import path
 
 from claims.api import (
     ClaimCancelApi,
+    ClaimCompleteApi,
     ClaimDetailApi,
     ClaimRespondApi,
     IncomingClaimListApi,
@@ -16,4 +17,5 @@ urlpatterns = [
     path("<uuid:claim_id>/", ClaimDetailApi.as_view(), name="claim-detail"),
     path("<uuid:claim_id>/respond/", ClaimRespondApi.as_view(), name="claim-respond"),
     path("<uuid:claim_id>/cancel/", ClaimCancelApi.as_view(), name="claim-cancel"),
+    path("<uuid:claim_id>/complete/", ClaimCompleteApi.as_view(), name="claim-complete"),
 ]

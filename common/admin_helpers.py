@@ -1,10 +1,12 @@
-"""Helpers every admin of this project shares: view-only bases, PII masking and its audit.
+"""Helpers every admin of this project shares: view-only bases, PII masking and its audit, search by
+any spelling of a whole key, and the lists' layout (short ids, names that may break).
 
 PII is shown unmasked only to users with ``accounts.view_pii``, and only once the view is
 recorded in the audit trail; everyone else gets a masked twin of each PII field.
 """
 
 import logging
+import re
 from collections.abc import Collection, Iterable
 from typing import Any, ClassVar, Protocol
 
@@ -14,8 +16,11 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from common.logging import mask_pii
+from dict_rules.keys import key_spellings
 from dict_rules.masking import mask_tax_id
 
 logger = logging.getLogger(__name__)
@@ -127,13 +132,55 @@ def mask_user(user: AbstractBaseUser | None) -> str | None:
     return None if user is None else mask_pii(str(user))
 
 
+SHORT_ID_LENGTH = 8
+
+# How the search boxes of key columns say what they accept (key_spellings).
+KEY_SPELLINGS_HELP = (
+    "a whole key: a phone as 11987654321, (11) 98765-4321 or +55 11 98765-4321; "
+    "a CPF or CNPJ with or without its dots, dash and slash; an e-mail in any case"
+)
+
+
+def short_id(value: object) -> SafeString | str:
+    """An id cut to its first characters, the whole of it on hover (the title) and on its own page:
+    a UUID column wraps to five lines. A short id (a holder's number) is shown as it is."""
+    full = str(value)
+    if len(full) <= SHORT_ID_LENGTH:
+        return full
+    return format_html('<span class="short-id" title="{}">{}</span>', full, full[:SHORT_ID_LENGTH])
+
+
+# A CamelCase name's words (and anything between them): where it may break.
+_NAME_WORDS = re.compile(r"[A-Z][a-z]*|[^A-Z]+")
+
+
+def breakable_name(name: str) -> SafeString:
+    """A CamelCase name (an event type) that may break between its words: narrow columns stay narrow."""
+    return format_html_join(mark_safe("<wbr>"), "{}", ((word,) for word in _NAME_WORDS.findall(name)))
+
+
+@admin.display(description="id", ordering="pk")
+def short_pk(obj: models.Model) -> SafeString | str:
+    """The changelist's first column (the link to the object), as a short id."""
+    return short_id(obj.pk)
+
+
 def event_details(payload: dict[str, Any]) -> str:
     """``name: value`` pairs; not ``name=value``, since mask_pii would take ``name=`` for part of an e-mail."""
     return "; ".join(f"{name}: {value}" for name, value in sorted(payload.items()))
 
 
 class ViewOnlyAdmin(admin.ModelAdmin):
-    """Rows here change only through services (imports, DICT's answers), so the admin never saves one."""
+    """Rows here change only through services (imports, DICT's answers), so the admin never saves one.
+
+    So Django's own history of a row (the admin's saves) is always empty: the change page drops its
+    "History" button, and the row's history is the event timeline its page shows, where it has one.
+    """
+
+    change_form_template = "common/admin/view_only_change_form.html"
+
+    class Media:
+        css = {"all": ("common/admin_layout.css",)}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -143,6 +190,26 @@ class ViewOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class KeySpellingSearchMixin:
+    """Search for the term as typed and for each whole key it spells (dict_rules.keys.key_spellings).
+
+    So ``(11) 98765-4321`` finds the phone key ``+5511987654321`` and ``123.456.789-09`` the
+    CPF ``12345678909``, in the key column and in the tax-id columns alike. Each spelling goes
+    through Django's own search with the fields get_search_fields allows this viewer, so the PII
+    policy (no PII search without accounts.view_pii, whole values only) stays as it is.
+    """
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: models.QuerySet, search_term: str
+    ) -> tuple[models.QuerySet, bool]:
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        for spelling in key_spellings(search_term):
+            if spelling != search_term:
+                more, more_duplicates = super().get_search_results(request, queryset, spelling)
+                found, may_have_duplicates = found | more, may_have_duplicates or more_duplicates
+        return found, may_have_duplicates
 
 
 class PiiMaskingMixin:

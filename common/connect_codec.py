@@ -19,12 +19,14 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from common.pb_util import enum_name, enum_value, from_timestamp, parse_uuid, to_timestamp
+from dict_rules.cid import CID_RE
 from dict_rules.directory import (
     BankAccount,
     ClaimRequest,
     CompletedClaim,
     DirectoryClaim,
     DirectoryEntry,
+    EntryByCid,
     EntryRequest,
     Owner,
 )
@@ -149,6 +151,25 @@ def entry_from_pb(message: pb.Entry) -> DirectoryEntry:
                 message.open_claim_creation_date, message.HasField("open_claim_creation_date")
             ),
         )
+
+
+def entry_by_cid_to_pb(found: EntryByCid, correlation_id: str) -> pb.GetEntryByCidResponse:
+    return pb.GetEntryByCidResponse(
+        cid=found.cid,
+        entry=entry_to_pb(found.entry),
+        request_id=str(found.request_id),
+        correlation_id=correlation_id,
+    )
+
+
+def entry_by_cid_from_pb(message: pb.GetEntryByCidResponse) -> EntryByCid:
+    """getEntryByCid's answer; malformed (no entry, a CID or RequestId that is not one) is ServiceUnavailable."""
+    what = "entry by CID"
+    _answer_present(message, what, "cid", "entry", "request_id")
+    request_id = parse_uuid(message.request_id)
+    if request_id is None or not CID_RE.fullmatch(message.cid):
+        raise malformed(what, "cid or request_id is not valid")
+    return EntryByCid(cid=message.cid, entry=entry_from_pb(message.entry), request_id=request_id)
 
 
 def create_request_to_pb(request: EntryRequest) -> pb.CreateEntryRequest:

@@ -47,8 +47,13 @@ GRPC_STATUS: dict[type[errors.DomainError], grpc.StatusCode] = {
     errors.ClaimTypeInconsistent: grpc.StatusCode.FAILED_PRECONDITION,
     errors.ClaimResolutionPeriodNotEnded: grpc.StatusCode.FAILED_PRECONDITION,
     errors.ClaimCompletionPeriodNotEnded: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.OwnerTaxIdIrregular: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.OwnerNameMismatch: grpc.StatusCode.FAILED_PRECONDITION,
     errors.SecondFactorRequired: grpc.StatusCode.PERMISSION_DENIED,
     errors.SecondFactorInvalid: grpc.StatusCode.PERMISSION_DENIED,
+    errors.PossessionNotProven: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.PossessionCodeInvalid: grpc.StatusCode.PERMISSION_DENIED,
+    errors.PossessionChallengeExpired: grpc.StatusCode.FAILED_PRECONDITION,
 }
 
 

@@ -14,6 +14,7 @@ from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
 from common.pb_util import enum_name, parse_uuid
 from dict_rules.errors import BadRequest, NotFound
+from dict_rules.keys import KEY_MAX_LENGTH
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -43,6 +44,15 @@ def resource_id_from_pb(value: str, not_found: str) -> uuid.UUID:
     if parsed is None:
         raise NotFound(not_found)
     return parsed
+
+
+def key_from_pb(value: str, field: str, *, required: bool) -> str:
+    """A PIX key as sent: its length bounded as REST's serializers bound it; its format is the domain's."""
+    if required and not value.strip():
+        raise BadRequest.on_field(field, f"{field} is required.")
+    if len(value) > KEY_MAX_LENGTH:
+        raise BadRequest.on_field(field, f"{field} has at most {KEY_MAX_LENGTH} characters.")
+    return value
 
 
 def account_id_from_pb(value: int) -> int:

@@ -53,8 +53,13 @@ HTTP_STATUS: dict[type[errors.DomainError], int] = {
     errors.ClaimTypeInconsistent: 422,
     errors.ClaimResolutionPeriodNotEnded: 422,
     errors.ClaimCompletionPeriodNotEnded: 422,
+    errors.OwnerTaxIdIrregular: 422,
+    errors.OwnerNameMismatch: 422,
     errors.SecondFactorRequired: 403,
     errors.SecondFactorInvalid: 403,
+    errors.PossessionNotProven: 422,
+    errors.PossessionCodeInvalid: 403,
+    errors.PossessionChallengeExpired: 409,
 }
 
 # DRF exception class -> (status, stable code); the most specific class first.

@@ -56,6 +56,7 @@ from dict_rules.directory import (
     CompletedClaim,
     DirectoryClaim,
     DirectoryEntry,
+    EntryByCid,
     EntryRequest,
     Owner,
 )
@@ -93,6 +94,17 @@ def never_reached_the_server(error: BaseException) -> bool:
     )
 
 
+# gRPC's default reconnect backoff grows to 120 s: a channel that saw the directory down keeps failing
+# calls fast for that long after the directory is back, and the calls' own retries cannot help. Try
+# again at least every second instead: a connection attempt to one gateway costs nothing. (Not
+# grpc.min_reconnect_backoff_ms: it is also each attempt's connect timeout, 20 s, which a slow
+# handshake needs; the call's own deadline bounds a caller's wait anyway.)
+RECONNECT_OPTIONS = (
+    ("grpc.initial_reconnect_backoff_ms", 200),
+    ("grpc.max_reconnect_backoff_ms", 1000),
+)
+
+
 class GrpcDirectoryClient:
     def __init__(
         self,
@@ -106,7 +118,10 @@ class GrpcDirectoryClient:
         credentials: grpc.ChannelCredentials | None = None,
     ) -> None:
         """``deadline``: seconds for a whole call, retries included; ``attempts``: at most that many."""
-        self._channel = grpc.secure_channel(url, credentials) if credentials is not None else grpc.insecure_channel(url)
+        if credentials is not None:
+            self._channel = grpc.secure_channel(url, credentials, options=RECONNECT_OPTIONS)
+        else:
+            self._channel = grpc.insecure_channel(url, options=RECONNECT_OPTIONS)
         self._stub = connect_pb2_grpc.ConnectServiceStub(self._channel)
         self._metadata = ((PARTICIPANT_METADATA_KEY, participant),)
         self.deadline = deadline
@@ -216,6 +231,10 @@ class GrpcDirectoryClient:
             if not response.next_page_token:
                 return
             token = response.next_page_token
+
+    def get_entry_by_cid(self, cid: str) -> EntryByCid:
+        response = self._call("GetEntryByCid", pb.GetEntryByCidRequest(cid=cid), idempotent=True)
+        return mappers.entry_by_cid_from_pb(response)
 
     def health(self) -> datetime:
         return from_timestamp(self._call("Health", pb.HealthRequest(), idempotent=True).now)

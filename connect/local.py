@@ -14,6 +14,7 @@ from dict_rules.directory import (
     CompletedClaim,
     DirectoryClaim,
     DirectoryEntry,
+    EntryByCid,
     EntryRequest,
     Owner,
 )
@@ -45,6 +46,9 @@ class LocalDirectoryClient:
 
     def list_cids(self, *, key_type: str) -> Iterator[str]:
         return services.cid_iter(participant=self._participant, key_type=key_type)
+
+    def get_entry_by_cid(self, cid: str) -> EntryByCid:
+        return services.entry_by_cid(participant=self._participant, cid=cid)
 
     def health(self) -> datetime:
         return clock.now()

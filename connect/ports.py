@@ -20,6 +20,7 @@ from dict_rules.directory import (
     CompletedClaim,
     DirectoryClaim,
     DirectoryEntry,
+    EntryByCid,
     EntryRequest,
     Owner,
 )
@@ -44,6 +45,10 @@ class DirectoryClient(Protocol):
         ...
 
     def list_cids(self, *, key_type: str) -> Iterator[str]: ...
+
+    def get_entry_by_cid(self, cid: str) -> EntryByCid:
+        """One of our active entries by its CID, with the RequestId that made it (NotFound if none)."""
+        ...
 
     def health(self) -> datetime:
         """The directory's clock; raises ServiceUnavailable when it cannot be reached."""

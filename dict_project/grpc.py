@@ -14,6 +14,7 @@ from common.grpc_service import HealthMethods, add_servicer
 from keys.grpc import KeyMethods
 from lookup.grpc import LookupMethods
 from portability.grpc import PortabilityMethods
+from possession.grpc import PossessionMethods
 from protos.dict.core.v1 import core_dict_pb2 as pb
 from protos.dict.core.v1 import core_dict_pb2_grpc
 
@@ -25,6 +26,7 @@ class CoreDictServicer(
     ClaimMethods,
     PortabilityMethods,
     LookupMethods,
+    PossessionMethods,
     HealthMethods,
     core_dict_pb2_grpc.CoreDictServiceServicer,  # last: its stubs answer UNIMPLEMENTED
 ):

@@ -101,6 +101,12 @@ CONNECT_BREAKER_OPEN_SEC = env_float("CONNECT_BREAKER_OPEN_SEC", 5.0)
 CONNECT_MAX_IN_FLIGHT = env_int("CONNECT_MAX_IN_FLIGHT", 8)
 CONNECT_BULKHEAD_WAIT_SEC = env_float("CONNECT_BULKHEAD_WAIT_SEC", 0.1)
 
+# Receita Federal's tax id registry (rfb): over HTTP when RFB_URL is set, else the simulated one in our
+# database (`manage.py rfb_simulate`). Each call waits at most RFB_TIMEOUT_SEC; no answer refuses the
+# operation with a retryable ServiceUnavailable, it never goes on unchecked.
+RFB_URL = env_str("RFB_URL")
+RFB_TIMEOUT_SEC = env_float("RFB_TIMEOUT_SEC", 2.0)
+
 # Domain events to Apache Pulsar: with PULSAR_URL set (pulsar://host:6650), `manage.py relay_events`
 # publishes the outbox (events/relay.py), one topic per aggregate under the prefix; without it events
 # stay in the table (the embedded default). A send waits at most PULSAR_SEND_TIMEOUT_MS for the
@@ -116,7 +122,7 @@ RELAY_HEARTBEAT_FILE = env_str("RELAY_HEARTBEAT_FILE", str(Path(tempfile.gettemp
 
 INSTALLED_APPS = [
     "django_prometheus",  # HTTP, database and cache metrics (served at /metrics by common.metrics_http)
-    "django.contrib.admin",
+    "backoffice.apps.BackofficeConfig",  # Django's admin app, its site the staff home page (label "admin")
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -132,7 +138,9 @@ INSTALLED_APPS = [
     "events",
     "audit",
     "accounts",
+    "possession",
     "connect",
+    "rfb",
     "keys",
     "lookup",
     "claims",
@@ -280,6 +288,20 @@ BEAT_HEARTBEAT_FILE = env_str("BEAT_HEARTBEAT_FILE", str(Path(tempfile.gettempdi
 # Multiplies every period below, and the age at which sync_pending takes work as stuck; tests shorten
 # the cycle with it (0.02: every 1.2 s). Keep 1 in production.
 SCHEDULE_SCALE = env_float("SCHEDULE_SCALE", 1.0)
+# DICT wants every key type's VSync checked at least every 36 h (DICT_RULES §7). Every 6 h (repairing
+# what differs) leaves five more runs inside that window for a directory outage; the alert
+# CoreDictSyncUnverified (deploy/observability/alerts.yml) fires when a type has not been OK for 24 h.
+SYNC_CHECK_MAX_INTERVAL_SEC = 36 * 3600
+SYNC_CHECK_INTERVAL_SEC = env_float("SYNC_CHECK_INTERVAL_SEC", 6 * 3600)
+if not 0 < SYNC_CHECK_INTERVAL_SEC * SCHEDULE_SCALE <= SYNC_CHECK_MAX_INTERVAL_SEC / 2:
+    raise ImproperlyConfigured("SYNC_CHECK_INTERVAL_SEC must leave at least two checks inside DICT's 36 h window")
+# A sync repair (keys.sync) fixes this many differing CIDs at most per run (each a getEntryByCid and at most
+# one more directory call); the rest wait for the next run. Two repairs never overlap: one holds a lease
+# in the cache, which expires after SYNC_REPAIR_LEASE_SEC should its holder die.
+SYNC_REPAIR_MAX_DIFFERENCES = env_int("SYNC_REPAIR_MAX_DIFFERENCES", 1000)
+SYNC_REPAIR_LEASE_SEC = env_int("SYNC_REPAIR_LEASE_SEC", 3600)
+if SYNC_REPAIR_MAX_DIFFERENCES < 1 or SYNC_REPAIR_LEASE_SEC < 1:
+    raise ImproperlyConfigured("SYNC_REPAIR_MAX_DIFFERENCES and SYNC_REPAIR_LEASE_SEC must be positive")
 CELERY_BEAT_SCHEDULE = {
     "sync-pending": {
         "task": "keys.tasks.sync_pending",
@@ -289,6 +311,12 @@ CELERY_BEAT_SCHEDULE = {
     # DICT has no push for claims: poll at least once a minute, as donor and as claimer (DICT_RULES §4.4).
     "claims-poll": {"task": "claims.tasks.poll", "schedule": 60.0 * SCHEDULE_SCALE},
     "claims-sweep": {"task": "claims.tasks.sweep", "schedule": 60.0 * SCHEDULE_SCALE},
+    "check-sync": {"task": "keys.tasks.check_sync", "schedule": SYNC_CHECK_INTERVAL_SEC * SCHEDULE_SCALE},
+    # Closed accounts with keys or claims the closure left (a key registered or brought by a claim after it):
+    # run the closure again until nothing is left (keys.updates.closed_accounts_finish).
+    "finish-account-closures": {"task": "keys.tasks.finish_account_closures", "schedule": 600.0 * SCHEDULE_SCALE},
+    # Owners who became irregular at Receita Federal lose their keys (RFB_VALIDATION), once a day.
+    "rfb-sweep": {"task": "keys.tasks.rfb_sweep", "schedule": 86400.0 * SCHEDULE_SCALE},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -298,6 +326,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Sao_Paulo"
+# Pages show times to the second with their UTC offset (dict_project/formats), in TIME_ZONE.
+FORMAT_MODULE_PATH = ["dict_project.formats"]
 USE_I18N = True
 USE_TZ = True
 
@@ -346,6 +376,33 @@ METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8
 
 # `manage.py serve` prints the demo logins at start; seed_demo, which creates them, owns the list.
 DEMO_LOGINS_HOOK = "accounts.management.commands.seed_demo.demo_logins"
+
+# The staff home page (/admin/) lists keys still PENDING or DELETE_PENDING after this many minutes: the
+# re-drive (sync_pending, every minute) has not moved them, so a person should look (keys admin's "stuck" filter).
+KEYS_STUCK_AFTER_MIN = env_int("KEYS_STUCK_AFTER_MIN", 15)
+
+# Proof of possession of PHONE and EMAIL keys (possession/): the code goes by e-mail through Django's backend and
+# by SMS through the adapter POSSESSION_SMS_SENDER names (possession.delivery). The embedded default writes both
+# to files under DATA_DIR/outbox (read the code there); elsewhere e-mail is SMTP (Django's EMAIL_* settings) and
+# SMS the logging adapter, which delivers nothing (it logs a warning per code) until a gateway's adapter is named.
+# No adapter ever logs the code.
+POSSESSION_SMS_SENDER = env_str(
+    "POSSESSION_SMS_SENDER",
+    "possession.delivery.FileSmsSender" if EMBEDDED else "possession.delivery.LoggingSmsSender",
+)
+POSSESSION_SMS_DIR = Path(env_str("POSSESSION_SMS_DIR", str(DATA_DIR / "outbox" / "sms")))
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.filebased.EmailBackend" if EMBEDDED else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(DATA_DIR / "outbox" / "mail"))
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@core-dict.invalid")
 
 # Requests per second per client on the whole API (0 turns the limit off).
 RATE_LIMIT_RPS = env_int("RATE_LIMIT_RPS", 50)
@@ -409,6 +466,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClaimReasonEnum": "dict_rules.claims.ClaimReason",
         "ClaimRoleEnum": "dict_rules.claims.Role",
+        "KeyTypeEnum": "dict_rules.keys.KeyType",
+        "PossessionKeyTypeEnum": ["EMAIL", "PHONE"],  # the key types whose possession a code proves
+        "UpdateReasonEnum": "dict_rules.keys.UpdateReason",
     },
     # Swagger UI from drf-spectacular-sidecar's static files: /api/docs/ needs no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

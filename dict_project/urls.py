@@ -16,6 +16,7 @@ api_v1 = [
     path("auth/token/", TokenObtainApi.as_view(), name="token-obtain"),
     path("auth/token/refresh/", TokenRefreshApi.as_view(), name="token-refresh"),
     path("accounts/", AccountListApi.as_view(), name="account-list"),
+    path("keys/possession-challenges/", include("possession.urls")),
     path("keys/", include("keys.urls")),
     path("lookup/", include("lookup.urls")),
     path("claims/", include("claims.urls")),

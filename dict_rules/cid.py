@@ -6,9 +6,12 @@ to check its VSync against DICT's, and the simulated directory for every partici
 
 import hashlib
 import hmac
+import re
 import uuid
 
 from dict_rules.directory import BankAccount, Owner
+
+CID_RE = re.compile(r"^[0-9a-f]{64}$")  # the lowercase hex of an HMAC-SHA256
 
 
 def compute_cid(*, request_id: uuid.UUID, key_type: str, key: str, owner: Owner, account: BankAccount) -> str:

@@ -67,6 +67,8 @@ OPEN_STATUSES = frozenset({ClaimStatus.OPEN, ClaimStatus.WAITING_RESOLUTION, Cla
 RESOLUTION_PERIOD = timedelta(days=7)
 COMPLETION_PERIOD = timedelta(days=7)  # ownership: days 8-14, right after the resolution period
 CLAIMER_DEADLINE = timedelta(days=30)  # ownership: the claimer must have completed by day 30
+# How long the directory keeps a key won back in days 8-14 for the donor's participant (see is_win_back).
+WIN_BACK_RESERVATION = timedelta(days=7)
 
 # The transition table: which statuses an action starts from, and where it leads.
 TRANSITIONS: dict[Action, tuple[frozenset[ClaimStatus], ClaimStatus]] = {
@@ -221,8 +223,37 @@ def check_cancel(claim: ClaimFacts, *, role: Role, reason: ClaimReason, now: dat
         return
     if reason not in OWNERSHIP_CANCEL_REASONS[role]:
         raise InvalidReason.on_field("reason", f"the {role.lower()} cannot cancel an ownership claim with {reason}.")
+    end = claim.completion_period_end
+    if role == Role.DONOR and claim.status == ClaimStatus.CONFIRMED and end is not None and now >= end:
+        raise ClaimOperationInvalid("the completion period is over: possession can no longer be proven.")
     if reason == ClaimReason.DEFAULT_OPERATION and now < claim.created_at + CLAIMER_DEADLINE:
         raise ClaimOperationInvalid("the claimer may cancel by default only after day 30.")
+
+
+def is_win_back(*, claim_type: str, confirm_reason: str, cancel_reason: str, cancelled_by: str) -> bool:
+    """Whether a claim ended with the old holder winning its key back in days 8-14 (DICT_RULES §4.4).
+
+    That is an ownership claim the donor confirmed (DEFAULT_OPERATION at day 7: its entry left DICT
+    and the donor's database) and then cancelled with FRAUD, the old holder having proven possession
+    in the completion period: the code sent to the phone is the proof (the donor's customer names a
+    confirmed possession challenge for it; its TOTP only authenticates it). The manual says the
+    donor cancels and the key is the old holder's again; it does not say how the entry comes back
+    (UNCERTAIN). The stricter reading, which leaves no moment in which anyone else may register the key:
+
+    - the directory keeps the key for the donor's participant for WIN_BACK_RESERVATION after the
+      cancel (a create by anyone else is EntryLockedByClaim, as during the claim), and
+    - the donor PSP registers the key again for the old holder's account at once, as part of
+      storing the cancel; that registration gets a new RequestId, so a new CID, DICT's.
+
+    The simulated directory does not restore the entry itself. Should BCB's, the re-registration
+    would be refused with EntryAlreadyExists (same owner, same participant): not handled here.
+    """
+    return (
+        claim_type == ClaimType.OWNERSHIP
+        and bool(confirm_reason)
+        and cancel_reason == ClaimReason.FRAUD
+        and cancelled_by == Role.DONOR
+    )
 
 
 def check_complete(claim: ClaimFacts, *, role: Role, now: datetime) -> None:

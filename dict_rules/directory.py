@@ -49,6 +49,16 @@ class DirectoryEntry:
 
 
 @dataclass(frozen=True)
+class EntryByCid:
+    """getEntryByCid's answer (GET /cids/entries/{Cid}): an active entry and the RequestId of the
+    createEntry (or completeClaim) that made its CID, which a PSP needs to hold the same CID."""
+
+    cid: str
+    entry: DirectoryEntry
+    request_id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class ClaimRequest:
     claim_type: str  # OWNERSHIP or PORTABILITY
     key: str

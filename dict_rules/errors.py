@@ -177,6 +177,21 @@ class ClaimCompletionPeriodNotEnded(DomainError):
     default_message = "The claim's completion period has not ended."
 
 
+class OwnerTaxIdIrregular(DomainError):
+    """The owner's CPF or CNPJ is irregular at Receita Federal (DICT_RULES §1): no key may be
+    registered, updated, ported or claimed for it."""
+
+    code = "OwnerTaxIdIrregular"
+    default_message = "The owner's tax id is irregular at Receita Federal."
+
+
+class OwnerNameMismatch(DomainError):
+    """The owner's name or trade name does not match Receita Federal's records (DICT_RULES §2.3)."""
+
+    code = "OwnerNameMismatch"
+    default_message = "The owner's name does not match Receita Federal's records."
+
+
 class SecondFactorRequired(DomainError):
     code = "SecondFactorRequired"
     default_message = "This operation needs a confirmed second factor (TOTP); enrol one first."
@@ -185,6 +200,21 @@ class SecondFactorRequired(DomainError):
 class SecondFactorInvalid(DomainError):
     code = "SecondFactorInvalid"
     default_message = "The one-time code is wrong, expired or already used."
+
+
+class PossessionNotProven(DomainError):
+    code = "PossessionNotProven"
+    default_message = "Possession of this phone or e-mail key must be proven with a confirmed challenge first."
+
+
+class PossessionCodeInvalid(DomainError):
+    code = "PossessionCodeInvalid"
+    default_message = "The verification code is wrong."
+
+
+class PossessionChallengeExpired(DomainError):
+    code = "PossessionChallengeExpired"
+    default_message = "The verification challenge expired or has no attempts left; start a new one."
 
 
 ERRORS_BY_CODE: dict[str, type[DomainError]] = {}

@@ -14,7 +14,7 @@ from enum import StrEnum
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
-from dict_rules.errors import EntryInvalid, EntryTaxIdNumberByDifferentOwner
+from dict_rules.errors import EntryInvalid, EntryTaxIdNumberByDifferentOwner, InvalidReason
 from dict_rules.tax_ids import PersonType, is_valid_cnpj, is_valid_cpf
 
 KEY_MAX_LENGTH = 77
@@ -108,6 +108,47 @@ def key_type_of(value: str) -> KeyType | None:
     return None
 
 
+# What people type around a phone number or a tax id: digits, spaces, dots, dashes, slashes,
+# brackets and a leading +. Letters are left out on purpose: phonenumbers reads them as keypad digits.
+_NUMBER_SPELLING_RE = re.compile(r"\+?[0-9 .()/-]+")
+
+
+def key_spellings(term: str) -> tuple[str, ...]:
+    """The whole keys, as DICT stores them, that a value typed by a person may stand for.
+
+    A phone in national (``11987654321``, ``(11) 98765-4321``) or international form
+    (``+55 11 98765-4321``), a CPF or CNPJ with or without its dots, dash and slash, an e-mail
+    in any case. Eleven digits may be a CPF and a phone at once: both come back. A part of a key,
+    or a value that breaks the key's format (a wrong check digit, a landline), spells no key:
+    searching by these is a lookup of a whole value, never a way to complete one.
+    """
+    value = term.strip()
+    if "@" in value:
+        candidates = [(KeyType.EMAIL, value)]
+    elif _NUMBER_SPELLING_RE.fullmatch(value):
+        digits = re.sub(r"\D", "", value)
+        candidates = [(KeyType.CPF, digits), (KeyType.CNPJ, digits), (KeyType.PHONE, _e164(value))]
+    else:
+        return ()
+    spellings: list[str] = []
+    for key_type, candidate in candidates:
+        try:
+            key = normalize_key(key_type, candidate)
+        except EntryInvalid:
+            continue
+        if key is not None and key not in spellings:
+            spellings.append(key)
+    return tuple(spellings)
+
+
+def _e164(number: str) -> str:
+    """A phone number in E.164 form, read as Brazilian unless it starts with +; "" if it reads as none."""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(number, "BR"), phonenumbers.PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
+        return ""
+
+
 def _is_cpf_key(value: str) -> bool:
     return is_valid_cpf(value)
 
@@ -138,6 +179,17 @@ def check_key_matches_owner(*, key_type: str, key: str | None, person_type: str,
         raise EntryTaxIdNumberByDifferentOwner.on_field(
             "key_value", "a CNPJ key must be the account holder's own CNPJ."
         )
+
+
+def check_update_reason(*, key_type: str, reason: str) -> UpdateReason:
+    """One of DICT's update reasons; an EVP key only with RFB_VALIDATION (DICT_RULES §5; R457)."""
+    try:
+        update_reason = UpdateReason(reason)
+    except ValueError:
+        raise InvalidReason.on_field("reason", f"reason must be one of {', '.join(UpdateReason)}.") from None
+    if key_type == KeyType.EVP and update_reason != UpdateReason.RFB_VALIDATION:
+        raise InvalidReason.on_field("reason", "an EVP key may be updated only with RFB_VALIDATION.")
+    return update_reason
 
 
 def key_limit_for(person_type: str) -> int:

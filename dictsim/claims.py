@@ -221,7 +221,9 @@ def claim_confirm(*, participant: str, claim_id: uuid.UUID, reason: str) -> Dire
 
 @transaction.atomic
 def claim_cancel(*, participant: str, claim_id: uuid.UUID, reason: str) -> DirectoryClaim:
-    """Donor or claimer ends the claim; the key stays where it is (or, after confirm, free)."""
+    """Donor or claimer ends the claim; the key stays where it is, or, after confirm, is free, except
+    when the donor wins it back with FRAUD in days 8-14: then it is kept for the donor's participant
+    (services.won_back_by; dict_rules.claims.is_win_back says why), which registers it again."""
     claim, roles = _visible(participant, claim_id, lock=True)
     why = parse_reason(reason)
     role = _cancel_role(claim, roles, why)

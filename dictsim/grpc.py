@@ -102,6 +102,11 @@ class ConnectServicer(connect_pb2_grpc.ConnectServiceServicer):
         return pb.ListCidsResponse(cids=page, next_page_token=page[-1] if page and full else "")
 
     @rpc
+    def GetEntryByCid(self, request: pb.GetEntryByCidRequest, context, participant: str) -> pb.GetEntryByCidResponse:
+        found = services.entry_by_cid(participant=participant, cid=request.cid)
+        return mappers.entry_by_cid_to_pb(found, _correlation_id())
+
+    @rpc
     def Health(self, request: pb.HealthRequest, context, participant: str) -> pb.HealthResponse:
         return pb.HealthResponse(serving=True, now=to_timestamp(clock.now()))
 

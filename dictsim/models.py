@@ -1,9 +1,12 @@
 """The simulated directory's own tables: every participant's entries, as BCB's DICT keeps them."""
 
 import uuid
+from typing import Any
 
 from django.db import models
 
+from dict_rules.cid import compute_cid
+from dict_rules.directory import BankAccount, Owner
 from dict_rules.keys import KEY_MAX_LENGTH
 
 
@@ -36,6 +39,38 @@ class DirEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.key_type} at {self.participant}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """The CID is derived from the data it summarises: every save recomputes it, so no edit of the
+        row (a service, an operator's tamper, the shell) can leave a stale CID behind. (bulk_create
+        skips save(): the seeding sets ``cid = content_id()`` itself.)"""
+        self.cid = self.content_id()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "cid"}
+        super().save(*args, **kwargs)
+
+    def owner(self) -> Owner:
+        return Owner(
+            person_type=self.owner_type,
+            tax_id=self.owner_tax_id,
+            name=self.owner_name,
+            trade_name=self.owner_trade_name,
+        )
+
+    def account(self) -> BankAccount:
+        return BankAccount(
+            participant=self.participant,
+            branch=self.branch,
+            number=self.account_number,
+            account_type=self.account_type,
+            opening_date=self.opening_date,
+        )
+
+    def content_id(self) -> str:
+        """The CID of the data this row holds now: its RequestId over the key, owner and account."""
+        return compute_cid(
+            request_id=self.request_id, key_type=self.key_type, key=self.key, owner=self.owner(), account=self.account()
+        )
+
 
 class DirRequest(models.Model):
     """A create seen from one participant, for RequestId idempotency."""
@@ -65,20 +100,6 @@ class DirCidEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.key_type} at {self.participant}"
-
-
-class DirVSync(models.Model):
-    """The running XOR of one participant's CIDs of one key type, kept as entries change."""
-
-    participant = models.CharField(max_length=8)
-    key_type = models.CharField(max_length=8)
-    value = models.CharField(max_length=64, default="0" * 64)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["participant", "key_type"], name="dir_vsync_once")]
-
-    def __str__(self) -> str:
-        return f"VSync {self.key_type} at {self.participant}"
 
 
 class DirClock(models.Model):

@@ -5,11 +5,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
-from django.db import transaction
 from validate_docbr import CNPJ, CPF
 
-from dictsim.models import DirEntry, DirVSync
-from dictsim.services import entry_cid
+from dictsim.models import DirEntry
 from dictsim.synthetic import is_legal_person, seed_key
 
 DEFAULT_PARTICIPANTS = ("99999901", "99999902", "99999903", "99999904")
@@ -38,7 +36,7 @@ def _entry(index: int, participant: str, rng: random.Random) -> DirEntry:
         key_ownership_date=now,
         updated_at=now,
     )
-    entry.cid = entry_cid(entry)
+    entry.cid = entry.content_id()  # bulk_create skips DirEntry.save, which computes it
     return entry
 
 
@@ -58,8 +56,8 @@ def seed_entries(
 ) -> int:
     """Insert entries ``start`` .. ``start + count - 1`` (skipping keys already there); return how many.
 
-    Each batch commits with its VSync contributions, so an interrupted run leaves a
-    consistent directory and a re-run adds only what is missing.
+    Each batch commits on its own (VSyncs are derived from the entries), so an interrupted run
+    leaves a consistent directory and a re-run adds only what is missing.
     """
     rng = random.Random(seed + start)  # noqa: S311 - reproducible synthetic data, not secrets
     created = 0
@@ -67,19 +65,7 @@ def seed_entries(
         entries = [_entry(i, participants[i % len(participants)], rng) for i in indexes]
         existing = set(DirEntry.objects.filter(key__in=[e.key for e in entries]).values_list("key", flat=True))
         fresh = [e for e in entries if e.key not in existing]
-        with transaction.atomic():
-            DirEntry.objects.bulk_create(fresh, batch_size=batch_size)
-            _add_to_vsyncs(fresh)
+        DirEntry.objects.bulk_create(fresh, batch_size=batch_size)
         created += len(fresh)
         progress(len(indexes))
     return created
-
-
-def _add_to_vsyncs(entries: list[DirEntry]) -> None:
-    deltas: dict[tuple[str, str], int] = {}
-    for e in entries:
-        deltas[(e.participant, e.key_type)] = deltas.get((e.participant, e.key_type), 0) ^ int(e.cid, 16)
-    for (participant, key_type), delta in deltas.items():
-        row, _ = DirVSync.objects.select_for_update().get_or_create(participant=participant, key_type=key_type)
-        row.value = f"{int(row.value, 16) ^ delta:064x}"
-        row.save(update_fields=["value"])

@@ -13,9 +13,9 @@ from enum import StrEnum
 from django.db import IntegrityError, connection, transaction
 
 from dict_rules.accounts import validate_account, validate_holder
-from dict_rules.cid import compute_cid
-from dict_rules.claims import OPEN_STATUSES, ClaimStatus
-from dict_rules.directory import BankAccount, DirectoryEntry, EntryRequest, Owner
+from dict_rules.cid import CID_RE, vsync
+from dict_rules.claims import OPEN_STATUSES, WIN_BACK_RESERVATION, ClaimStatus, is_win_back
+from dict_rules.directory import BankAccount, DirectoryEntry, EntryByCid, EntryRequest, Owner
 from dict_rules.errors import (
     BadRequest,
     DomainError,
@@ -42,7 +42,7 @@ from dict_rules.keys import (
 )
 from dict_rules.lookups import PAYER_ID_RE
 from dictsim import clock
-from dictsim.models import DirCidEvent, DirClaim, DirEntry, DirRequest, DirVSync
+from dictsim.models import DirCidEvent, DirClaim, DirEntry, DirRequest
 
 CID_PAGE_MAX = 10_000
 
@@ -51,19 +51,8 @@ def _to_port(entry: DirEntry) -> DirectoryEntry:
     return DirectoryEntry(
         key=entry.key,
         key_type=entry.key_type,
-        owner=Owner(
-            person_type=entry.owner_type,
-            tax_id=entry.owner_tax_id,
-            name=entry.owner_name,
-            trade_name=entry.owner_trade_name,
-        ),
-        account=BankAccount(
-            participant=entry.participant,
-            branch=entry.branch,
-            number=entry.account_number,
-            account_type=entry.account_type,
-            opening_date=entry.opening_date,
-        ),
+        owner=entry.owner(),
+        account=entry.account(),
         created_at=entry.created_at,
         key_ownership_date=entry.key_ownership_date,
     )
@@ -170,38 +159,60 @@ def check_account_limit(participant: str, account: BankAccount, person_type: str
         raise EntryLimitExceeded(message)
 
 
-def _xor_vsync(participant: str, key_type: str, cid: str, event: str, now: datetime) -> None:
-    DirCidEvent.objects.create(participant=participant, key_type=key_type, cid=cid, event=event, occurred_at=now)
-    row, _ = DirVSync.objects.select_for_update().get_or_create(participant=participant, key_type=key_type)
-    row.value = f"{int(row.value, 16) ^ int(cid, 16):064x}"
-    row.save(update_fields=["value"])
-
-
-def entry_cid(entry: DirEntry) -> str:
-    """The CID of a stored entry: over the owner and account it holds, with its RequestId."""
-    port = _to_port(entry)
-    return compute_cid(
-        request_id=entry.request_id, key_type=entry.key_type, key=entry.key, owner=port.owner, account=port.account
+def _cid_event(entry: DirEntry, cid: str, event: str, now: datetime) -> None:
+    """One line of the participant's CID history (/cids/events). The CID set itself is the entries'
+    ``cid`` column, which each save recomputes (DirEntry.save), and a VSync is derived from it."""
+    DirCidEvent.objects.create(
+        participant=entry.participant, key_type=entry.key_type, cid=cid, event=event, occurred_at=now
     )
 
 
 def insert_entry(entry: DirEntry, now: datetime) -> None:
-    """Store a new entry with its CID, and add the CID to its participant's set (ADDED at ``now``)."""
-    entry.cid = entry_cid(entry)
+    """Store a new entry (its save computes its CID) and record the CID ADDED at ``now``."""
     entry.save(force_insert=True)
-    _xor_vsync(entry.participant, entry.key_type, entry.cid, "ADDED", now)
+    _cid_event(entry, entry.cid, "ADDED", now)
 
 
 def remove_entry(entry: DirEntry, now: datetime) -> None:
-    """Drop an entry and its CID from its participant's set (REMOVED at ``now``)."""
-    _xor_vsync(entry.participant, entry.key_type, entry.cid, "REMOVED", now)
+    """Drop an entry and record its CID REMOVED at ``now``."""
+    _cid_event(entry, entry.cid, "REMOVED", now)
     entry.delete()
+
+
+def save_changed_entry(entry: DirEntry, old_cid: str, now: datetime) -> None:
+    """Save an entry whose data changed (its save recomputes the CID); a new CID replaces the old one.
+
+    occurred_at is the history's only order: the old CID leaves just before the new one, which
+    carries ``now`` (the entry's updated_at) as a create's ADDED carries its created_at.
+    """
+    entry.updated_at = now
+    entry.save()
+    if entry.cid != old_cid:
+        _cid_event(entry, old_cid, "REMOVED", now - timedelta(microseconds=1))
+        _cid_event(entry, entry.cid, "ADDED", now)
 
 
 def claim_status(key: str) -> ClaimStatus | None:
     """The status of the key's open claim, if any (at most one, by a partial unique index)."""
     status = DirClaim.objects.filter(key=key, status__in=OPEN_STATUSES).values_list("status", flat=True).first()
     return ClaimStatus(status) if status else None
+
+
+def won_back_by(key: str, now: datetime) -> str | None:
+    """The participant a key won back in days 8-14 is kept for (dict_rules.claims.is_win_back), while
+    WIN_BACK_RESERVATION after the donor's FRAUD cancel runs: no one else may register it meanwhile."""
+    recent = DirClaim.objects.filter(
+        key=key, status=ClaimStatus.CANCELLED, last_modified__gt=now - WIN_BACK_RESERVATION
+    ).order_by("-last_modified")
+    for claim in recent:
+        if is_win_back(
+            claim_type=claim.claim_type,
+            confirm_reason=claim.confirm_reason,
+            cancel_reason=claim.cancel_reason,
+            cancelled_by=claim.cancelled_by,
+        ):
+            return claim.donor_participant
+    return None
 
 
 def entry_create(*, participant: str, request: EntryRequest) -> DirectoryEntry:
@@ -246,6 +257,8 @@ def _create(*, participant: str, request: EntryRequest, key: str | None, fingerp
     if key is not None:
         if claim_status(key) is not None:
             raise EntryLockedByClaim("the key is being claimed; it cannot be registered until the claim ends.")
+        if won_back_by(key, clock.now()) not in (None, participant):
+            raise EntryLockedByClaim("the key was won back by its holder; it is kept for the holder's participant.")
         existing = DirEntry.objects.filter(key=key).first()
         if existing is not None:
             _refuse_duplicate(existing, request, participant)
@@ -332,15 +345,7 @@ def entry_update(*, participant: str, key: str, account: BankAccount, owner: Own
     entry.branch, entry.account_number, entry.account_type = account.branch, account.number, account.account_type
     entry.opening_date = account.opening_date
     entry.owner_name, entry.owner_trade_name = owner.name, owner.trade_name
-    now = clock.now()
-    entry.updated_at = now
-    entry.cid = entry_cid(entry)
-    entry.save()
-    if entry.cid != old_cid:
-        # occurred_at is the history's only order: the old CID leaves just before the new one,
-        # which carries the entry's updated_at as a create's ADDED carries its created_at.
-        _xor_vsync(participant, entry.key_type, old_cid, "REMOVED", now - timedelta(microseconds=1))
-        _xor_vsync(participant, entry.key_type, entry.cid, "ADDED", now)
+    save_changed_entry(entry, old_cid, clock.now())
     return _to_port(entry)
 
 
@@ -355,8 +360,10 @@ def entry_delete(*, participant: str, key: str, reason: str) -> None:
 
 
 def vsync_get(*, participant: str, key_type: str) -> str:
-    row = DirVSync.objects.filter(participant=participant, key_type=key_type).first()
-    return row.value if row else "0" * 64
+    """The participant's VSync of one type, derived at each call from the CIDs its entries hold now
+    (an index-only read), so no change of the entries can leave it stale."""
+    cids = DirEntry.objects.filter(participant=participant, key_type=key_type).values_list("cid", flat=True)
+    return vsync(cids.iterator(chunk_size=CID_PAGE_MAX))
 
 
 def sync_verify(*, participant: str, key_type: str, verifier: str) -> tuple[bool, str]:
@@ -376,6 +383,20 @@ def cid_list(*, participant: str, key_type: str, after: str = "", limit: int = C
         .order_by("cid")
         .values_list("cid", flat=True)[: min(limit, CID_PAGE_MAX)]
     )
+
+
+def entry_by_cid(*, participant: str, cid: str) -> EntryByCid:
+    """getEntryByCid: one of the caller's active entries by its CID, with the RequestId that made it.
+
+    Another participant's CID is NotFound, as one no entry holds: a participant learns nothing of
+    others' entries this way.
+    """
+    if not CID_RE.fullmatch(cid or ""):
+        raise BadRequest.on_field("cid", "a CID is 64 lowercase hexadecimal characters.")
+    entry = DirEntry.objects.filter(participant=participant, cid=cid).first()
+    if entry is None:
+        raise NotFound("no active entry of this participant has this CID.")
+    return EntryByCid(cid=entry.cid, entry=_to_port(entry), request_id=entry.request_id)
 
 
 def cid_iter(*, participant: str, key_type: str) -> Iterator[str]:

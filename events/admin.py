@@ -5,7 +5,14 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from common.admin_helpers import PiiMaskingMixin, ViewOnlyAdmin, event_details, mask_user
+from common.admin_helpers import (
+    PiiMaskingMixin,
+    ViewOnlyAdmin,
+    breakable_name,
+    event_details,
+    mask_user,
+    short_id,
+)
 from common.logging import mask_pii
 from events.models import DomainEvent
 from events.services import RETRY_PUBLISHING_PERMISSION, event_retry_publishing_by_staff
@@ -16,8 +23,8 @@ class DomainEventAdmin(PiiMaskingMixin, ViewOnlyAdmin):
     list_display = (
         "occurred_at",
         "aggregate_type",
-        "aggregate_id",
-        "event_type",
+        "aggregate_id_short",
+        "event_type_words",
         "actor",
         "published_at",
         "attempts",
@@ -40,6 +47,14 @@ class DomainEventAdmin(PiiMaskingMixin, ViewOnlyAdmin):
 
     def has_retry_publishing_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(RETRY_PUBLISHING_PERMISSION)
+
+    @admin.display(description="aggregate id", ordering="aggregate_id")
+    def aggregate_id_short(self, event: DomainEvent) -> str:
+        return short_id(event.aggregate_id)
+
+    @admin.display(description="event type", ordering="event_type")
+    def event_type_words(self, event: DomainEvent) -> str:
+        return breakable_name(event.event_type)
 
     @admin.display(description="actor")
     def actor_masked(self, event: DomainEvent) -> str | None:

@@ -5,10 +5,11 @@ from typing import Any, ClassVar
 
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from common.admin_helpers import event_details
+from common.admin_helpers import event_details, short_id
 from common.logging import mask_pii
 from events.selectors import event_list_for
 from events.types import AGGREGATE_TYPES
@@ -22,11 +23,11 @@ def event_history_table(*, aggregate_type: str, aggregate_id: object, masked: bo
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         (
             (
-                timezone.localtime(event.occurred_at).isoformat(sep=" ", timespec="seconds"),
+                date_format(timezone.localtime(event.occurred_at), "DATETIME_FORMAT"),
                 event.event_type,
                 show(str(event.actor)) if event.actor else "system",
                 show(event_details(event.payload)),
-                event.request_id,
+                short_id(event.request_id),
             )
             for event in event_list_for(aggregate_type=aggregate_type, aggregate_id=str(aggregate_id))
         ),
@@ -34,8 +35,8 @@ def event_history_table(*, aggregate_type: str, aggregate_id: object, masked: bo
     if not rows:
         return "No events."
     return format_html(
-        "<table><thead><tr><th>When</th><th>Event</th><th>Actor</th><th>Details</th><th>Request id</th></tr>"
-        "</thead><tbody>{}</tbody></table>",
+        '<table class="event-history"><thead><tr><th>When</th><th>Event</th><th>Actor</th><th>Details</th>'
+        "<th>Request id</th></tr></thead><tbody>{}</tbody></table>",
         rows,
     )
 

@@ -15,6 +15,10 @@ no unexpected field (PII) slips in. A change to a type's fields is a new version
   EntryDeleteRequested v1     status, key_type, reason
   EntryDeleteRefused v1       status, key_type, failure_code
   EntryDeleted v2             status, key_type, [reason], [claim_id]
+  EntryUpdateRequested v2     status, key_type, reason, [request_id]
+  EntryUpdated v1             status, key_type, reason, cid
+  EntryUpdateRefused v1       status, key_type, reason, failure_code
+  EntryReconciled v1          status, key_type, fix, [cid]
   ClaimStarted v1             status, claim_type, role
   ClaimReceived v1            status, claim_type, role
   ClaimAdopted v1             status, claim_type, role
@@ -26,17 +30,26 @@ no unexpected field (PII) slips in. A change to a type's fields is a new version
   ClaimRedriven v1            status, claim_type, role
   HolderCreated v1            (none)
   HolderUpdated v1            (none)
+  HolderRfbNonconforming v1   code, rfb_status, reason
   AccountCreated v1           (none)
   AccountUpdated v1           (none)
+  AccountClosed v1            (none)
 
 ``status``, ``key_type``, ``claim_type`` and ``role`` are the aggregate's own after the change;
-``reason`` a DICT delete or claim reason; ``failure_code`` and ``code`` DICT's error type (never
-DICT's free-text message, which may quote PII); ``cid`` the entry's CID; ``claim_id`` our claim's id.
-EntryDeleted names its ``reason``, or the ``claim_id`` of the claim that moved the key away (DICT
-removed it, so it has no delete reason): at least one of the two, not empty.
+``reason`` a DICT delete, update or claim reason; ``failure_code`` and ``code`` DICT's error type (never
+DICT's free-text message, which may quote PII); ``cid`` the entry's CID; ``claim_id`` our claim's id;
+``rfb_status`` the holder's status at Receita Federal (dict_rules.rfb.RfbStatus) in HolderRfbNonconforming,
+which tells the holder their keys are being deleted (``reason`` RFB_VALIDATION) and why (``code``:
+OwnerTaxIdIrregular or OwnerNameMismatch);
+``fix`` what a sync repair did to the entry (keys.sync.Fix: added_here, corrected_here, updated_at_dict,
+deleted_at_dict; a key removed here is EntryDeleted with reason RECONCILIATION); ``request_id`` in
+EntryUpdateRequested the customer's idempotency key (a UUID: an earlier update's is refused, keys.updates).
+EntryDeleted names its ``reason``; for a key a claim moved away, the reason the claim was confirmed
+with (DEFAULT_OPERATION included) and the ``claim_id``. At least one of the two, not empty: rows
+written before the reason was carried name only the claim.
 
 Versions: EntryDeleted v2 made ``reason`` optional (v1 required it); ClaimActionRefused v2 dropped
-``detail`` (v1 carried DICT's message).
+``detail`` (v1 carried DICT's message); EntryUpdateRequested v2 added the optional ``request_id``.
 
 On Pulsar (events.wire) every event goes out as the current version of its type: a stored payload
 keeps only the fields that version declares and must then pass its check, so a v1 row goes out as
@@ -56,6 +69,10 @@ class EntryEvent(StrEnum):
     DELETE_REQUESTED = "EntryDeleteRequested"
     DELETE_REFUSED = "EntryDeleteRefused"
     DELETED = "EntryDeleted"
+    UPDATE_REQUESTED = "EntryUpdateRequested"
+    UPDATED = "EntryUpdated"
+    UPDATE_REFUSED = "EntryUpdateRefused"
+    RECONCILED = "EntryReconciled"
 
 
 class ClaimEvent(StrEnum):
@@ -73,11 +90,13 @@ class ClaimEvent(StrEnum):
 class HolderEvent(StrEnum):
     CREATED = "HolderCreated"
     UPDATED = "HolderUpdated"
+    RFB_NONCONFORMING = "HolderRfbNonconforming"
 
 
 class AccountEvent(StrEnum):
     CREATED = "AccountCreated"
     UPDATED = "AccountUpdated"
+    CLOSED = "AccountClosed"
 
 
 EventType = EntryEvent | ClaimEvent | HolderEvent | AccountEvent
@@ -121,6 +140,10 @@ SCHEMAS: dict[EventType, PayloadSchema] = {
     EntryEvent.DELETE_REQUESTED: PayloadSchema(1, (*_ENTRY, "reason")),
     EntryEvent.DELETE_REFUSED: PayloadSchema(1, (*_ENTRY, "failure_code")),
     EntryEvent.DELETED: PayloadSchema(2, _ENTRY, optional=("reason", "claim_id"), one_of=("reason", "claim_id")),
+    EntryEvent.UPDATE_REQUESTED: PayloadSchema(2, (*_ENTRY, "reason"), optional=("request_id",)),
+    EntryEvent.UPDATED: PayloadSchema(1, (*_ENTRY, "reason", "cid")),
+    EntryEvent.UPDATE_REFUSED: PayloadSchema(1, (*_ENTRY, "reason", "failure_code")),
+    EntryEvent.RECONCILED: PayloadSchema(1, (*_ENTRY, "fix"), optional=("cid",)),
     ClaimEvent.STARTED: PayloadSchema(1, _CLAIM),
     ClaimEvent.RECEIVED: PayloadSchema(1, _CLAIM),
     ClaimEvent.ADOPTED: PayloadSchema(1, _CLAIM),
@@ -132,8 +155,10 @@ SCHEMAS: dict[EventType, PayloadSchema] = {
     ClaimEvent.REDRIVEN: PayloadSchema(1, _CLAIM),
     HolderEvent.CREATED: PayloadSchema(1),
     HolderEvent.UPDATED: PayloadSchema(1),
+    HolderEvent.RFB_NONCONFORMING: PayloadSchema(1, ("code", "rfb_status", "reason")),
     AccountEvent.CREATED: PayloadSchema(1),
     AccountEvent.UPDATED: PayloadSchema(1),
+    AccountEvent.CLOSED: PayloadSchema(1),
 }
 
 

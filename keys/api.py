@@ -9,9 +9,9 @@ from rest_framework.views import APIView
 
 from common.openapi import refusals
 from common.pagination import NewestFirstCursorPagination
-from keys import selectors, services
+from keys import selectors, services, updates
 from keys.domain import EntryStatus
-from keys.serializers import EntryCreateIn, EntryDeleteIn, EntryOut
+from keys.serializers import EntryCreateIn, EntryDeleteIn, EntryOut, EntryUpdateIn
 
 
 class KeyListCreateApi(APIView):
@@ -70,3 +70,21 @@ class KeyDetailApi(APIView):
         entry = selectors.entry_get(user=request.user, entry_id=entry_id)
         pending = entry.status == EntryStatus.DELETE_PENDING
         return Response(EntryOut(entry).data, status=status.HTTP_202_ACCEPTED if pending else status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="Update a key at DICT: move it to another of the caller's accounts",
+        description="The owner's names sent are always the holder's record: naming the key's own account "
+        "sends DICT the current ones. 202 while DICT has yet to apply it (update_pending), 200 when nothing "
+        "changes. A retry with the same request_id returns the first result. An EVP key cannot be updated "
+        "by its holder (DICT allows it only with RFB_VALIDATION, the PSP's reason).",
+        request=EntryUpdateIn,
+        responses={200: EntryOut, 202: EntryOut, **refusals(404, 409, 422)},
+    )
+    def patch(self, request: Request, entry_id) -> Response:
+        data = EntryUpdateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry, replayed = updates.entry_update(user=request.user, entry_id=entry_id, **data.validated_data)
+        entry = selectors.entry_get(user=request.user, entry_id=entry.pk)
+        headers = {"Idempotent-Replayed": "true"} if replayed else {}
+        code = status.HTTP_202_ACCEPTED if entry.update_pending else status.HTTP_200_OK
+        return Response(EntryOut(entry).data, status=code, headers=headers)

@@ -1,20 +1,20 @@
-"""The keys' CoreDictService methods (CreateKey, ListKeys, GetKey, DeleteKey) and their mappers.
+"""The keys' CoreDictService methods (CreateKey, ListKeys, GetKey, DeleteKey, UpdateKey) and their mappers.
 
 Each method parses the request, calls the same service or selector as REST and maps the entry
-back. ``key_from_pb`` is also the claims' and portabilities' reader of a key field.
+back. The kernel's ``key_from_pb`` reads a key field here, in claims, portabilities and possession.
 """
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from common.grpc_fields import account_id_from_pb, enum_from_pb, present, resource_id_from_pb
+from common.grpc_fields import account_id_from_pb, enum_from_pb, key_from_pb, present, resource_id_from_pb
 from common.grpc_pages import Keyset
 from common.grpc_service import rpc
 from common.pagination import NewestFirstCursorPagination
 from common.pb_util import enum_value, to_timestamp, uuid_field
-from dict_rules.errors import BadRequest
-from dict_rules.keys import KEY_MAX_LENGTH, DeleteReason, KeyType
+from dict_rules.keys import DeleteReason, KeyType, UpdateReason
 from keys import selectors as key_selectors
 from keys import services as key_services
+from keys import updates as key_updates
 from keys.domain import EntryStatus
 from keys.models import Entry
 from protos.dict.core.v1 import core_dict_pb2 as pb
@@ -26,14 +26,6 @@ KEYS = Keyset("keys", NewestFirstCursorPagination)
 # --- mappers --------------------------------------------------------------------------------------
 
 
-def key_from_pb(value: str, field: str, *, required: bool) -> str:
-    if required and not value.strip():
-        raise BadRequest.on_field(field, f"{field} is required.")
-    if len(value) > KEY_MAX_LENGTH:
-        raise BadRequest.on_field(field, f"{field} has at most {KEY_MAX_LENGTH} characters.")
-    return value
-
-
 def create_key_args(request: pb.CreateKeyRequest) -> dict:
     """keys.services.entry_create's arguments."""
     return {
@@ -41,6 +33,11 @@ def create_key_args(request: pb.CreateKeyRequest) -> dict:
         "key_type": enum_from_pb(pb.KeyType, request.key_type, KeyType, "key_type"),
         "key_value": key_from_pb(request.key_value, "key_value", required=False) or None,
         "request_id": uuid_field(request.request_id, "request_id"),
+        "possession_challenge_id": (
+            uuid_field(request.possession_challenge_id, "possession_challenge_id")
+            if request.possession_challenge_id
+            else None
+        ),
     }
 
 
@@ -54,6 +51,16 @@ def key_filters(request: pb.ListKeysRequest) -> dict:
 
 def delete_reason_from_pb(value: int) -> DeleteReason | None:
     return enum_from_pb(pb.Reason, value, DeleteReason, "reason", required=False)
+
+
+def update_key_args(request: pb.UpdateKeyRequest) -> dict:
+    """keys.updates.entry_update's arguments."""
+    return {
+        "entry_id": resource_id_from_pb(request.id, KEY_NOT_FOUND),
+        "account_id": account_id_from_pb(request.account_id),
+        "reason": enum_from_pb(pb.Reason, request.reason, UpdateReason, "reason", required=False),
+        "request_id": uuid_field(request.request_id, "request_id"),
+    }
 
 
 def entry_to_pb(entry: Entry) -> pb.Entry:
@@ -73,6 +80,9 @@ def entry_to_pb(entry: Entry) -> pb.Entry:
             registered_at=to_timestamp(entry.registered_at),
             key_ownership_date=to_timestamp(entry.key_ownership_date),
             deleted_at=to_timestamp(entry.deleted_at),
+            update_pending=entry.update_pending,
+            update_account_id=entry.update_account_id,
+            update_reason=enum_value(pb.Reason, entry.update_reason),
         )
     )
 
@@ -104,3 +114,9 @@ class KeyMethods:
         reason = delete_reason_from_pb(request.reason)
         key_services.entry_delete(user=user, entry_id=entry_id, reason=reason)
         return entry_to_pb(key_selectors.entry_get(user=user, entry_id=entry_id))
+
+    @rpc
+    def UpdateKey(self, request: pb.UpdateKeyRequest, user: AbstractBaseUser) -> pb.UpdateKeyResponse:
+        entry, replayed = key_updates.entry_update(user=user, **update_key_args(request))
+        entry = key_selectors.entry_get(user=user, entry_id=entry.pk)
+        return pb.UpdateKeyResponse(entry=entry_to_pb(entry), replayed=replayed)

@@ -1,5 +1,5 @@
 """Prometheus metrics of entries: registrations DICT refused, by its code (counted as they happen),
-and, read from the database at each scrape, entries by status and the re-drive backlog."""
+and, read from the database at each scrape, entries by status, the re-drive backlog and the sync checks."""
 
 from collections.abc import Iterator
 from datetime import timedelta
@@ -10,7 +10,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from dict_rules.errors import ERRORS_BY_CODE
 from keys.domain import EntryStatus
-from keys.selectors import entries_waiting, entry_counts_by_status
+from keys.selectors import entries_waiting, entry_counts_by_status, sync_states
 
 UNKNOWN_CODE = "other"  # a code outside our vocabulary: labels stay a bounded set
 
@@ -49,3 +49,32 @@ def read_entries() -> Iterator[Metric]:
     for status in REDRIVEN_STATUSES:
         backlog.add_metric([status.value], entries_waiting(status, older_than=age).count())
     yield backlog
+
+
+def read_sync_checks() -> Iterator[Metric]:
+    """Per key type checked at least once (keys.sync): when the last check ran, whether it (after its
+    repair) was OK, what it left unresolved, and when a check last found the type in sync (0: never),
+    whose age the alert CoreDictSyncUnverified holds against DICT's 36 h."""
+    label = ["key_type"]
+    last = GaugeMetricFamily(
+        "coredict_keys_sync_last_check_timestamp_seconds", "When the last sync check ran.", labels=label
+    )
+    in_sync = GaugeMetricFamily(
+        "coredict_keys_sync_in_sync", "1 if the last sync check (after its repair) was OK, else 0.", labels=label
+    )
+    unresolved = GaugeMetricFamily(
+        "coredict_keys_sync_unresolved", "Differences the last sync check left for staff.", labels=label
+    )
+    last_ok = GaugeMetricFamily(
+        "coredict_keys_sync_last_ok_timestamp_seconds",
+        "When a sync check last found the type OK (0: never).",
+        labels=label,
+    )
+    for key_type, state in sync_states().items():
+        if state.last is None:
+            continue
+        last.add_metric([key_type], state.last.checked_at.timestamp())
+        in_sync.add_metric([key_type], int(state.last.ok))
+        unresolved.add_metric([key_type], state.last.unresolved)
+        last_ok.add_metric([key_type], state.last_ok_at.timestamp() if state.last_ok_at else 0)
+    yield from (last, in_sync, unresolved, last_ok)

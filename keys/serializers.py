@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from common.strict_input import StrictSerializer, StrictUUIDField
-from dict_rules.keys import KEY_MAX_LENGTH, DeleteReason, KeyType
+from dict_rules.keys import KEY_MAX_LENGTH, DeleteReason, KeyType, UpdateReason
 from keys.models import Entry
 
 
@@ -13,14 +13,25 @@ class EntryCreateIn(StrictSerializer):
     # Read and checked against its type by the service (dict_rules.keys.normalize_key), as on gRPC.
     key_value = serializers.CharField(max_length=KEY_MAX_LENGTH, default=None, allow_blank=True, allow_null=True)
     request_id = StrictUUIDField()
+    # A confirmed possession challenge for this key; required for PHONE and EMAIL keys (keys.services.entry_create).
+    possession_challenge_id = StrictUUIDField(default=None, allow_null=True)
 
 
 class EntryDeleteIn(StrictSerializer):
     reason = serializers.ChoiceField(choices=[r.value for r in DeleteReason], required=False)
 
 
+class EntryUpdateIn(StrictSerializer):
+    """PATCH on a key: the account it moves to (its own: send DICT the holder's current names)."""
+
+    account_id = serializers.IntegerField(min_value=1)
+    reason = serializers.ChoiceField(choices=[r.value for r in UpdateReason], required=False)
+    request_id = StrictUUIDField()
+
+
 class EntryOut(serializers.ModelSerializer):
     account_id = serializers.IntegerField()
+    update_account_id = serializers.IntegerField(allow_null=True)
 
     class Meta:
         model = Entry
@@ -39,4 +50,7 @@ class EntryOut(serializers.ModelSerializer):
             "registered_at",
             "key_ownership_date",
             "deleted_at",
+            "update_pending",
+            "update_account_id",
+            "update_reason",
         ]

@@ -2,14 +2,13 @@
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.dict_view import bank_account, owner
@@ -17,7 +16,7 @@ from accounts.models import Account
 from accounts.selectors import account_list
 from common.permissions import require_staff_permission
 from connect.client import get_client
-from dict_rules.cid import compute_cid, vsync
+from dict_rules.cid import compute_cid
 from dict_rules.directory import EntryRequest
 from dict_rules.errors import (
     DomainError,
@@ -30,23 +29,25 @@ from dict_rules.errors import (
     ServiceUnavailable,
 )
 from dict_rules.keys import DeleteReason, KeyType, check_key_matches_owner, key_limit_for, normalize_key
+from dict_rules.possession import needs_possession_proof
 from events.services import event_record
 from events.types import EntryEvent
 from keys.domain import (
     LIVE_STATUSES,
-    REGISTERED_STATUSES,
     EntryStatus,
     check_staff_delete_reason,
     parse_delete_reason,
 )
 from keys.metrics import count_registration_failure
-from keys.models import LIVE, Entry, requester_fields
+from keys.models import LIVE, Entry, Requester, requester_fields
 from keys.selectors import entries_waiting, entry_list, invalidate_own_entry
+from possession.services import proof_use
+from rfb.services import rfb_check
 
 logger = logging.getLogger(__name__)
 
 
-def _record(entry: Entry, event_type: EntryEvent, actor: AbstractBaseUser | None = None, **payload) -> None:
+def record_event(entry: Entry, event_type: EntryEvent, actor: AbstractBaseUser | None = None, **payload) -> None:
     event_record(
         event_type=event_type,
         aggregate_id=entry.pk,
@@ -82,7 +83,13 @@ def _refuse_local_duplicate(*, key: str, account: Account) -> None:
 
 
 def entry_create(
-    *, user: AbstractBaseUser, account_id: int, key_type: str, key_value: str | None, request_id: UUID
+    *,
+    user: AbstractBaseUser,
+    account_id: int,
+    key_type: str,
+    key_value: str | None,
+    request_id: UUID,
+    possession_challenge_id: UUID | None = None,
 ) -> tuple[Entry, bool]:
     """Save a new entry as PENDING and have it registered at DICT once committed.
 
@@ -93,15 +100,19 @@ def entry_create(
     concurrent retry of this call meets the first one's key in the duplicate check (it waited
     on the account's lock) or in the unique index, and is then replayed from what the first
     one committed, rather than refused as a duplicate of its own key.
+
+    A PHONE or EMAIL key needs ``possession_challenge_id``, the holder's confirmed proof of that key
+    (DICT_RULES §1), spent in the insert's transaction; a replay needs none (the first call spent it).
     """
     key = normalize_key(key_type, key_value)
     same_call = {"user": user, "request_id": request_id, "account_id": account_id, "key_type": key_type, "key": key}
     earlier = _replay(**same_call)
     if earlier is not None:
         return earlier, True
+    check_owner_at_rfb(user=user, account_id=account_id)
     try:
         with transaction.atomic():
-            entry = _insert_pending(user=user, account_id=account_id, key_type=key_type, key=key, request_id=request_id)
+            entry = _insert_pending(**same_call, possession_challenge_id=possession_challenge_id)
     except (EntryAlreadyExists, EntryKeyOwnedByDifferentPerson):
         # Possibly a concurrent retry of this call, committed while we waited on the account's lock.
         earlier = _replay(**same_call)
@@ -120,8 +131,25 @@ def entry_create(
     return entry, False
 
 
+def check_owner_at_rfb(*, user: AbstractBaseUser, account_id: int) -> None:
+    """The account's holder is checked at Receita Federal (status and names, DICT_RULES §1) before
+    a key is registered, updated, ported or claimed for it: OwnerTaxIdIrregular, OwnerNameMismatch,
+    or ServiceUnavailable when the registry does not answer (never unchecked). Called with no
+    transaction open, since the registry may be slow; an account the user cannot see is left to
+    the caller's own check, which refuses it."""
+    account = account_list(user=user).select_related("holder").filter(pk=account_id).first()
+    if account is not None:
+        rfb_check(owner(account.holder))
+
+
 def _insert_pending(
-    *, user: AbstractBaseUser, account_id: int, key_type: str, key: str | None, request_id: UUID
+    *,
+    user: AbstractBaseUser,
+    account_id: int,
+    key_type: str,
+    key: str | None,
+    request_id: UUID,
+    possession_challenge_id: UUID | None,
 ) -> Entry:
     try:
         account = account_list(user=user).select_for_update(of=("self",)).get(pk=account_id)
@@ -137,9 +165,12 @@ def _insert_pending(
     entry = Entry.objects.create(
         account=account, key_type=key_type, key_value=key, request_id=request_id, **requester_fields(user)
     )
-    _record(entry, EntryEvent.CREATED, actor=user)
+    if needs_possession_proof(key_type):  # spent only if the insert commits
+        proof = {"challenge_id": possession_challenge_id, "used_for": f"entry:{entry.pk}"}
+        proof_use(holder_id=holder.pk, key_type=key_type, key=key, **proof)
+    record_event(entry, EntryEvent.CREATED, actor=user)
     entry_id = entry.pk
-    transaction.on_commit(lambda: _enqueue("register_entry", entry_id))
+    transaction.on_commit(lambda: enqueue_task("register_entry", entry_id))
     return entry
 
 
@@ -165,7 +196,9 @@ def check_key_slot(account: Account) -> None:
     account's row lock, which serialises every path that takes a slot.
     """
     limit = key_limit_for(account.holder.person_type)
-    live = Entry.objects.filter(LIVE, account=account).count()
+    # A key an update is moving here holds a slot here too until DICT has moved it (keys.updates).
+    here = Q(account=account) | Q(update_pending=True, update_account=account)
+    live = Entry.objects.filter(LIVE).filter(here).count()
     reserved = sum(count(account) for count in _SLOT_COUNTERS)
     if live + reserved >= limit:
         raise EntryLimitExceeded(
@@ -173,17 +206,18 @@ def check_key_slot(account: Account) -> None:
         )
 
 
-def _enqueue(task_name: str, entry_id: UUID) -> None:
-    """Hand DICT work to a worker; the row is committed, so a broker outage loses nothing."""
+def enqueue_task(task_name: str, entry_id: UUID | int) -> None:
+    """Hand DICT work to a worker (for an entry, or a holder's keys); the rows are committed, so a
+    broker outage loses nothing."""
     from keys import tasks  # tasks import this module
 
     try:
         getattr(tasks, task_name).delay(str(entry_id))
-    except Exception:  # the broker is down: sync_pending re-drives the entry later
-        logger.warning("could not enqueue %s for entry %s; sync_pending will", task_name, entry_id, exc_info=True)
+    except Exception:  # the broker is down: sync_pending re-drives the work later
+        logger.warning("could not enqueue %s for %s; sync_pending will", task_name, entry_id, exc_info=True)
 
 
-def _on_commit_invalidate(entry: Entry) -> None:
+def invalidate_lookup_on_commit(entry: Entry) -> None:
     """Cached views of this key (lookups of our own keys) are dropped once the change commits."""
     if entry.key_value:
         key = entry.key_value
@@ -201,9 +235,10 @@ def _entry_request(entry: Entry) -> EntryRequest:
     )
 
 
-def _entry_cid(entry: Entry) -> str:
-    """The CID DICT computes for this entry: its RequestId over the key, owner and account."""
-    account = entry.account
+def entry_cid(entry: Entry, account: Account | None = None) -> str:
+    """The CID DICT computes for this entry: its RequestId over the key, owner and account (``account``:
+    another of the owner's, as an update would have it; DICT keeps the RequestId across updates)."""
+    account = account or entry.account
     return compute_cid(
         request_id=entry.dict_request_id,
         key_type=entry.key_type,
@@ -222,11 +257,15 @@ def entry_register(*, entry_id: UUID) -> Entry:
     so both get the same entry, and the second finds it applied. ServiceUnavailable propagates
     with the entry still PENDING, so the caller retries; a crash after DICT answered leaves it
     PENDING too, for sync_pending. Calling for an entry no longer PENDING does nothing.
+    An entry the system registers (``entry_restore_by_claim``) has its owner checked at Receita
+    Federal first, with no transaction open: a refusal fails it like DICT's, an outage propagates.
     """
     entry = Entry.objects.select_related("account__holder").get(pk=entry_id)
     if entry.status != EntryStatus.PENDING:
         return entry
     try:
+        if entry.requested_by_kind == Requester.SYSTEM:  # no customer call checked the owner (a win-back)
+            rfb_check(owner(entry.account.holder))
         registered = get_client().create_entry(_entry_request(entry))
     except ServiceUnavailable:
         raise
@@ -237,11 +276,11 @@ def entry_register(*, entry_id: UUID) -> Entry:
                 entry.status = EntryStatus.FAILED
                 entry.failure_code = refusal.code
                 entry.save(update_fields=["status", "failure_code", "updated_at"])
-                _record(entry, EntryEvent.REGISTRATION_FAILED, failure_code=refusal.code)
+                record_event(entry, EntryEvent.REGISTRATION_FAILED, failure_code=refusal.code)
                 transaction.on_commit(partial(count_registration_failure, refusal.code))
         return entry
     entry.key_value = registered.key
-    cid = _entry_cid(entry)  # over the owner and account DICT was sent, with the key it holds
+    cid = entry_cid(entry)  # over the owner and account DICT was sent, with the key it holds
     with transaction.atomic():
         entry = Entry.objects.select_for_update(of=("self",)).get(pk=entry_id)
         if entry.status != EntryStatus.PENDING:
@@ -252,8 +291,8 @@ def entry_register(*, entry_id: UUID) -> Entry:
         entry.registered_at = registered.created_at
         entry.key_ownership_date = registered.key_ownership_date
         entry.save(update_fields=["key_value", "cid", "status", "registered_at", "key_ownership_date", "updated_at"])
-        _record(entry, EntryEvent.ACTIVATED, cid=entry.cid)
-        _on_commit_invalidate(entry)
+        record_event(entry, EntryEvent.ACTIVATED, cid=entry.cid)
+        invalidate_lookup_on_commit(entry)
     return entry
 
 
@@ -269,7 +308,7 @@ def entry_delete(*, user: AbstractBaseUser, entry_id: UUID, reason: str | None =
     (``entry_delete_by_staff``), so a staff token can never act on a customer's key through the API.
     """
     delete_reason = parse_delete_reason(reason)
-    return _request_delete(entry_list(user=user), entry_id=entry_id, reason=delete_reason, actor=user)
+    return request_delete(entry_list(user=user), entry_id=entry_id, reason=delete_reason, actor=user)
 
 
 def entry_delete_by_staff(*, user: AbstractBaseUser, entry_id: UUID, reason: str) -> Entry:
@@ -277,11 +316,17 @@ def entry_delete_by_staff(*, user: AbstractBaseUser, entry_id: UUID, reason: str
     (FRAUD, RFB_VALIDATION), by staff holding the delete permission; the events name them."""
     require_staff_permission(user, STAFF_DELETE_PERMISSION, doing="deleting keys at DICT")
     delete_reason = check_staff_delete_reason(reason)
-    return _request_delete(Entry.objects.all(), entry_id=entry_id, reason=delete_reason, actor=user)
+    return request_delete(Entry.objects.all(), entry_id=entry_id, reason=delete_reason, actor=user)
 
 
-def _request_delete(
-    entries: QuerySet[Entry], *, entry_id: UUID, reason: DeleteReason, actor: AbstractBaseUser
+def entry_delete_by_psp(*, entry_id: UUID, reason: DeleteReason) -> Entry:
+    """The PSP's own delete with no staff member behind it (a batch job such as the RFB sweep): any
+    key, for the PSP's reasons only (FRAUD, RFB_VALIDATION); its events name no actor."""
+    return request_delete(Entry.objects.all(), entry_id=entry_id, reason=check_staff_delete_reason(reason), actor=None)
+
+
+def request_delete(
+    entries: QuerySet[Entry], *, entry_id: UUID, reason: DeleteReason, actor: AbstractBaseUser | None
 ) -> Entry:
     """Ask for the deletion of one of ``entries``: a registered key waits (DELETE_PENDING) for DICT to remove it.
 
@@ -299,35 +344,103 @@ def _request_delete(
             raise EntryStateInvalid("the key is still being registered at DICT; try again shortly.")
         entry.delete_reason = reason
         if entry.status == EntryStatus.FAILED:
-            _mark_deleted(entry, actor=actor)
+            mark_deleted(entry, actor=actor)
             return entry
         entry.status = EntryStatus.DELETE_PENDING
-        entry.save(update_fields=["status", "delete_reason", "updated_at"])
-        _record(entry, EntryEvent.DELETE_REQUESTED, actor=actor, reason=reason)
-        _on_commit_invalidate(entry)
+        entry.update_pending = False  # a deletion supersedes an update still waiting (keys.updates)
+        entry.save(update_fields=["status", "delete_reason", "update_pending", "updated_at"])
+        record_event(entry, EntryEvent.DELETE_REQUESTED, actor=actor, reason=reason)
+        invalidate_lookup_on_commit(entry)
         entry_id = entry.pk
-        transaction.on_commit(lambda: _enqueue("unregister_entry", entry_id))
+        transaction.on_commit(lambda: enqueue_task("unregister_entry", entry_id))
     return entry
 
 
-def _mark_deleted(entry: Entry, actor: AbstractBaseUser | None = None, **payload) -> None:
+def mark_deleted(entry: Entry, actor: AbstractBaseUser | None = None, **payload) -> None:
     entry.status = EntryStatus.DELETED
     entry.deleted_at = timezone.now()
     entry.save(update_fields=["status", "delete_reason", "deleted_at", "updated_at"])
-    if entry.delete_reason:  # a key removed by a claim has none: its event names the claim instead
+    if entry.delete_reason:
         payload["reason"] = entry.delete_reason
-    _record(entry, EntryEvent.DELETED, actor=actor, **payload)
-    _on_commit_invalidate(entry)
+    record_event(entry, EntryEvent.DELETED, actor=actor, **payload)
+    invalidate_lookup_on_commit(entry)
 
 
-def entry_delete_by_claim(*, entry_id: UUID, claim_id: UUID) -> Entry:
+def entry_delete_by_claim(*, entry_id: UUID, claim_id: UUID, reason: str) -> Entry:
     """A claim we donated was confirmed: DICT already removed the key, so ours is DELETED at once.
 
+    Its delete reason is the one the claim was confirmed with (DICT's ConfirmReason, e.g.
+    DEFAULT_OPERATION when the holder did not answer in time), and its event names the claim too.
     Called inside the claim's transaction; an entry no longer live is left unchanged (re-drives).
     """
     entry = Entry.objects.select_for_update(of=("self",)).get(pk=entry_id)
     if entry.status in LIVE_STATUSES:
-        _mark_deleted(entry, claim_id=str(claim_id))
+        entry.delete_reason = reason
+        mark_deleted(entry, claim_id=str(claim_id))
+    return entry
+
+
+def entry_restore_by_claim(*, entry_id: UUID, claim_id: UUID) -> Entry | None:
+    """The old holder won back a key a claim had taken (dict_rules.claims.is_win_back): register it again.
+
+    ``entry_id`` is our entry the claim deleted. A new entry for the same account and key is saved
+    PENDING (a new DICT RequestId, so DICT's new CID) and registered at DICT once committed, like a
+    customer's, through the reservation DICT keeps for us. Called inside the claim's transaction,
+    which stores the cancel DICT has already accepted; returns None, logged (ids only), if the key is
+    live here again already or its account was closed meanwhile. The insert runs in a savepoint, so
+    a live entry for the key committed concurrently (the unique index) wins and only the savepoint
+    rolls back, never our record of the cancel. The account's key limit is DICT's to enforce here:
+    the key held its slot until day 7, and a refusal leaves the new entry FAILED with DICT's code.
+    No customer call checked the owner at Receita Federal: ``entry_register`` does, before DICT is asked.
+    """
+    gone = Entry.objects.select_related("account").get(pk=entry_id)
+    if gone.account.closed_at is not None or Entry.objects.filter(LIVE, key_value=gone.key_value).exists():
+        logger.warning("entry %s won back by claim %s not restored: live here already or closed", entry_id, claim_id)
+        return None
+    try:
+        with transaction.atomic():
+            entry = Entry.objects.create(
+                account=gone.account,
+                key_type=gone.key_type,
+                key_value=gone.key_value,
+                request_id=uuid4(),
+                **requester_fields(None),
+            )
+    except IntegrityError:
+        logger.warning("entry %s won back by claim %s not restored: live here concurrently", entry_id, claim_id)
+        return None
+    record_event(entry, EntryEvent.CREATED)
+    transaction.on_commit(partial(enqueue_task, "register_entry", entry.pk))
+    return entry
+
+
+def active_entry_as_dict_holds_it(
+    *,
+    account: Account,
+    key_type: str,
+    key: str,
+    dict_request_id: UUID,
+    registered_at: datetime,
+    key_ownership_date: datetime,
+    requested_by: AbstractBaseUser | None = None,
+) -> Entry:
+    """Our ACTIVE entry (unsaved, CID set) for a key DICT created with ``dict_request_id`` on ``account``.
+
+    The one way to hold here an entry DICT made without our registration (a completed claim, a
+    sync repair): DICT's RequestId is both its request id and its DICT RequestId.
+    """
+    entry = Entry(
+        account=account,
+        key_type=key_type,
+        key_value=key,
+        status=EntryStatus.ACTIVE,
+        request_id=dict_request_id,
+        **requester_fields(requested_by),
+        dict_request_id=dict_request_id,
+        registered_at=registered_at,
+        key_ownership_date=key_ownership_date,
+    )
+    entry.cid = entry_cid(entry)
     return entry
 
 
@@ -351,21 +464,18 @@ def entry_create_by_claim(
     earlier = Entry.objects.filter(dict_request_id=dict_request_id).first()
     if earlier is not None:
         return earlier
-    entry = Entry(
+    entry = active_entry_as_dict_holds_it(
         account=account,
         key_type=key_type,
-        key_value=key,
-        status=EntryStatus.ACTIVE,
-        request_id=dict_request_id,
-        **requester_fields(requested_by),
+        key=key,
         dict_request_id=dict_request_id,
         registered_at=registered_at,
         key_ownership_date=key_ownership_date,
+        requested_by=requested_by,
     )
-    entry.cid = _entry_cid(entry)
     entry.save()
-    _record(entry, EntryEvent.ACTIVATED, cid=entry.cid, claim_id=str(claim_id))
-    _on_commit_invalidate(entry)
+    record_event(entry, EntryEvent.ACTIVATED, cid=entry.cid, claim_id=str(claim_id))
+    invalidate_lookup_on_commit(entry)
     return entry
 
 
@@ -395,13 +505,13 @@ def entry_unregister(*, entry_id: UUID) -> Entry:
         if entry.status != EntryStatus.DELETE_PENDING:
             return entry
         if refusal is None:
-            _mark_deleted(entry)
+            mark_deleted(entry)
             return entry
         entry.status = EntryStatus.ACTIVE
         entry.failure_code = refusal.code
         entry.save(update_fields=["status", "failure_code", "updated_at"])
-        _record(entry, EntryEvent.DELETE_REFUSED, failure_code=refusal.code)
-        _on_commit_invalidate(entry)
+        record_event(entry, EntryEvent.DELETE_REFUSED, failure_code=refusal.code)
+        invalidate_lookup_on_commit(entry)
     return entry
 
 
@@ -434,37 +544,3 @@ def entries_redrive(*, older_than: timedelta, limit: int = 500) -> dict[str, int
             break  # the directory is down: the next run tries again
         counts[outcomes.get((status, outcome), "still_pending")] += 1
     return counts
-
-
-@dataclass
-class SyncReport:
-    key_type: str
-    ok: bool
-    ours: str
-    theirs: str
-    count: int
-    missing_at_dict: list[str] = field(default_factory=list)  # our CIDs DICT does not have
-    unknown_here: list[str] = field(default_factory=list)  # DICT's CIDs for us that we do not have
-
-
-def sync_check(*, list_differences: bool = False) -> list[SyncReport]:
-    """Compare our VSync per key type with DICT's (DICT_RULES §7); with ``list_differences``, list the CIDs
-    that differ for each type out of sync. It changes nothing on either side.
-
-    Our VSync is the XOR of the CIDs of every entry DICT holds for us (ACTIVE, DELETE_PENDING).
-    """
-    client = get_client()
-    reports = []
-    for key_type in KeyType:
-        cids = list(
-            Entry.objects.filter(key_type=key_type, status__in=list(REGISTERED_STATUSES)).values_list("cid", flat=True)
-        )
-        ours = vsync(cids)
-        ok, theirs = client.check_sync(key_type=key_type, verifier=ours)
-        report = SyncReport(key_type=key_type, ok=ok, ours=ours, theirs=theirs, count=len(cids))
-        if list_differences and not ok:
-            at_dict = set(client.list_cids(key_type=key_type))
-            report.missing_at_dict = sorted(set(cids) - at_dict)
-            report.unknown_here = sorted(at_dict - set(cids))
-        reports.append(report)
-    return reports

@@ -7,8 +7,9 @@ from celery import Task, shared_task
 from celery.utils.time import get_exponential_backoff_interval
 
 from dict_rules.errors import ServiceUnavailable
-from keys import services
+from keys import services, updates
 from keys.domain import EntryStatus
+from keys.sync import RepairRunning, sync_check
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,64 @@ def unregister_entry(self: Task, entry_id: str) -> str:
         return _retry_later(self, error, entry_id, EntryStatus.DELETE_PENDING)
 
 
+@shared_task(bind=True, acks_late=True)
+def update_entry(self: Task, entry_id: str) -> str:
+    """Ask DICT for an entry's pending update (keys.updates)."""
+    try:
+        return updates.entry_apply_update(entry_id=entry_id).status
+    except ServiceUnavailable as error:
+        return _retry_later(self, error, entry_id, EntryStatus.ACTIVE)
+
+
+@shared_task(acks_late=True)
+def refresh_holder_keys(holder_id: str) -> dict[str, int | bool]:
+    """Send a renamed holder's names to DICT on each of its keys; sync_pending takes up what is left."""
+    progress = updates.RefreshProgress()
+    for step in updates.holder_keys_refresh(holder_id=int(holder_id)):
+        progress = step
+    return vars(progress)
+
+
 @shared_task
 def sync_pending(older_than_seconds: float = 60) -> dict[str, int]:
-    """Beat job: re-drive registrations and deletions stuck longer than a minute (a countdown retry the
-    broker lost, e.g. with a Redis that restarted empty, is one)."""
-    return services.entries_redrive(older_than=timedelta(seconds=older_than_seconds))
+    """Beat job: re-drive registrations, deletions and updates stuck longer than a minute (a countdown
+    retry the broker lost, e.g. with a Redis that restarted empty, is one), and owner refreshes due."""
+    older_than = timedelta(seconds=older_than_seconds)
+    return services.entries_redrive(older_than=older_than) | updates.updates_redrive(older_than=older_than)
+
+
+@shared_task
+def finish_account_closures(limit: int = 100) -> dict[str, int | bool]:
+    """Beat job: finish the closure of closed accounts that still have live keys or open claims (a key
+    registered or brought by a claim after the closure ran is deleted with ACCOUNT_CLOSURE)."""
+    progress = updates.ClosureFinishProgress()
+    for step in updates.closed_accounts_finish(limit=limit):
+        progress = step
+    if progress.accounts or progress.stopped:
+        logger.info("closure job: %s", ", ".join(f"{name} {value}" for name, value in vars(progress).items()))
+    return vars(progress)
+
+
+@shared_task
+def rfb_sweep() -> dict[str, int]:
+    """Beat job (daily): delete the keys of owners who became irregular at Receita Federal (RFB_VALIDATION)."""
+    from keys.rfb_sweep import rfb_sweep as sweep
+
+    return dict(sweep())
+
+
+@shared_task
+def check_sync() -> dict[str, str]:
+    """Beat job (every SYNC_CHECK_INTERVAL_SEC, well inside DICT's 36 h): check every key type against
+    DICT and repair what differs, SYNC_REPAIR_MAX_DIFFERENCES at most (keys.sync logs what it leaves for
+    the next run); each check is recorded (keys.SyncCheck, the admin, /metrics). A run that finds
+    another repair running (a slow one, or the command's) does nothing: that one repairs."""
+    try:
+        reports = sync_check(repair=True)
+    except ServiceUnavailable:
+        logger.warning("sync check: the directory is unavailable; the next run checks again")
+        return {}
+    except RepairRunning:
+        logger.warning("sync check: another sync repair is running; the next run checks again")
+        return {}
+    return {r.key_type: "OK" if r.ok else "NOK" for r in reports}

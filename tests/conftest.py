@@ -131,19 +131,17 @@ def make_staff(make_user) -> Callable[..., object]:
 
 @pytest.fixture
 def make_entry() -> Callable[..., object]:
-    """An entry created by its holder through the service; registered at DICT (ACTIVE) unless ``register=False``."""
+    """An entry created by its holder through the service (possession proven first); registered at DICT (ACTIVE)
+    unless ``register=False``."""
     import uuid
 
-    from keys.services import entry_create, entry_register
+    from keys.services import entry_register
+    from tests.factories import create_entry
 
     def make(account, key_type: str = "EMAIL", key_value: str | None = None, *, register: bool = True):
-        entry, _ = entry_create(
-            user=account.holder.user,
-            account_id=account.pk,
-            key_type=key_type,
-            key_value=key_value if key_value is not None or key_type == "EVP" else f"{uuid.uuid4().hex}@example.com",
-            request_id=uuid.uuid4(),
-        )
+        if key_value is None and key_type != "EVP":
+            key_value = f"{uuid.uuid4().hex}@example.com"
+        entry = create_entry(account, key_type, key_value)
         return entry_register(entry_id=entry.pk) if register else entry
 
     return make

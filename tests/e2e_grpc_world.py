@@ -4,6 +4,7 @@ run with the deployment's environment as ``python -m tests.e2e_grpc_world <step>
     prepare          alice's TOTP device, keys of another PSP to claim; prints JSON for the test
     claim KEY TYPE   another PSP claims our KEY (PORTABILITY: alice's own; OWNERSHIP: a stranger's),
                      then our poll picks the claim up
+    at_dict KEY      the account number DICT holds for our KEY, and the one our lookup's own-key view shows
 
 Another PSP (participant 99999901) is played by calling the directory's services directly,
 which is possible because this deployment's directory is the in-process one.
@@ -46,10 +47,13 @@ def prepare() -> dict:
             key_type=key_type, key=key, owner=owner, account=_other_psp_account(), request_id=uuid.uuid4()
         )
         directory.entry_create(participant=OTHER_PSP, request=request)
+    savings = alice.holder.accounts.order_by("pk")[1]
     return {
         "alice": str(AccessToken.for_user(alice)),
         "bob": str(AccessToken.for_user(bob)),
         "account": alice.holder.accounts.order_by("pk").first().pk,
+        "savings": savings.pk,
+        "savings_number": savings.number,
         "totp_key": device.key,
         "phone_elsewhere": phone,
         "email_elsewhere": email,
@@ -81,8 +85,15 @@ def claim(key: str, claim_type: str) -> dict:
     return {"dict_id": str(remote.id)}
 
 
+def at_dict(key: str) -> dict:
+    from dictsim.models import DirEntry
+    from keys.selectors import own_entry_view
+
+    return {"dict": DirEntry.objects.get(key=key).account_number, "lookup": own_entry_view(key).account_number}
+
+
 OTHER_PSP = "99999901"
-STEPS = {"prepare": prepare, "claim": claim}
+STEPS = {"prepare": prepare, "claim": claim, "at_dict": at_dict}
 
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dict_project.settings")

@@ -2,9 +2,11 @@
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -176,10 +178,44 @@ def scratch_database(label: str) -> Iterator[str]:
         admin.close()
 
 
+def outbox_env(outbox: Path) -> dict[str, str]:
+    """Deliver verification codes to files under ``outbox`` (sms/, mail/), where a test reads them as the customer."""
+    return {
+        "POSSESSION_SMS_SENDER": "possession.delivery.FileSmsSender",
+        "POSSESSION_SMS_DIR": str(outbox / "sms"),
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(outbox / "mail"),
+    }
+
+
+def delivered_code(outbox: Path, key: str) -> str:
+    """The last code delivered to ``key`` (a phone or an e-mail) in ``outbox`` (see ``outbox_env``)."""
+    sent = sorted(
+        (path for path in outbox.glob("*/*") if f"To: {key}\n" in path.read_text()), key=lambda p: p.stat().st_mtime_ns
+    )
+    assert sent, f"no code was delivered to {key}"
+    return re.findall(r"(?<!\d)\d{6}(?!\d)", sent[-1].read_text())[-1]
+
+
 @dataclass
 class Instance:
     env: dict[str, str]
     base: str
+    outbox: Path | None = None  # where its codes are delivered, with outbox_env
+
+    def prove(self, token: str, key_type: str, key: str) -> str:
+        """A confirmed possession challenge for ``key``, as the customer gets one: the code read where it was sent."""
+        status, challenge = call(
+            "POST", f"{self.base}/api/v1/keys/possession-challenges/", {"key_type": key_type, "key": key}, token
+        )
+        assert status == 201, challenge
+        assert self.outbox is not None, "this instance was started without outbox_env"
+        code = {"code": delivered_code(self.outbox, challenge["key"])}
+        status, body = call(
+            "POST", f"{self.base}/api/v1/keys/possession-challenges/{challenge['id']}/confirm/", code, token
+        )
+        assert (status, body.get("status")) == (200, "CONFIRMED"), body
+        return challenge["id"]
 
     def token(self, username: str) -> str:
         credentials = {"username": username, "password": f"{username}-demo-pass"}
@@ -187,17 +223,41 @@ class Instance:
         assert status == 200, body
         return body["access"]
 
-    def create(self, token: str, key_type: str, key: str | None = None) -> dict:
+    def create(self, token: str, key_type: str, key: str | None = None, *, prove: bool = True) -> dict:
+        """A key created over REST (201); a PHONE or EMAIL key with its possession proven first, unless ``prove``
+        is false (then the answer, whatever it is, is returned)."""
         account_id = call("GET", f"{self.base}/api/v1/accounts/", token=token)[1]["results"][0]["id"]
         body = {"account_id": account_id, "key_type": key_type, "request_id": str(uuid.uuid4())}
         if key:
             body["key_value"] = key
+        if key_type in ("PHONE", "EMAIL") and prove:
+            body["possession_challenge_id"] = self.prove(token, key_type, key)
         status, entry = call("POST", f"{self.base}/api/v1/keys/", body, token)
-        assert status == 201, entry
+        if prove:
+            assert status == 201, entry
         return entry
 
     def key(self, token: str, entry_id: str) -> dict:
         return call("GET", f"{self.base}/api/v1/keys/{entry_id}/", token=token)[1]
+
+    def account_at_dict(self, key: str) -> dict | None:
+        """The account DICT answers for ``key`` to this PSP's lookup through its Connect client (what a
+        payment would be sent to; the payer's API never shows it), or None when DICT has no such key."""
+        lookup = (
+            "import json\n"
+            "from django.conf import settings\n"
+            "from django.utils import timezone\n"
+            "from connect.client import get_client\n"
+            "from dict_rules.errors import NotFound\n"
+            "from dict_rules.lookups import new_end_to_end_id\n"
+            "e2e = new_end_to_end_id(ispb=settings.DICT_ISPB, at=timezone.now())\n"
+            "try:\n"
+            f"    account = get_client().get_entry(key={key!r}, payer_id='39053344705', end_to_end_id=e2e).account\n"
+            "    print(json.dumps({'ispb': account.participant, 'number': account.number}))\n"
+            "except NotFound:\n"
+            "    print('null')\n"
+        )
+        return json.loads(manage(self.env, "shell", "-c", lookup).stdout.strip().splitlines()[-1])
 
 
 @dataclass
@@ -250,12 +310,18 @@ def two_psps(ispb_a: str, ispb_b: str, *, redis_db: int) -> Iterator[tuple["Dire
     """run_dictsim and two Core DICT instances on fresh databases, seeded with the demo users."""
     redis = f"redis://127.0.0.1:6379/{redis_db}"
     Redis.from_url(redis).flushdb()  # token buckets and caches of earlier runs
-    with scratch_database("dir") as dir_db, scratch_database("a") as a_db, scratch_database("b") as b_db:
+    with (
+        scratch_database("dir") as dir_db,
+        scratch_database("a") as a_db,
+        scratch_database("b") as b_db,
+        tempfile.TemporaryDirectory() as outboxes,
+    ):
         directory = Directory(base_env(DATABASE_URL=dir_db, REDIS_URL=redis))
         manage(directory.env, "migrate", "--noinput")
-        envs = []
+        envs, outbox = [], {ispb_a: Path(outboxes) / "a", ispb_b: Path(outboxes) / "b"}
         for ispb, url in ((ispb_a, a_db), (ispb_b, b_db)):
             env = base_env(
+                **outbox_env(outbox[ispb]),
                 DATABASE_URL=url,
                 REDIS_URL=redis,
                 CELERY_TASK_ALWAYS_EAGER="1",
@@ -276,8 +342,8 @@ def two_psps(ispb_a: str, ispb_b: str, *, redis_db: int) -> Iterator[tuple["Dire
             ):
                 yield (
                     directory,
-                    Instance(envs[0], f"http://127.0.0.1:{port_a}"),
-                    Instance(envs[1], f"http://127.0.0.1:{port_b}"),
+                    Instance(envs[0], f"http://127.0.0.1:{port_a}", outbox[ispb_a]),
+                    Instance(envs[1], f"http://127.0.0.1:{port_b}", outbox[ispb_b]),
                 )
         finally:
             directory.stop()

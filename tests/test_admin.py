@@ -18,6 +18,7 @@ from events.models import DomainEvent
 from keys.admin import mask_key
 from keys.models import Entry
 from keys.services import entry_delete_by_staff
+from keys.sync import sync_check
 from tests.factories import claim_on_our_key, new_phone, owner_of, stranger
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +51,7 @@ def test_superuser_opens_every_registered_models_pages(client, make_user, make_a
     claims_poll()
     TOTPDevice.objects.create(user=account.holder.user, name="app")
     Group.objects.create(name="compliance")
+    sync_check(key_types=["EVP"])
     client.force_login(make_user(superuser=True))
     models = [model for model in apps.get_models() if admin.site.is_registered(model)]
     assert sorted(model._meta.label for model in models) == [
@@ -61,6 +63,7 @@ def test_superuser_opens_every_registered_models_pages(client, make_user, make_a
         "claims.OwnershipClaim",
         "events.DomainEvent",
         "keys.Entry",
+        "keys.SyncCheck",
         "otp_totp.TOTPDevice",
         "portability.Portability",
     ]
@@ -81,6 +84,7 @@ def test_superuser_opens_every_registered_models_pages(client, make_user, make_a
         "accounts.Holder": (200, 200, 200, 403),
         "accounts.Account": (200, 200, 200, 403),
         "keys.Entry": (200, 200, 200, 403),
+        "keys.SyncCheck": (200, 200, 200, 403),
         "events.DomainEvent": (200, 200, 200, 403),
         "audit.PiiView": (200, 200, 200, 403),  # rows from the superuser's sights of PII above
         "claims.OwnershipClaim": (200, 200, 200, 403),

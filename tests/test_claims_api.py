@@ -16,6 +16,7 @@ from tests.factories import (
     key_at_other_psp,
     new_phone,
     owner_of,
+    rest_proof,
     stranger,
     wrong_code,
 )
@@ -176,9 +177,13 @@ def test_reject_ownership_is_proof_of_possession_and_portability_endpoints(make_
     device = device_for(account.holder.user)
     client = client_for(account.holder.user)
 
-    rejected = client.post(
-        f"/api/v1/claims/{ownership.pk}/respond/", {"decision": "reject", "otp": code(device)}, format="json"
-    )
+    # Rejecting is proving possession: the code sent to the phone; the TOTP code authenticates the customer.
+    reject = {
+        "decision": "reject",
+        "otp": code(device),
+        "possession_challenge_id": rest_proof(client, "PHONE", ownership.key),
+    }
+    rejected = client.post(f"/api/v1/claims/{ownership.pk}/respond/", reject, format="json")
     assert (rejected.json()["status"], rejected.json()["cancel_reason"]) == ("CANCELLED", "FRAUD")
     # An ownership claim is not reachable as a portability.
     assert (

@@ -80,7 +80,8 @@ def expected_confirm(kind: ClaimType, role: Role, status: ClaimStatus, reason: C
 
 
 def expected_cancel(kind: ClaimType, role: Role, status: ClaimStatus, reason: ClaimReason, day: int) -> type | None:
-    """DICT_RULES §4.3 cancel: the portability table with its exceptions; ownership: donor FRAUD only."""
+    """DICT_RULES §4.3 cancel: the portability table with its exceptions; ownership: donor FRAUD only,
+    and on a confirmed claim only until the completion period ends (§4.4)."""
     if status not in OPEN_ONES:
         return ClaimOperationInvalid
     if kind is PORT:
@@ -105,6 +106,8 @@ def expected_cancel(kind: ClaimType, role: Role, status: ClaimStatus, reason: Cl
     if reason not in ownership[role]:
         return InvalidReason
     if reason is R.DEFAULT_OPERATION and day <= 30:
+        return ClaimOperationInvalid
+    if role is DONOR and status is S.CONFIRMED and day > 14:  # possession is proven in days 8-14 only
         return ClaimOperationInvalid
     return None
 

@@ -17,16 +17,34 @@ from django_otp.oath import totp
 from accounts import dict_view
 from accounts.models import Account
 from claims.models import Claim
-from claims.services import claim_cancel, claim_respond, claims_poll, claims_sweep, ownership_claim_start
+from claims.services import (
+    claim_cancel,
+    claim_complete,
+    claim_respond,
+    claims_poll,
+    claims_sweep,
+    ownership_claim_start,
+)
+from connect.client import get_client
 from dict_rules.directory import ClaimRequest
-from dict_rules.errors import ClaimKeyNotFound, ClaimOperationInvalid, EntryLimitExceeded, InvalidReason
+from dict_rules.errors import (
+    ClaimCompletionPeriodNotEnded,
+    ClaimKeyNotFound,
+    ClaimOperationInvalid,
+    EntryLimitExceeded,
+    InvalidReason,
+    PossessionNotProven,
+    ServiceUnavailable,
+)
 from dictsim import claims as dir_claims
 from dictsim import clock
 from dictsim.models import DirClaim
 from events.models import DomainEvent
 from keys.models import Entry
-from keys.services import entry_create, sync_check
+from keys.services import entry_create
+from keys.sync import sync_check
 from portability.services import portability_start
+from possession.models import PossessionChallenge
 from tests.factories import (
     DAY,
     OTHER_PSP,
@@ -37,6 +55,8 @@ from tests.factories import (
     new_phone,
     our_key,
     owner_of,
+    possession_proof,
+    refusal,
     stranger,
 )
 
@@ -189,15 +209,57 @@ def test_ownership_claimer_completes_only_after_the_completion_period(make_accou
     claims_poll(now=clock.now())
     claim.refresh_from_db()
     assert claim.status == "CONFIRMED"
+    user = account.holder.user
+    early_proof = possession_proof(user, "PHONE", claim.key, now=clock.now())
+    early = refusal(lambda: claim_complete(user=user, claim_id=claim.pk, possession_challenge_id=early_proof))
+    assert isinstance(early, ClaimCompletionPeriodNotEnded)
     assert claims_sweep(now=clock.now()) == {}
 
     now = clock.advance(7 * DAY)
-    assert claims_sweep(now=now) == {"complete_ownership": 1}
+    assert claims_sweep(now=now) == {}  # DICT would allow it: the sweep waits for our customer's proof
+    claims_poll(now=now)
+    unproven = refusal(lambda: claim_complete(user=user, claim_id=claim.pk, possession_challenge_id=None, now=now))
+    stale = refusal(lambda: claim_complete(user=user, claim_id=claim.pk, possession_challenge_id=early_proof, now=now))
+    assert isinstance(unproven, PossessionNotProven) and isinstance(stale, PossessionNotProven)  # proven too early
+    claim.refresh_from_db()
+    assert (claim.status, at_dict(claim).status) == ("CONFIRMED", "CONFIRMED")
+
+    proof = possession_proof(user, "PHONE", claim.key, now=now)
+    claim_complete(user=user, claim_id=claim.pk, possession_challenge_id=proof, now=now)
 
     claim.refresh_from_db()
     assert claim.status == "COMPLETED"
     assert (claim.entry.status, claim.entry.key_value) == ("ACTIVE", claim.key)
+    assert PossessionChallenge.objects.get(pk=proof).used_for == f"claim:{claim.pk}"
     assert all(report.ok for report in sync_check())
+
+
+def test_a_proven_claim_dict_could_not_complete_is_completed_by_the_sweep(make_account, settings) -> None:
+    """The proof is bound to the claim before DICT is asked: if DICT is down then, the sweep completes it."""
+    account = make_account()
+    claim = ownership_we_claim(account)
+    clock.advance(7 * DAY + timedelta(seconds=1))
+    dir_claims.claim_confirm(participant=OTHER_PSP, claim_id=claim.dict_id, reason="DEFAULT_OPERATION")
+    now = clock.advance(7 * DAY)
+    claims_poll(now=now)
+    proof = possession_proof(account.holder.user, "PHONE", claim.key, now=now)
+    settings.CONNECT_URL, settings.CONNECT_RETRY_ATTEMPTS = "127.0.0.1:1", 1  # a closed port: DICT unreachable
+    get_client.cache_clear()
+    try:
+        down = refusal(
+            lambda: claim_complete(user=account.holder.user, claim_id=claim.pk, possession_challenge_id=proof, now=now)
+        )
+    finally:
+        settings.CONNECT_URL = ""
+        get_client.cache_clear()
+    assert isinstance(down, ServiceUnavailable)
+    claim.refresh_from_db()
+    assert claim.status == "CONFIRMED"
+
+    assert claims_sweep(now=now) == {"complete_ownership": 1}
+
+    claim.refresh_from_db()
+    assert (claim.status, claim.entry.status) == ("COMPLETED", "ACTIVE")
 
 
 def test_ownership_claimer_cancels_by_default_at_day_thirty(make_account) -> None:

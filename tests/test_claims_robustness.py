@@ -52,7 +52,7 @@ from dictsim import claims as dir_claims
 from dictsim import clock
 from keys.domain import EntryStatus
 from keys.selectors import entry_list
-from keys.services import sync_check
+from keys.sync import sync_check
 from portability.services import portability_confirm, portability_start
 from tests.factories import (
     DAY,

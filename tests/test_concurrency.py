@@ -15,7 +15,16 @@ from dict_rules.buckets import PAYER_COST, PSP_COST
 from keys.models import Entry
 from keys.services import entry_create
 from lookup.buckets import RedisBuckets, get_buckets
-from tests.factories import at_other_psp, key_at_other_psp, look, owner_of, tokens_left, unknown_email
+from tests.factories import (
+    at_other_psp,
+    key_at_other_psp,
+    look,
+    owner_of,
+    possession_proof,
+    proof_for,
+    tokens_left,
+    unknown_email,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,11 +49,17 @@ def run_concurrently(calls) -> list:
     return results
 
 
-def post_key(client, account, key_type: str, key_value: str | None):
+def post_key(client, account, key_type: str, key_value: str | None, proof: uuid.UUID | None = None):
+    """A POST of a key, to run on its own thread; ``proof``: the possession challenge it names (else one is
+    obtained now, before the threads start, for a PHONE or EMAIL key)."""
+    proof = proof or proof_for(account.holder.user, key_type, key_value)
+
     def call():
         body = {"account_id": account.pk, "key_type": key_type, "request_id": str(uuid.uuid4())}
         if key_value:
             body["key_value"] = key_value
+        if proof:
+            body["possession_challenge_id"] = str(proof)
         response = client.post("/api/v1/keys/", body, format="json")
         return response.status_code, response.json().get("code")
 
@@ -55,10 +70,15 @@ def test_twenty_concurrent_creates_of_one_key_exactly_one_wins(make_account, cli
     holder_account = make_account(legal=True)
     accounts = [holder_account] + [make_account(holder=holder_account.holder, account_type=t) for t in ("SVGS", "TRAN")]
     strangers = [make_account() for _ in range(3)]
+    # One proof per holder: a holder's calls all name it, and only the one that registers the key spends it.
+    proofs = {
+        a.holder_id: possession_proof(a.holder.user, "EMAIL", "contested@example.com") for a in accounts + strangers
+    }
     calls = []
     for i in range(20):
         account = (accounts + strangers)[i % 6]
-        calls.append(post_key(client_for(account.holder.user), account, "EMAIL", "contested@example.com"))
+        client = client_for(account.holder.user)
+        calls.append(post_key(client, account, "EMAIL", "contested@example.com", proofs[account.holder_id]))
     outcomes = run_concurrently(calls)
     statuses = Counter(status for status, _ in outcomes)
     assert statuses[201] == 1
@@ -73,8 +93,8 @@ def test_twenty_concurrent_creates_of_one_key_exactly_one_wins(make_account, cli
 def test_concurrent_creates_never_exceed_the_account_limit(make_account, client_for) -> None:
     account = make_account()
     client = client_for(account.holder.user)
-    outcomes = run_concurrently([post_key(client, account, "EMAIL", f"k{i}@example.com") for i in range(12)])
-    assert Counter(status for status, _ in outcomes) == {201: 5, 422: 7}
+    outcomes = run_concurrently([post_key(client, account, "EMAIL", f"k{i}@example.com") for i in range(8)])
+    assert Counter(status for status, _ in outcomes) == {201: 5, 422: 3}
     assert Entry.objects.filter(account=account).count() == 5
 
 
@@ -87,6 +107,7 @@ def test_ten_concurrent_retries_of_one_create_all_get_the_first_result(make_acco
         "key_type": "EMAIL",
         "key_value": f"retry-{run}@example.com",
         "request_id": str(uuid.uuid4()),
+        "possession_challenge_id": str(possession_proof(account.holder.user, "EMAIL", f"retry-{run}@example.com")),
     }
     clients = [client_for(account.holder.user) for _ in range(10)]
 
@@ -151,6 +172,7 @@ def test_concurrent_reuses_of_a_request_id_with_other_data_are_refused(make_acco
             "key_type": "EMAIL",
             "key_value": f"k{i}@example.com",
             "request_id": request_id,
+            "possession_challenge_id": str(possession_proof(account.holder.user, "EMAIL", f"k{i}@example.com")),
         }
         calls.append(lambda client=client, body=body: client.post("/api/v1/keys/", body, format="json"))
     outcomes = run_concurrently(calls)

@@ -474,6 +474,7 @@ def test_standard_health_checking_and_reflection_are_served(start_server) -> Non
             "ConfirmClaim",
             "CancelClaim",
             "CompleteClaim",
+            "GetEntryByCid",
         ]
 
 

@@ -42,6 +42,8 @@ from tests.factories import (
     new_phone,
     our_key,
     owner_of,
+    possession_proof,
+    sent_code,
     stranger,
     unknown_email,
     wrong_code,
@@ -117,8 +119,14 @@ def api() -> Iterator[Callable[..., Caller]]:
     server.stop(None).wait()
 
 
-def create(account, key_type: int = pb.EMAIL, key_value: str = "", **overrides) -> pb.CreateKeyRequest:
+def create(
+    account, key_type: int = pb.EMAIL, key_value: str = "", *, prove: bool = False, **overrides
+) -> pb.CreateKeyRequest:
+    """A CreateKey request; with ``prove``, naming a possession challenge the holder confirmed for the key."""
     fields = {"account_id": account.pk, "key_type": key_type, "key_value": key_value, "request_id": str(uuid.uuid4())}
+    if prove:
+        proof = possession_proof(account.holder.user, pb.KeyType.Name(key_type), key_value)
+        fields["possession_challenge_id"] = str(proof)
     return pb.CreateKeyRequest(**(fields | overrides))
 
 
@@ -128,7 +136,7 @@ def create(account, key_type: int = pb.EMAIL, key_value: str = "", **overrides) 
 def test_create_key_registers_and_a_retry_is_replayed(make_account, api) -> None:
     account = make_account()
     user = account.holder.user
-    request = create(account, key_value="Maria@Example.com")
+    request = create(account, key_value="Maria@Example.com", prove=True)
 
     first = api(user).CreateKey(request)
     again = api(user).CreateKey(request)
@@ -137,6 +145,38 @@ def test_create_key_registers_and_a_retry_is_replayed(make_account, api) -> None
     entry = first.entry
     assert (entry.key_type, entry.key_value, entry.account_id) == (pb.EMAIL, "maria@example.com", account.pk)
     assert entry.status in (pb.PENDING, pb.ACTIVE) and entry.HasField("created_at")
+
+
+def test_possession_challenge_round_trip_then_the_key_registers(make_account, api) -> None:
+    account = make_account()
+    caller = api(account.holder.user)
+    phone = new_phone()
+    challenge = caller.StartPossessionChallenge(pb.StartPossessionChallengeRequest(key_type=pb.PHONE, key=phone))
+    assert (challenge.status, challenge.attempts_left, challenge.key) == (pb.POSSESSION_PENDING, 5, phone)
+    assert refusal(
+        lambda: caller.CreateKey(create(account, pb.PHONE, phone, possession_challenge_id=challenge.id))
+    ) == (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "PossessionNotProven",
+    )
+    wrong = pb.ConfirmPossessionChallengeRequest(id=challenge.id, code=f"{(int(sent_code(phone)) + 1) % 10**6:06d}")
+    assert refusal(lambda: caller.ConfirmPossessionChallenge(wrong)) == (
+        grpc.StatusCode.PERMISSION_DENIED,
+        "PossessionCodeInvalid",
+    )
+    confirmed = caller.ConfirmPossessionChallenge(
+        pb.ConfirmPossessionChallengeRequest(id=challenge.id, code=sent_code(phone))
+    )
+    assert (confirmed.status, confirmed.attempts_left) == (pb.POSSESSION_CONFIRMED, 3)
+
+    entry = caller.CreateKey(create(account, pb.PHONE, phone, possession_challenge_id=challenge.id)).entry
+
+    assert (entry.key_value, entry.status) == (phone, pb.ACTIVE)
+    again = pb.ConfirmPossessionChallengeRequest(id=challenge.id, code=sent_code(phone))
+    assert refusal(lambda: caller.ConfirmPossessionChallenge(again)) == (  # used: no code is compared any more
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "PossessionChallengeExpired",
+    )
 
 
 @pytest.mark.parametrize(
@@ -169,7 +209,7 @@ def test_create_key_on_another_customers_account_and_over_the_limit(make_account
         "NotFound",
     )
     for n in range(5):
-        api(user).CreateKey(create(account, key_value=f"k{n}@example.com"))
+        api(user).CreateKey(create(account, key_value=f"k{n}@example.com", prove=True))
     assert refusal(lambda: api(user).CreateKey(create(account, key_value="six@example.com"))) == (
         grpc.StatusCode.FAILED_PRECONDITION,
         "EntryLimitExceeded",
@@ -179,7 +219,9 @@ def test_create_key_on_another_customers_account_and_over_the_limit(make_account
 def test_list_keys_pages_cover_every_row_exactly_once_newest_first(make_account, api) -> None:
     account = make_account(legal=True)
     user = account.holder.user
-    created = [api(user).CreateKey(create(account, key_value=f"p{n}@example.com")).entry.id for n in range(7)]
+    created = [
+        api(user).CreateKey(create(account, key_value=f"p{n}@example.com", prove=True)).entry.id for n in range(7)
+    ]
     our_key(make_account(), "EMAIL", "not-mine@example.com")
 
     seen, token, pages = [], "", 0

@@ -212,7 +212,7 @@ def test_the_cid_is_computed_from_the_stored_attributes_and_the_request_id() -> 
     entry = create(OURS, "CNPJ", acme.tax_id, acme, account(branch="42"), request_id=rid)
     row = DirEntry.objects.get(key=entry.key)
     assert row.request_id == rid
-    assert row.cid == services.entry_cid(row)
+    assert row.cid == row.content_id()
     assert row.cid == compute_cid(
         request_id=rid,
         key_type="CNPJ",
@@ -319,7 +319,7 @@ def test_an_update_changes_account_and_names_but_keeps_creation_and_ownership_da
     assert (updated.created_at, updated.key_ownership_date) == (created.created_at, created.key_ownership_date)
     row = DirEntry.objects.get(key=created.key)
     assert (row.branch, row.account_type, row.owner_name, row.owner_trade_name) == ("9", "TRAN", renamed.name, "")
-    assert row.cid == services.entry_cid(row)
+    assert row.cid == row.content_id()
 
 
 def test_an_evp_key_is_updated_only_for_rfb_validation() -> None:
@@ -395,7 +395,7 @@ def test_seeding_is_idempotent_and_keeps_every_vsync_equal_to_the_xor_of_its_row
     assert set(DirEntry.objects.values_list("participant", flat=True)) == set(DEFAULT_PARTICIPANTS)
     assert DirEntry.objects.filter(key__in=[seed_key(i)[1] for i in range(360)]).count() == 360
     for row in DirEntry.objects.all():
-        assert row.cid == services.entry_cid(row)
+        assert row.cid == row.content_id()
     for participant in DEFAULT_PARTICIPANTS:
         for key_type in ("CPF", "CNPJ", "PHONE", "EMAIL", "EVP"):
             assert services.vsync_get(participant=participant, key_type=key_type) == xor_of_rows(participant, key_type)

@@ -29,7 +29,7 @@ from dict_rules.errors import (
     ParticipantInvalid,
 )
 from dictsim import claims, clock, services
-from dictsim.models import DirCidEvent, DirClaim, DirEntry, DirVSync
+from dictsim.models import DirCidEvent, DirClaim, DirEntry
 from tests.factories import OTHER, OURS, ZERO, account, person, snapshot
 from tests.factories import dir_create as create
 
@@ -111,7 +111,7 @@ def test_portability_runs_open_acknowledged_confirmed_completed_and_moves_the_ke
     assert not DirEntry.objects.filter(key=maria.tax_id).exists()
     removed = DirCidEvent.objects.get(participant=OTHER, event="REMOVED")
     assert removed.cid == donor_entry.cid and removed.occurred_at >= confirmed.last_modified
-    assert DirVSync.objects.get(participant=OTHER, key_type="CPF").value == ZERO
+    assert services.vsync_get(participant=OTHER, key_type="CPF") == ZERO
 
     request_id = uuid.uuid4()
     done = claims.claim_complete(participant=OURS, claim_id=claim.id, request_id=request_id)
@@ -123,8 +123,8 @@ def test_portability_runs_open_acknowledged_confirmed_completed_and_moves_the_ke
         maria.tax_id,
         claim.claimer_account.number,
     )
-    assert entry.cid == services.entry_cid(entry) != donor_entry.cid
-    assert DirVSync.objects.get(participant=OURS, key_type="CPF").value == entry.cid
+    assert entry.cid == entry.content_id() != donor_entry.cid
+    assert services.vsync_get(participant=OURS, key_type="CPF") == entry.cid
     assert DirCidEvent.objects.get(participant=OURS, event="ADDED").cid == entry.cid
     assert done.key_ownership_date == entry.key_ownership_date == donor_entry.key_ownership_date  # same owner
     assert done.entry_created_at == entry.created_at == done.claim.last_modified

@@ -38,10 +38,11 @@ from dictsim import clock
 from dictsim.models import DirEntry
 from events.models import DomainEvent
 from keys import services as key_services
+from keys import updates as key_updates
 from keys.models import Entry
-from keys.services import entries_redrive, entry_create, entry_delete, entry_register, entry_unregister
+from keys.services import entries_redrive, entry_delete, entry_register, entry_unregister
 from portability.services import portability_start
-from tests.factories import DAY, claim_events, incoming, key_at_other_psp, otp, owner_of
+from tests.factories import DAY, claim_events, create_entry, incoming, key_at_other_psp, otp, owner_of
 
 pytestmark = pytest.mark.django_db
 
@@ -49,15 +50,8 @@ pytestmark = pytest.mark.django_db
 def pending_entry(account: Account, key: str | None = None, monkeypatch=None) -> Entry:
     """A PENDING entry, its registration not handed to a worker (so nothing else calls the directory)."""
     if monkeypatch is not None:
-        monkeypatch.setattr(key_services, "_enqueue", lambda task_name, entry_id: None)
-    entry, _ = entry_create(
-        user=account.holder.user,
-        account_id=account.pk,
-        key_type="EMAIL",
-        key_value=key or f"{uuid.uuid4().hex}@example.com",
-        request_id=uuid.uuid4(),
-    )
-    return entry
+        monkeypatch.setattr(key_services, "enqueue_task", lambda task_name, entry_id: None)
+    return create_entry(account, "EMAIL", key or f"{uuid.uuid4().hex}@example.com")
 
 
 # --- the guard ---------------------------------------------------------------------------------
@@ -250,6 +244,25 @@ def test_deleting_a_key_locks_nothing_while_the_directory_answers(make_account, 
 
 
 @pytest.mark.django_db(transaction=True)
+def test_updating_a_key_locks_nothing_while_the_directory_answers(make_account, hold_directory, monkeypatch) -> None:
+    account = make_account()
+    savings = make_account(holder=account.holder)
+    for module in (key_services, key_updates):  # no worker: this test asks the directory itself
+        monkeypatch.setattr(module, "enqueue_task", lambda task_name, entry_id: None)
+    entry = entry_register(entry_id=create_entry(account, "CPF", account.holder.tax_id).pk)
+    move = {"entry_id": entry.pk, "account_id": savings.pk, "request_id": uuid.uuid4()}
+    key_updates.entry_update(user=account.holder.user, **move)  # the intent, committed
+    held = hold_directory("update_entry")
+    thread, outcome = in_thread(lambda: key_updates.entry_apply_update(entry_id=entry.pk))
+    assert held.entered.wait(timeout=30)
+
+    assert lockable_now(Entry, entry.pk) and lockable_now(Account, savings.pk)
+    assert Entry.objects.get(pk=entry.pk).update_pending
+
+    assert finish(held, thread, outcome).account_id == savings.pk
+
+
+@pytest.mark.django_db(transaction=True)
 def test_starting_a_claim_commits_its_intent_and_locks_nothing_while_the_directory_answers(
     make_account, hold_directory
 ) -> None:
@@ -335,7 +348,7 @@ def crash(*args, **kwargs):
 def test_a_registration_dict_answered_but_we_lost_is_redriven(make_account, monkeypatch) -> None:
     entry = pending_entry(make_account(), monkeypatch=monkeypatch)
     with monkeypatch.context() as patched:
-        patched.setattr(key_services, "_entry_cid", crash)  # right after DICT's answer
+        patched.setattr(key_services, "entry_cid", crash)  # right after DICT's answer
         with pytest.raises(Crash):
             entry_register(entry_id=entry.pk)
     assert Entry.objects.get(pk=entry.pk).status == "PENDING"
@@ -518,3 +531,29 @@ def test_a_claimer_sync_that_failed_keeps_old_starts_for_the_next_poll(make_acco
     claim = Claim.objects.get(role="CLAIMER")
     assert claim.request_id == request_id
     assert not ClaimStart.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sync_repair_locks_nothing_while_dict_answers_and_applies_only_to_an_entry_still_as_read(
+    make_account, hold_directory, monkeypatch
+) -> None:
+    from dictsim.tamper import tamper_change
+    from keys.sync import Fix, sync_check
+    from tests.factories import our_key
+
+    monkeypatch.setattr(key_services, "enqueue_task", lambda task_name, entry_id: None)
+    account = make_account()
+    entry = our_key(account, "CPF", account.holder.tax_id)
+    tamper_change(key=entry.key_value, account_number="9999")
+    held = hold_directory("update_entry")
+    thread, outcome = in_thread(lambda: sync_check(repair=True, key_types=["CPF"]))
+    assert held.entered.wait(timeout=30)
+
+    assert lockable_now(Entry, entry.pk)
+    assert lockable_now(Account, account.pk)
+    entry_delete(user=account.holder.user, entry_id=entry.pk)  # the customer deletes it meanwhile
+
+    [report] = finish(held, thread, outcome)
+    assert (report.fixes[Fix.UPDATED_AT_DICT], report.fixes[Fix.SKIPPED]) == (0, 1)  # not applied over the delete
+    assert Entry.objects.filter(pk=entry.pk).values_list("status", "cid").get() == ("DELETE_PENDING", entry.cid)
+    assert not DomainEvent.objects.filter(aggregate_id=str(entry.pk), event_type="EntryReconciled").exists()

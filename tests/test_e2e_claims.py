@@ -9,7 +9,7 @@ import uuid
 from base64 import b32decode
 from collections.abc import Iterator
 from datetime import datetime
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
 from django_otp.oath import totp
@@ -19,6 +19,7 @@ from tests.e2e_support import Directory, Instance, call, manage, two_psps
 pytestmark = pytest.mark.e2e
 
 ISPB_A, ISPB_B = "33333333", "44444444"
+BOB_CPF = "39053344705"  # seed_demo's
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +129,11 @@ def test_an_unanswered_portability_is_cancelled_by_the_donor_after_seven_days(wo
     assert keys(a, acme_a, "financeiro@acme.example.com") == ["ACTIVE"]
 
 
-def test_an_unanswered_ownership_claim_is_confirmed_at_day_7_and_completed_after_day_14(world) -> None:
+def test_an_ownership_claim_cannot_complete_without_the_claimers_proof(world) -> None:
+    """Confirmed by default at day 7; after day 14 DICT would let B complete, but B's customer never proved
+    possession of the phone (DICT_RULES §4.4): B's beat waits instead of completing, and at day 30 B cancels.
+    (Completing with a proof is tests/test_claims_flow.py's: the customer's API runs on B's clock, which this
+    test cannot advance as it advances the directory's.)"""
     directory, a, b = world
     alice_a, bob_b = a.token("alice"), b.token("bob")
     a.create(alice_a, "PHONE", "+5511991110001")
@@ -140,10 +145,15 @@ def test_an_unanswered_ownership_claim_is_confirmed_at_day_7_and_completed_after
     assert keys(a, alice_a, "+5511991110001") == ["DELETED"]
     beat(b, day7)  # confirmed, but the completion period (days 8-14) is still running
     assert claim(b, bob_b, outgoing["id"])["status"] == "CONFIRMED"
-    day14 = advance(directory, "7d")
-    beat(b, day14)
-    assert claim(b, bob_b, outgoing["id"])["status"] == "COMPLETED"
-    assert keys(b, bob_b, "+5511991110001") == ["ACTIVE"]
+    day15 = advance(directory, "8d")
+    beat(b, day15)
+    assert claim(b, bob_b, outgoing["id"])["status"] == "CONFIRMED"  # no proof: not completed
+    assert keys(b, bob_b, "+5511991110001") == []
+    day30 = advance(directory, "15d")
+    beat(b, day30)
+    cancelled = claim(b, bob_b, outgoing["id"])
+    assert (cancelled["status"], cancelled["cancel_reason"]) == ("CANCELLED", "DEFAULT_OPERATION")
+    assert keys(b, bob_b, "+5511991110001") == []
 
 
 def test_a_claimer_that_never_completes_cancels_at_day_30(world) -> None:
@@ -173,3 +183,58 @@ def test_illegal_moves_are_refused_with_dicts_codes(world) -> None:
     body = {"account_id": account_id, "key_type": "EMAIL", "key": "nobody@example.com", "request_id": str(uuid.uuid4())}
     status, problem = call("POST", f"{b.base}/api/v1/portabilities/", body, bob_b)
     assert (status, problem["code"]) == (404, "ClaimKeyNotFound")
+
+
+def test_a_fraud_cancel_in_days_8_to_14_leaves_the_old_holder_with_an_active_key(world) -> None:
+    """Confirmed by default at day 7 (A's key deleted); at day 9 A's customer proves possession (the code sent
+    to the phone; its TOTP code authenticates it): A cancels with FRAUD and registers the key again at once,
+    which DICT keeps for A meanwhile (dict_rules.claims.is_win_back)."""
+    directory, a, b = world
+    acme_a, bob_b = a.token("acme"), b.token("bob")
+    phone = "+5511991110003"
+    a.create(acme_a, "PHONE", phone)
+    outgoing = start(b, bob_b, "claims", "PHONE", phone)
+    beat(a)
+    beat(a, advance(directory, "7d"))  # the donor confirms by default and drops its entry
+    assert keys(a, acme_a, phone) == ["DELETED"]
+    beat(b, advance(directory, "2d"))  # day 9: B sees the confirmation and waits for day 14
+    assert claim(b, bob_b, outgoing["id"])["status"] == "CONFIRMED"
+    app = Totp(a, acme_a)
+    donor_side = incoming(a, acme_a, phone)
+    url = f"{a.base}/api/v1/claims/{donor_side['id']}/respond/"
+    proof = a.prove(acme_a, "PHONE", phone)
+    status, won = call("POST", url, {"decision": "reject", "otp": app.code(), "possession_challenge_id": proof}, acme_a)
+    assert (status, won["status"], won["cancel_reason"], won["cancelled_by"]) == (200, "CANCELLED", "FRAUD", "DONOR")
+    assert keys(a, acme_a, phone) == ["ACTIVE", "DELETED"]  # the key is back, newest first
+    beat(b, advance(directory, "6d"))  # past day 14: nothing for B to complete
+    assert claim(b, bob_b, outgoing["id"])["status"] == "CANCELLED"
+    status, found = call("GET", f"{b.base}/api/v1/lookup/{quote(phone)}/", token=bob_b)
+    assert (status, found["ispb"]) == (200, ISPB_A)
+
+
+def test_a_suspended_cpf_can_neither_register_nor_claim_and_the_batch_job_deletes_its_keys(world) -> None:
+    """A's registry (the simulated one, set with rfb_simulate) says bob's CPF is suspended; B's does not."""
+    _, a, b = world
+    bob_a, bob_b, alice_b = a.token("bob"), b.token("bob"), b.token("alice")
+    kept_at_a = a.create(bob_a, "EVP")
+    b.create(bob_b, "CPF", BOB_CPF)
+    b.create(alice_b, "PHONE", alices_phone := "+5511991110004")
+    manage(a.env, "rfb_simulate", BOB_CPF, "--status", "SUSPENDED")
+    account_id = call("GET", f"{a.base}/api/v1/accounts/", token=bob_a)[1]["results"][0]["id"]
+    attempts = {
+        "keys": {"account_id": account_id, "key_type": "EVP"},
+        "portabilities": {"account_id": account_id, "key_type": "CPF", "key": BOB_CPF},
+        "claims": {"account_id": account_id, "key": alices_phone},
+    }
+    for path, body in attempts.items():
+        status, problem = call("POST", f"{a.base}/api/v1/{path}/", body | {"request_id": str(uuid.uuid4())}, bob_a)
+        assert (status, problem["code"]) == (422, "OwnerTaxIdIrregular"), path
+
+    swept = manage(a.env, "rfb_sweep").stdout
+    assert "nonconforming: 1" in swept and "deletions_requested: 1" in swept
+
+    deleted = a.key(bob_a, kept_at_a["id"])
+    assert (deleted["status"], deleted["delete_reason"]) == ("DELETED", "RFB_VALIDATION")
+    assert keys(b, bob_b, BOB_CPF) == ["ACTIVE"]  # B's registry has nothing against bob
+    assert "nonconforming" not in manage(a.env, "rfb_sweep").stdout  # nothing left to delete
+    manage(a.env, "rfb_simulate", BOB_CPF, "--clear")

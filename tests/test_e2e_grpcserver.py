@@ -29,9 +29,11 @@ from tests.e2e_support import (
     BIN,
     ROOT,
     base_env,
+    delivered_code,
     free_port,
     grpc_services,
     manage,
+    outbox_env,
     running,
     scratch_database,
     wait_for_port,
@@ -45,13 +47,14 @@ REDIS_DB = 5  # the other e2e tests use 3, 8 and 9
 
 @pytest.fixture(params=["embedded", "postgres"])
 def deployment(request, tmp_path) -> Iterator[dict[str, str]]:
-    if request.param == "embedded":
+    if request.param == "embedded":  # its own default delivers codes to files in DATA_DIR/outbox
         yield base_env(DATA_DIR=str(tmp_path))
         return
     redis_url = settings.REDIS_URL.rsplit("/", 1)[0] + f"/{REDIS_DB}"
     Redis.from_url(redis_url).flushdb()
     with scratch_database("grpc") as database_url:
-        yield base_env(DATA_DIR=str(tmp_path), DATABASE_URL=database_url, REDIS_URL=redis_url)
+        outbox = outbox_env(tmp_path / "outbox")  # as the embedded default's, where the test reads codes
+        yield base_env(DATA_DIR=str(tmp_path), DATABASE_URL=database_url, REDIS_URL=redis_url, **outbox)
 
 
 @pytest.fixture
@@ -90,7 +93,7 @@ def test_grpcurl_lists_the_service_and_health(server) -> None:
     assert {"dict.core.v1.CoreDictService", "grpc.health.v1.Health"} <= grpc_services(port)
 
 
-def test_all_fifteen_methods_end_to_end_then_sigterm(server, deployment) -> None:
+def test_all_fifteen_methods_end_to_end_then_sigterm(server, deployment, tmp_path) -> None:
     process, port = server
     given = world(deployment, "prepare")
     alice, bob = ((("authorization", f"Bearer {given[who]}"),) for who in ("alice", "bob"))
@@ -109,8 +112,20 @@ def test_all_fifteen_methods_end_to_end_then_sigterm(server, deployment) -> None
                 entry = stub.GetKey(pb.GetKeyRequest(id=entry.id), metadata=alice)
             return entry
 
+        def prove(key_type: int, key: str) -> str:
+            """A possession challenge for the key, confirmed with the code read where it was delivered."""
+            start = pb.StartPossessionChallengeRequest(key_type=key_type, key=key)
+            challenge = stub.StartPossessionChallenge(start, metadata=alice)
+            code = delivered_code(tmp_path / "outbox", challenge.key)
+            confirm = pb.ConfirmPossessionChallengeRequest(id=challenge.id, code=code)
+            assert stub.ConfirmPossessionChallenge(confirm, metadata=alice).status == pb.POSSESSION_CONFIRMED
+            return challenge.id
+
         def create(key_type: int, key: str = "") -> pb.Entry:
-            request = pb.CreateKeyRequest(account_id=account, key_type=key_type, key_value=key, request_id=rid())
+            proof = prove(key_type, key) if key_type in (pb.PHONE, pb.EMAIL) else ""
+            request = pb.CreateKeyRequest(
+                account_id=account, key_type=key_type, key_value=key, request_id=rid(), possession_challenge_id=proof
+            )
             return settled(stub.CreateKey(request, metadata=alice).entry, pb.PENDING)
 
         health = stub.HealthCheck(pb.HealthCheckRequest())
@@ -118,8 +133,28 @@ def test_all_fifteen_methods_end_to_end_then_sigterm(server, deployment) -> None
         standard = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest())
         assert standard.status == health_pb2.HealthCheckResponse.SERVING
 
+        # UpdateKey: alice's CPF key moves to her savings account; DICT and our lookup's view of it follow.
+        cpf = create(pb.CPF, "52998224725")
+        move = pb.UpdateKeyRequest(id=cpf.id, account_id=given["savings"], request_id=rid())
+        moving = stub.UpdateKey(move, metadata=alice).entry
+        deadline = time.monotonic() + 60
+        while moving.update_pending and time.monotonic() < deadline:  # a worker carries it to DICT
+            time.sleep(0.2)
+            moving = stub.GetKey(pb.GetKeyRequest(id=cpf.id), metadata=alice)
+        assert (moving.account_id, moving.update_pending, moving.cid != cpf.cid) == (given["savings"], False, True)
+        assert world(deployment, "at_dict", cpf.key_value) == {
+            "dict": given["savings_number"],
+            "lookup": given["savings_number"],
+        }
+        assert stub.LookupKey(pb.LookupKeyRequest(key=cpf.key_value), metadata=bob).name == "Alice Pereira"
+
         emails = [f"{name}.{uuid.uuid4().hex[:8]}@example.com" for name in ("given", "refused")]
         phone = new_phone()
+        unproven = pb.CreateKeyRequest(account_id=account, key_type=pb.PHONE, key_value=phone, request_id=rid())
+        with pytest.raises(grpc.RpcError) as refused:
+            stub.CreateKey(unproven, metadata=alice)
+        assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+        assert dict(refused.value.trailing_metadata())["x-dict-error"] == "PossessionNotProven"
         created = [create(pb.EMAIL, key) for key in emails] + [create(pb.PHONE, phone)]
         assert {e.status for e in created} == {pb.ACTIVE}
         evp = create(pb.EVP)
@@ -143,7 +178,10 @@ def test_all_fifteen_methods_end_to_end_then_sigterm(server, deployment) -> None
         assert stub.ConfirmPortability(confirm, metadata=alice).status == pb.CONFIRMED
         refuse = pb.CancelPortabilityRequest(id=by_key[emails[1]].id, otp=next(codes))
         assert stub.CancelPortability(refuse, metadata=alice).status == pb.CANCELLED
-        reject = pb.RespondToClaimRequest(id=by_key[phone].id, decision=pb.REJECT, otp=next(codes))
+        proof = prove(pb.PHONE, phone)  # rejecting an ownership claim: the code sent to the phone, and the TOTP
+        reject = pb.RespondToClaimRequest(
+            id=by_key[phone].id, decision=pb.REJECT, otp=next(codes), possession_challenge_id=proof
+        )
         assert stub.RespondToClaim(reject, metadata=alice).status == pb.CANCELLED
 
         # Alice claims a phone held by a stranger elsewhere, and brings her own e-mail key over.

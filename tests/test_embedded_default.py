@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from tests.e2e_support import BIN, ROOT, base_env, call, free_port
+from tests.e2e_support import BIN, ROOT, base_env, call, delivered_code, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -44,7 +44,7 @@ def embedded_server(tmp_path):
     assert (tmp_path / "core_dict.sqlite3").exists()
 
 
-def test_the_readme_scenario_on_embedded_defaults(embedded_server: str) -> None:
+def test_the_readme_scenario_on_embedded_defaults(embedded_server: str, tmp_path) -> None:
     base = embedded_server
     ready = {"status": "ok", "checks": {"database": "ok", "cache": "ok"}, "connect": "in-process"}
     assert call("GET", f"{base}/readyz") == (200, ready)
@@ -58,8 +58,14 @@ def test_the_readme_scenario_on_embedded_defaults(embedded_server: str) -> None:
     created = []
     for key_type, value in keys + [("EVP", None), ("EVP", None)]:
         body = {"account_id": account_id, "key_type": key_type, "request_id": str(uuid.uuid4())}
-        if value:
+        if value:  # possession first: the embedded default delivers the code to a file in DATA_DIR/outbox
             body["key_value"] = value
+            start = {"key_type": key_type, "key": value}
+            challenge = call("POST", f"{base}/api/v1/keys/possession-challenges/", start, token)[1]
+            code = {"code": delivered_code(tmp_path / "outbox", value)}
+            confirm = f"{base}/api/v1/keys/possession-challenges/{challenge['id']}/confirm/"
+            assert call("POST", confirm, code, token)[1]["status"] == "CONFIRMED"
+            body["possession_challenge_id"] = challenge["id"]
         status, entry = call("POST", f"{base}/api/v1/keys/", body, token)
         assert (status, entry["status"]) == (201, "ACTIVE")
         created.append(entry["id"])

@@ -22,6 +22,10 @@ STORED_NAMES = {
         "EntryDeleteRequested",
         "EntryDeleteRefused",
         "EntryDeleted",
+        "EntryUpdateRequested",
+        "EntryUpdated",
+        "EntryUpdateRefused",
+        "EntryReconciled",
     ],
     "claim": [
         "ClaimStarted",
@@ -34,8 +38,8 @@ STORED_NAMES = {
         "ClaimActionRefused",
         "ClaimRedriven",
     ],
-    "holder": ["HolderCreated", "HolderUpdated"],
-    "account": ["AccountCreated", "AccountUpdated"],
+    "holder": ["HolderCreated", "HolderUpdated", "HolderRfbNonconforming"],
+    "account": ["AccountCreated", "AccountUpdated", "AccountClosed"],
 }
 
 
@@ -43,7 +47,7 @@ def test_the_event_types_keep_the_strings_already_stored() -> None:
     declared = {aggregate: [member.value for member in enum] for enum, aggregate in AGGREGATE_TYPES.items()}
     assert declared == STORED_NAMES
     every = [member for enum in AGGREGATE_TYPES for member in enum]
-    assert len(every) == len({member.value for member in every}) == 19
+    assert len(every) == len({member.value for member in every}) == 25
     assert set(SCHEMAS) == set(every)
 
 
@@ -113,6 +117,15 @@ MINIMAL_PAYLOADS = {
     EntryEvent.DELETE_REQUESTED: {"status": "DELETE_PENDING", "key_type": "EMAIL", "reason": "USER_REQUESTED"},
     EntryEvent.DELETE_REFUSED: {"status": "ACTIVE", "key_type": "EMAIL", "failure_code": "EntryInvalid"},
     EntryEvent.DELETED: {"status": "DELETED", "key_type": "EMAIL", "reason": "USER_REQUESTED"},
+    EntryEvent.UPDATE_REQUESTED: {"status": "ACTIVE", "key_type": "EVP", "reason": "RFB_VALIDATION"},
+    EntryEvent.UPDATED: {"status": "ACTIVE", "key_type": "EVP", "reason": "RFB_VALIDATION", "cid": "c" * 64},
+    EntryEvent.UPDATE_REFUSED: {
+        "status": "ACTIVE",
+        "key_type": "EVP",
+        "reason": "RFB_VALIDATION",
+        "failure_code": "EntryLimitExceeded",
+    },
+    EntryEvent.RECONCILED: {"status": "ACTIVE", "key_type": "EMAIL", "fix": "deleted_at_dict"},
     ClaimEvent.STARTED: _CLAIM,
     ClaimEvent.RECEIVED: {**_CLAIM, "role": "DONOR"},
     ClaimEvent.ADOPTED: _CLAIM,
@@ -124,8 +137,14 @@ MINIMAL_PAYLOADS = {
     ClaimEvent.REDRIVEN: _CLAIM,
     HolderEvent.CREATED: {},
     HolderEvent.UPDATED: {},
+    HolderEvent.RFB_NONCONFORMING: {
+        "code": "OwnerTaxIdIrregular",
+        "rfb_status": "SUSPENDED",
+        "reason": "RFB_VALIDATION",
+    },
     AccountEvent.CREATED: {},
     AccountEvent.UPDATED: {},
+    AccountEvent.CLOSED: {},
 }
 
 

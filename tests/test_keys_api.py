@@ -4,8 +4,11 @@ import uuid
 
 import pytest
 
+from dict_rules.possession import needs_possession_proof
 from events.models import DomainEvent
 from keys.models import Entry
+from possession.models import PossessionChallenge
+from tests.factories import POSSESSION_CHALLENGES, new_phone, rest_proof, sent_code
 
 # Real commits: a create registers the key at DICT in an on-commit callback of the request's own
 # transaction, so the response already says ACTIVE (and a delete finds it ACTIVE). The
@@ -13,10 +16,15 @@ from keys.models import Entry
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def create(client, account, key_type: str, key_value: str | None = None, request_id: str | None = None):
+def create(
+    client, account, key_type: str, key_value: str | None = None, request_id: str | None = None, *, prove: bool = True
+):
+    """POST a key; a PHONE or EMAIL key with its possession proven first over REST, unless ``prove`` is false."""
     body = {"account_id": account.pk, "key_type": key_type, "request_id": request_id or str(uuid.uuid4())}
     if key_value is not None:
         body["key_value"] = key_value
+    if prove and needs_possession_proof(key_type):
+        body["possession_challenge_id"] = rest_proof(client, key_type, key_value)
     return client.post("/api/v1/keys/", body, format="json")
 
 
@@ -236,3 +244,53 @@ def test_unknown_path_is_a_json_404(client) -> None:
     response = client.get("/api/v1/nothing-here/")
     assert response.status_code == 404
     assert response.json()["code"] == "NotFound"
+
+
+def test_a_phone_or_email_key_needs_its_confirmed_challenge(make_account, client_for) -> None:
+    account = make_account()
+    client = client_for(account.holder.user)
+    phone = new_phone()
+    unproven = create(client, account, "PHONE", phone, prove=False)
+    assert (unproven.status_code, unproven.json()["code"]) == (422, "PossessionNotProven")
+    assert [e["field"] for e in unproven.json()["errors"]] == ["possession_challenge_id"]
+    started = client.post(POSSESSION_CHALLENGES, {"key_type": "PHONE", "key": phone}, format="json").json()
+    assert (started["status"], started["attempts_left"]) == ("PENDING", 5)
+    body = {"account_id": account.pk, "key_type": "PHONE", "key_value": phone, "request_id": str(uuid.uuid4())}
+    pending = client.post("/api/v1/keys/", {**body, "possession_challenge_id": started["id"]}, format="json")
+    assert pending.json()["code"] == "PossessionNotProven"  # sent, not confirmed
+
+    confirm_url = f"{POSSESSION_CHALLENGES}{started['id']}/confirm/"
+    code = sent_code(phone)
+    wrong = client.post(confirm_url, {"code": f"{(int(code) + 1) % 10**6:06d}"}, format="json")
+    assert (wrong.status_code, wrong.json()["code"]) == (403, "PossessionCodeInvalid")
+    confirmed = client.post(confirm_url, {"code": code}, format="json")
+    assert (confirmed.status_code, confirmed.json()["status"], confirmed.json()["attempts_left"]) == (
+        200,
+        "CONFIRMED",
+        3,
+    )
+    created = client.post("/api/v1/keys/", {**body, "possession_challenge_id": started["id"]}, format="json")
+    assert (created.status_code, created.json()["status"]) == (201, "ACTIVE")
+    assert PossessionChallenge.objects.get(pk=started["id"]).used_for == f"entry:{created.json()['id']}"
+
+
+def test_possession_challenges_refuse_bad_input_and_other_customers(make_account, client_for) -> None:
+    mine, theirs = make_account(), make_account()
+    me = client_for(mine.holder.user)
+    their_id = rest_proof(client_for(theirs.holder.user), "EMAIL", "theirs@example.com")
+    cases = [
+        (POSSESSION_CHALLENGES, {"key_type": "CPF", "key": mine.holder.tax_id}, 400, "BadRequest"),
+        (POSSESSION_CHALLENGES, {"key_type": "PHONE", "key": "+12025550123"}, 400, "EntryInvalid"),
+        (POSSESSION_CHALLENGES, {"key_type": "EMAIL", "key": "x@example.com", "extra": 1}, 400, "BadRequest"),
+        (f"{POSSESSION_CHALLENGES}{their_id}/confirm/", {"code": "123456"}, 404, "NotFound"),
+        (f"{POSSESSION_CHALLENGES}{their_id}/confirm/", {"code": "12ab"}, 400, "BadRequest"),
+    ]
+    for url, body, status, code in cases:
+        response = me.post(url, body, format="json")
+        assert (response.status_code, response.json()["code"]) == (status, code), body
+    body = {"account_id": mine.pk, "key_type": "EMAIL", "key_value": "theirs@example.com"}
+    stolen = me.post(
+        "/api/v1/keys/", {**body, "request_id": str(uuid.uuid4()), "possession_challenge_id": their_id}, format="json"
+    )
+    assert stolen.json()["code"] == "PossessionNotProven"
+    assert not Entry.objects.filter(account=mine).exists()

@@ -23,7 +23,17 @@ from dictsim import services as dictsim
 from dictsim.models import DirEntry
 from lookup import buckets
 from lookup.domain import normalize_lookup_key
-from tests.factories import OTHER_PSP, at_other_psp, look, new_cnpj, new_cpf, new_phone, tokens_left, unknown_email
+from tests.factories import (
+    OTHER_PSP,
+    at_other_psp,
+    look,
+    new_cnpj,
+    new_cpf,
+    new_phone,
+    rest_proof,
+    tokens_left,
+    unknown_email,
+)
 
 # These tests make many calls in a second; the per-client RPS limit has its own tests.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_api_rate_limit")]
@@ -40,6 +50,7 @@ def register_here(client, account, key: str) -> None:
     ``django_capture_on_commit_callbacks`` would run the callback only after the response.
     """
     body = {"account_id": account.pk, "key_type": "EMAIL", "key_value": key, "request_id": str(uuid.uuid4())}
+    body["possession_challenge_id"] = rest_proof(client, "EMAIL", key)
     response = client.post("/api/v1/keys/", body, format="json")
     assert response.json()["status"] == "ACTIVE"
 

@@ -20,8 +20,8 @@ from django.db import connection
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
-from claims.metrics import DEADLINE_BUCKETS
 from claims.models import Claim
+from claims.selectors import DEADLINE_BUCKETS
 from common.locmem_cache import LocMemCache
 from common.metrics import EXPOSITION
 from connect.client import get_client
@@ -31,7 +31,17 @@ from keys.metrics import redrive_age
 from keys.models import Entry, Requester
 from keys.services import entry_create, entry_register
 from tests.e2e_support import BIN, base_env, free_port, running
-from tests.factories import dead_port, incoming_claim, key_at_other_psp, look, new_phone, stranger, unknown_email
+from tests.factories import (
+    create_entry,
+    dead_port,
+    incoming_claim,
+    key_at_other_psp,
+    look,
+    new_phone,
+    rest_proof,
+    stranger,
+    unknown_email,
+)
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -123,17 +133,13 @@ def test_business_metrics_follow_real_actions(
     before = scrape(client)
     account = make_account()
     for key in (f"{uuid.uuid4().hex[:10]}@example.com", f"{uuid.uuid4().hex[:10]}@example.com"):
-        entry_create(
-            user=account.holder.user, account_id=account.pk, key_type="EMAIL", key_value=key, request_id=uuid.uuid4()
-        )
+        create_entry(account, "EMAIL", key)
     for entry in account.entries.all():
         entry_register(entry_id=entry.pk)
     # A phone someone else holds at another PSP: DICT refuses our registration.
     taken = new_phone()
     key_at_other_psp("PHONE", taken, stranger())
-    failing, _ = entry_create(
-        user=account.holder.user, account_id=account.pk, key_type="PHONE", key_value=taken, request_id=uuid.uuid4()
-    )
+    failing = create_entry(account, "PHONE", taken)
     with django_capture_on_commit_callbacks(execute=True):
         assert entry_register(entry_id=failing.pk).failure_code == "EntryKeyOwnedByDifferentPerson"
     incoming_claim(make_account())  # another PSP claims one of our keys: we are donor, 7 days to answer
@@ -301,10 +307,13 @@ def test_no_label_carries_a_key_a_tax_id_or_a_name(client, client_for, make_acco
     api = client_for(holder.user)
     for key_type, key in (("EMAIL", email), ("PHONE", phone), ("CPF", holder.tax_id)):
         body = {"account_id": account.pk, "key_type": key_type, "key_value": key, "request_id": str(uuid.uuid4())}
+        if key_type != "CPF":
+            body["possession_challenge_id"] = rest_proof(api, key_type, key)
         assert api.post("/api/v1/keys/", body, format="json").status_code == 201
     taken = new_phone()
     key_at_other_psp("PHONE", taken, stranger())
     body = {"account_id": account.pk, "key_type": "PHONE", "key_value": taken, "request_id": str(uuid.uuid4())}
+    body["possession_challenge_id"] = rest_proof(api, "PHONE", taken)
     assert api.post("/api/v1/keys/", body, format="json").json()["status"] == "FAILED"
     payer = client_for(make_account().holder.user)
     for key in (email, phone, holder.tax_id, unknown_email(), "not a key"):

@@ -64,6 +64,8 @@ def test_every_alert_waits_and_says_what_is_wrong() -> None:
         "CoreDictOutboxLagHigh",
         "CoreDictClaimDeadlinesAtRisk",
         "CoreDictRedriveBacklog",
+        "CoreDictSyncUnverified",
+        "CoreDictSyncLeftForStaff",
     } <= {rule["alert"] for rule in alerts}
     for rule in alerts:
         assert rule.get("for"), rule["alert"]

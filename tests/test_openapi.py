@@ -72,6 +72,7 @@ def test_json_is_the_only_format_asked_for_by_header_or_by_query(make_account, c
 def test_domain_refusals_are_documented_where_they_happen(schema) -> None:
     paths = schema["paths"]
     assert {"404", "409", "422"} <= set(paths["/api/v1/keys/"]["post"]["responses"])
+    assert {"202", "404", "409", "422"} <= set(paths["/api/v1/keys/{entry_id}/"]["patch"]["responses"])
     assert {"403", "409", "422"} <= set(paths["/api/v1/claims/{claim_id}/respond/"]["post"]["responses"])
     assert {"400", "403"} <= set(paths["/api/v1/lookup/{key}/"]["get"]["responses"])
 

@@ -28,15 +28,22 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 from rest_framework_simplejwt.tokens import AccessToken
 
+from claims.models import Claim
+from claims.services import claims_poll
 from common.grpc_errors import ERROR_METADATA_KEY, FIELDS_METADATA_KEY, GRPC_STATUS, grpc_status_for
 from common.grpc_interceptors import server_interceptors
 from common.grpc_server import new_server, start_server
 from common.http_errors import HTTP_STATUS, http_status_for
 from dict_project.grpc import grpc_handlers
 from dict_rules.errors import ERRORS_BY_CODE
+from dictsim import claims as dir_claims
+from dictsim import clock as dict_clock
 from protos.dict.core.v1 import core_dict_pb2 as pb
 from protos.dict.core.v1 import core_dict_pb2_grpc
+from rfb.services import simulated_registration_set
 from tests.factories import (
+    DAY,
+    OTHER_PSP,
     at_other_psp,
     code,
     device_for,
@@ -45,6 +52,7 @@ from tests.factories import (
     new_cpf,
     new_phone,
     owner_of,
+    sent_code,
     stranger,
     token_for,
     unknown_email,
@@ -115,9 +123,18 @@ class Rest:
             return reply
         return Reply(reply.status, "OK", {"items": reply.data["results"], "next": reply.data["next"]})
 
-    def create_key(self, auth, account_id, key_type, key_value, request_id) -> Reply:
+    def create_key(self, auth, account_id, key_type, key_value, request_id, proof=None) -> Reply:
         body = {"account_id": account_id, "key_type": key_type, "key_value": key_value, "request_id": request_id}
-        return self._send(auth, "POST", "keys/", body)
+        return self._send(auth, "POST", "keys/", body | {"possession_challenge_id": proof})
+
+    def start_challenge(self, auth, key_type, key) -> Reply:
+        return self._send(auth, "POST", "keys/possession-challenges/", {"key_type": key_type, "key": key})
+
+    def confirm_challenge(self, auth, challenge_id, code) -> Reply:
+        return self._send(auth, "POST", f"keys/possession-challenges/{challenge_id}/confirm/", {"code": code})
+
+    def complete_claim(self, auth, claim_id, proof) -> Reply:
+        return self._send(auth, "POST", f"claims/{claim_id}/complete/", {"possession_challenge_id": proof})
 
     def list_keys(self, auth, page_size=None, page=None, **filters) -> Reply:
         return self._list(auth, "keys/", page_size, page, filters)
@@ -127,6 +144,10 @@ class Rest:
 
     def delete_key(self, auth, key_id, reason=None) -> Reply:
         return self._send(auth, "DELETE", f"keys/{key_id}/", {"reason": reason})
+
+    def update_key(self, auth, key_id, account_id, request_id, reason=None) -> Reply:
+        body = {"account_id": account_id, "request_id": request_id, "reason": reason}
+        return self._send(auth, "PATCH", f"keys/{key_id}/", body)
 
     def start_claim(self, auth, account_id, key, key_type, request_id) -> Reply:
         body = {"account_id": account_id, "key": key, "key_type": key_type, "request_id": request_id}
@@ -141,11 +162,13 @@ class Rest:
     def outgoing_claims(self, auth, page_size=None, page=None, **filters) -> Reply:
         return self._list(auth, "claims/outgoing/", page_size, page, filters)
 
-    def respond(self, auth, claim_id, decision, otp) -> Reply:
-        return self._send(auth, "POST", f"claims/{claim_id}/respond/", {"decision": decision, "otp": otp})
+    def respond(self, auth, claim_id, decision, otp, proof=None) -> Reply:
+        body = {"decision": decision, "otp": otp, "possession_challenge_id": proof}
+        return self._send(auth, "POST", f"claims/{claim_id}/respond/", body)
 
-    def cancel_claim(self, auth, claim_id, otp, reason=None) -> Reply:
-        return self._send(auth, "POST", f"claims/{claim_id}/cancel/", {"otp": otp, "reason": reason})
+    def cancel_claim(self, auth, claim_id, otp, reason=None, proof=None) -> Reply:
+        body = {"otp": otp, "reason": reason, "possession_challenge_id": proof}
+        return self._send(auth, "POST", f"claims/{claim_id}/cancel/", body)
 
     def start_portability(self, auth, account_id, key_type, key, request_id) -> Reply:
         body = {"account_id": account_id, "key_type": key_type, "key": key, "request_id": request_id}
@@ -211,11 +234,27 @@ class Grpc:
             reply.status, "OK", {"items": reply.data.get(items, []), "next": reply.data.get("next_page_token")}
         )
 
-    def create_key(self, auth, account_id, key_type, key_value, request_id) -> Reply:
+    def create_key(self, auth, account_id, key_type, key_value, request_id, proof=None) -> Reply:
         request = pb.CreateKeyRequest(
-            account_id=account_id, key_type=enum(pb.KeyType, key_type), key_value=key_value, request_id=request_id
+            account_id=account_id,
+            key_type=enum(pb.KeyType, key_type),
+            key_value=key_value,
+            request_id=request_id,
+            possession_challenge_id=proof or "",
         )
         return self._started(self._call(auth, "CreateKey", request), "entry")
+
+    def start_challenge(self, auth, key_type, key) -> Reply:
+        request = pb.StartPossessionChallengeRequest(key_type=enum(pb.KeyType, key_type), key=key)
+        return self._call(auth, "StartPossessionChallenge", request)
+
+    def confirm_challenge(self, auth, challenge_id, code) -> Reply:
+        request = pb.ConfirmPossessionChallengeRequest(id=challenge_id, code=code)
+        return self._call(auth, "ConfirmPossessionChallenge", request)
+
+    def complete_claim(self, auth, claim_id, proof) -> Reply:
+        request = pb.CompleteClaimRequest(id=claim_id, possession_challenge_id=proof or "")
+        return self._call(auth, "CompleteClaim", request)
 
     def list_keys(self, auth, page_size=None, page=None, key_type=None, status=None) -> Reply:
         request = pb.ListKeysRequest(
@@ -231,6 +270,12 @@ class Grpc:
 
     def delete_key(self, auth, key_id, reason=None) -> Reply:
         return self._call(auth, "DeleteKey", pb.DeleteKeyRequest(id=key_id, reason=enum(pb.Reason, reason)))
+
+    def update_key(self, auth, key_id, account_id, request_id, reason=None) -> Reply:
+        request = pb.UpdateKeyRequest(
+            id=key_id, account_id=account_id, request_id=request_id, reason=enum(pb.Reason, reason)
+        )
+        return self._started(self._call(auth, "UpdateKey", request), "entry")
 
     def start_claim(self, auth, account_id, key, key_type, request_id) -> Reply:
         request = pb.StartClaimRequest(
@@ -256,12 +301,14 @@ class Grpc:
     def outgoing_claims(self, auth, page_size=None, page=None, type=None, status=None) -> Reply:  # noqa: A002
         return self._claims(auth, "ListOutgoingClaims", page_size, page, type, status)
 
-    def respond(self, auth, claim_id, decision, otp) -> Reply:
-        request = pb.RespondToClaimRequest(id=claim_id, decision=enum(pb.Decision, decision.upper()), otp=otp)
+    def respond(self, auth, claim_id, decision, otp, proof=None) -> Reply:
+        decision = enum(pb.Decision, decision.upper())
+        request = pb.RespondToClaimRequest(id=claim_id, decision=decision, otp=otp, possession_challenge_id=proof)
         return self._call(auth, "RespondToClaim", request)
 
-    def cancel_claim(self, auth, claim_id, otp, reason=None) -> Reply:
-        request = pb.CancelClaimRequest(id=claim_id, otp=otp, reason=enum(pb.Reason, reason))
+    def cancel_claim(self, auth, claim_id, otp, reason=None, proof=None) -> Reply:
+        reason = enum(pb.Reason, reason)
+        request = pb.CancelClaimRequest(id=claim_id, otp=otp, reason=reason, possession_challenge_id=proof)
         return self._call(auth, "CancelClaim", request)
 
     def start_portability(self, auth, account_id, key_type, key, request_id) -> Reply:
@@ -309,8 +356,8 @@ class World:
         value = blank(value)
         return None if value is None else self.names.get(str(value), value)
 
-    def account(self, name: str, *, legal: bool = False):
-        account = self._make_account(legal=legal)
+    def account(self, name: str, *, legal: bool = False, holder=None):
+        account = self._make_account(legal=legal, holder=holder)
         self.named(account.pk, name)
         return account
 
@@ -330,6 +377,9 @@ class World:
             "status": data.get("status"),
             "delete_reason": blank(data.get("delete_reason")),
             "failure_code": blank(data.get("failure_code")),
+            "update_pending": bool(data.get("update_pending")),
+            "update_account": self.name_of(data.get("update_account_id")),
+            "update_reason": blank(data.get("update_reason")),
             "replayed": data.get("replayed", False),
         }
 
@@ -359,6 +409,15 @@ class World:
             "end_to_end_id": bool(data.get("end_to_end_id")),
         }
 
+    def challenge(self, data: dict) -> dict:
+        return {
+            "key_type": data.get("key_type"),
+            "key": self.name_of(data.get("key")),
+            "status": str(data.get("status")).removeprefix("POSSESSION_"),
+            "attempts_left": blank(data.get("attempts_left")),
+            "confirmed": blank(data.get("confirmed_at")) is not None,
+        }
+
     def page(self, item_view: Callable[[dict], dict]) -> Callable[[dict], dict]:
         return lambda data: {"items": [item_view(i) for i in data["items"]], "more": bool(data["next"])}
 
@@ -368,6 +427,7 @@ VIEWS: dict[str, Callable[[World], Callable[[dict], dict]]] = {
     "list_keys": lambda w: w.page(w.entry),
     "get_key": lambda w: w.entry,
     "delete_key": lambda w: w.entry,
+    "update_key": lambda w: w.entry,
     "start_claim": lambda w: w.claim,
     "claim_status": lambda w: w.claim,
     "incoming_claims": lambda w: w.page(w.claim),
@@ -379,6 +439,9 @@ VIEWS: dict[str, Callable[[World], Callable[[dict], dict]]] = {
     "cancel_portability": lambda w: w.claim,
     "lookup": lambda w: w.lookup,
     "create_key_undecodable": lambda w: w.entry,
+    "start_challenge": lambda w: w.challenge,
+    "confirm_challenge": lambda w: w.challenge,
+    "complete_claim": lambda w: w.claim,
 }
 
 
@@ -421,6 +484,13 @@ def rid() -> str:
     return str(uuid.uuid4())
 
 
+def prove(run: Run, who: Any, key_type: str, key: str) -> str:
+    """A possession challenge for ``key`` through the transport, confirmed with the code read where it was sent."""
+    started = run.start_challenge(who, key_type, key)
+    run.confirm_challenge(who, started.data["id"], sent_code(started.data["key"]))
+    return started.data["id"]
+
+
 # --- the scenarios ------------------------------------------------------------------------------------------
 
 
@@ -429,7 +499,7 @@ def key_lifecycle(run: Run, w: World) -> None:
     account = w.account("account")
     user = account.holder.user
     email, request_id = w.email("email"), rid()
-    created = run.create_key(user, account.pk, "EMAIL", email.upper(), request_id)
+    created = run.create_key(user, account.pk, "EMAIL", email.upper(), request_id, prove(run, user, "EMAIL", email))
     run.create_key(user, account.pk, "EMAIL", email, request_id)  # a retry: replayed
     run.create_key(user, account.pk, "EMAIL", w.email("other email"), request_id, expect="RequestIdAlreadyUsed")
     run.create_key(user, account.pk, "EMAIL", email, rid(), expect="EntryAlreadyExists")
@@ -443,6 +513,30 @@ def key_lifecycle(run: Run, w: World) -> None:
     run.get_key(user, key_id)
     run.delete_key(user, key_id)  # a retried delete answers the deleted key
     run.list_keys(user, status="ACTIVE")
+
+
+def key_updates(run: Run, w: World) -> None:
+    """UpdateKey: a key moved to another of the holder's accounts, its replay and a reused request id, the
+    reasons a customer may not give (an EVP's only one included), and accounts that are not the caller's."""
+    account = w.account("account")
+    user = account.holder.user
+    other = w.account("other account", holder=account.holder).pk
+    theirs = w.account("theirs")
+    cpf = run.create_key(user, account.pk, "CPF", w.named(account.holder.tax_id, "cpf"), rid()).data["id"]
+    evp = run.create_key(user, account.pk, "EVP", "", rid()).data["id"]
+    request_id = rid()
+    run.update_key(user, cpf, other, request_id)
+    run.update_key(user, cpf, other, request_id)  # a retry: replayed
+    run.update_key(user, cpf, account.pk, request_id, expect="RequestIdAlreadyUsed")
+    run.get_key(user, cpf)
+    run.update_key(user, cpf, account.pk, rid(), "BRANCH_TRANSFER", expect="InvalidReason")  # the PSP's reason
+    run.update_key(user, cpf, account.pk, rid(), "FRAUD", expect="BadRequest")  # no update reason at all
+    run.update_key(user, evp, other, rid(), expect="InvalidReason")  # EVP: RFB_VALIDATION only
+    run.update_key(user, cpf, theirs.pk, rid(), expect="NotFound")
+    run.update_key(user, cpf, 0, rid(), expect="BadRequest")
+    run.update_key(user, cpf, account.pk, "not-a-uuid", expect="BadRequest")
+    run.update_key(theirs.holder.user, cpf, theirs.pk, rid(), expect="NotFound")
+    run.update_key(user, str(uuid.uuid4()), account.pk, rid(), expect="NotFound")
 
 
 def invalid_input(run: Run, w: World) -> None:
@@ -511,7 +605,9 @@ def another_customers_resources(run: Run, w: World) -> None:
     """Another customer's account, key and claim do not exist for the caller."""
     mine, theirs = w.account("mine"), w.account("theirs")
     me, them = mine.holder.user, theirs.holder.user
-    their_key = run.create_key(them, theirs.pk, "EMAIL", w.email("their email"), rid()).data["id"]
+    their_email = w.email("their email")
+    their_key = run.create_key(them, theirs.pk, "EMAIL", their_email, rid(), prove(run, them, "EMAIL", their_email))
+    their_key = their_key.data["id"]
     key_at_other_psp("PHONE", phone := w.phone("phone"), stranger())
     their_claim = run.start_claim(them, theirs.pk, phone, "PHONE", rid()).data["id"]
     run.create_key(me, theirs.pk, "EMAIL", w.email("email"), rid(), expect="NotFound")
@@ -533,7 +629,9 @@ def staff_on_the_customer_api(run: Run, w: World) -> None:
     staff, them = own.holder.user, theirs.holder.user
     staff.is_staff = staff.is_superuser = True
     staff.save(update_fields=["is_staff", "is_superuser"])
-    their_key = run.create_key(them, theirs.pk, "EMAIL", w.email("their email"), rid()).data["id"]
+    their_email = w.email("their email")
+    their_key = run.create_key(them, theirs.pk, "EMAIL", their_email, rid(), prove(run, them, "EMAIL", their_email))
+    their_key = their_key.data["id"]
     key_at_other_psp("PHONE", phone := w.phone("phone"), stranger())
     their_claim = run.start_claim(them, theirs.pk, phone, "PHONE", rid()).data["id"]
     on_their_key, _ = incoming_claim(theirs)
@@ -565,7 +663,8 @@ def key_limits(run: Run, w: World) -> None:
     account = w.account("account")
     user = account.holder.user
     for n in range(5):
-        run.create_key(user, account.pk, "EMAIL", w.email(f"email {n}"), rid())
+        email = w.email(f"email {n}")
+        run.create_key(user, account.pk, "EMAIL", email, rid(), prove(run, user, "EMAIL", email))
     run.create_key(user, account.pk, "EMAIL", w.email("sixth"), rid(), expect="EntryLimitExceeded")
     run.create_key(user, account.pk, "EVP", "", rid(), expect="EntryLimitExceeded")
     key_at_other_psp("EMAIL", email := w.email("elsewhere"), owner_of(account))
@@ -585,6 +684,10 @@ def ownership_claim(run: Run, w: World) -> None:
     run.start_claim(user, account.pk, w.email("email"), "EMAIL", rid(), expect="ClaimInvalid")
     run.start_claim(user, account.pk, w.phone("nobody's"), "PHONE", rid(), expect="ClaimKeyNotFound")
     claim_id = started.data["id"]
+    run.complete_claim(user, claim_id, "not-a-uuid", expect="BadRequest")
+    run.complete_claim(
+        user, claim_id, prove(run, user, "PHONE", phone), expect="ClaimOperationInvalid"
+    )  # not confirmed
     run.claim_status(user, claim_id)
     run.outgoing_claims(user)
     run.incoming_claims(user)
@@ -594,6 +697,33 @@ def ownership_claim(run: Run, w: World) -> None:
     run.cancel_claim(user, claim_id, "12ab", expect="BadRequest")
     run.cancel_claim(user, claim_id, code(device), "FRAUD")
     run.cancel_claim(user, claim_id, code(device, drift=1), expect="ClaimOperationInvalid")
+
+
+def ownership_completion(run: Run, w: World) -> None:
+    """Our customer's ownership claim, confirmed by default at day 7 and past its completion period (the
+    directory's clock is moved back while the claim runs, so its periods end in our past): the poll does not
+    complete it without the customer's proof of possession of the phone; completing with one does."""
+    account = w.account("account")
+    user = account.holder.user
+    key_at_other_psp("PHONE", phone := w.phone("phone"), stranger())
+    dict_clock.advance(-15 * DAY)
+    try:
+        claim_id = run.start_claim(user, account.pk, phone, "PHONE", rid()).data["id"]
+        dict_id = Claim.objects.get(pk=claim_id).dict_id
+        dir_claims.claim_acknowledge(participant=OTHER_PSP, claim_id=dict_id)
+        dict_clock.advance(7 * DAY + timedelta(seconds=1))
+        dir_claims.claim_confirm(participant=OTHER_PSP, claim_id=dict_id, reason="DEFAULT_OPERATION")
+    finally:
+        dict_clock.reset()
+    claims_poll()
+    run.claim_status(user, claim_id)  # CONFIRMED, and it stays so: no proof yet
+    run.complete_claim(user, claim_id, None, expect="BadRequest")
+    run.complete_claim(
+        user, claim_id, prove(run, user, "PHONE", w.phone("another phone")), expect="PossessionNotProven"
+    )
+    run.complete_claim(user, claim_id, prove(run, user, "PHONE", phone))
+    run.complete_claim(user, claim_id, prove(run, user, "PHONE", phone), expect="ClaimOperationInvalid")
+    run.list_keys(user)
 
 
 def portabilities(run: Run, w: World) -> None:
@@ -621,16 +751,24 @@ def portabilities(run: Run, w: World) -> None:
 
 
 def respond_to_ownership(run: Run, w: World) -> None:
-    """An ownership claim on our phone key: rejecting it is how the holder keeps the key."""
+    """An ownership claim on our phone key: rejecting it (FRAUD) is how the holder keeps the key, and
+    needs the TOTP code and a proof of possession of the phone (the code sent to it), each in turn."""
     account = w.account("account")
     user = account.holder.user
     claim, _ = incoming_claim(account, "PHONE", "OWNERSHIP")
     w.named(claim.key, "phone")
     device = device_for(user)
-    run.respond(user, str(claim.pk), "maybe", code(device), expect="BadRequest")
-    run.respond(user, str(claim.pk), "reject", code(device))
-    run.respond(user, str(claim.pk), "accept", code(device, drift=1), expect="ClaimOperationInvalid")
-    run.claim_status(user, str(claim.pk))
+    claim_id = str(claim.pk)
+    run.respond(user, claim_id, "maybe", code(device), expect="BadRequest")
+    run.respond(user, claim_id, "reject", code(device), "not-a-uuid", expect="BadRequest")
+    run.respond(
+        user, claim_id, "reject", wrong_code(device), prove(run, user, "PHONE", claim.key), expect="SecondFactorInvalid"
+    )
+    run.respond(user, claim_id, "reject", code(device, drift=-1), expect="PossessionNotProven")  # the TOTP alone
+    another = prove(run, user, "PHONE", w.phone("another phone"))
+    run.respond(user, claim_id, "reject", code(device), another, expect="PossessionNotProven")
+    run.respond(user, claim_id, "reject", code(device, drift=1), prove(run, user, "PHONE", claim.key))
+    run.claim_status(user, claim_id)
 
 
 def lookups(run: Run, w: World) -> None:
@@ -645,13 +783,59 @@ def lookups(run: Run, w: World) -> None:
     run.lookup(user, email.upper())
     ours = w.account("ours", legal=True)
     w.named(ours.holder.tax_id, "our CNPJ")
-    run.create_key(ours.holder.user, ours.pk, "EMAIL", own := w.email("our email"), rid())
+    own = w.email("our email")
+    run.create_key(ours.holder.user, ours.pk, "EMAIL", own, rid(), prove(run, ours.holder.user, "EMAIL", own))
     run.lookup(user, own)
     run.lookup(user, w.named(unknown_email(), "unknown"), expect="NotFound")
 
 
+def rfb_refusals(run: Run, w: World) -> None:
+    """An owner irregular at Receita Federal gets no key and no claim; one named otherwise there, no key."""
+    suspended = w.account("suspended")
+    user = suspended.holder.user
+    simulated_registration_set(tax_id=suspended.holder.tax_id, status="SUSPENDED")
+    run.create_key(user, suspended.pk, "EVP", "", rid(), expect="OwnerTaxIdIrregular")
+    key_at_other_psp("EMAIL", email := w.email("mine elsewhere"), owner_of(suspended))
+    run.start_portability(user, suspended.pk, "EMAIL", email, rid(), expect="OwnerTaxIdIrregular")
+    key_at_other_psp("PHONE", phone := w.phone("their phone"), stranger())
+    run.start_claim(user, suspended.pk, phone, "PHONE", rid(), expect="OwnerTaxIdIrregular")
+    renamed = w.account("renamed")
+    simulated_registration_set(tax_id=renamed.holder.tax_id, status="REGULAR", name="Maria de Souza")
+    run.create_key(renamed.holder.user, renamed.pk, "EVP", "", rid(), expect="OwnerNameMismatch")
+
+
+def possession(run: Run, w: World) -> None:
+    """A phone or e-mail key is registered only with its holder's confirmed challenge (DICT_RULES §1)."""
+    account, other = w.account("account"), w.account("other")
+    user, them = account.holder.user, other.holder.user
+    phone, email = w.phone("phone"), w.email("email")
+    run.start_challenge(user, "CPF", account.holder.tax_id, expect="BadRequest")
+    run.start_challenge(user, "PHONE", "+12025550123", expect="EntryInvalid")
+    run.start_challenge(user, "EMAIL", "a\x00b@example.com", expect="BadRequest")
+    run.create_key(user, account.pk, "PHONE", phone, rid(), expect="PossessionNotProven")
+    started = run.start_challenge(user, "PHONE", phone)
+    challenge_id = w.named(started.data["id"], "challenge")
+    run.create_key(user, account.pk, "PHONE", phone, rid(), challenge_id, expect="PossessionNotProven")
+    code = sent_code(phone)
+    run.confirm_challenge(user, challenge_id, f"{(int(code) + 1) % 10**6:06d}", expect="PossessionCodeInvalid")
+    run.confirm_challenge(user, challenge_id, "12ab", expect="BadRequest")
+    run.confirm_challenge(them, challenge_id, code, expect="NotFound")
+    run.confirm_challenge(user, str(uuid.uuid4()), code, expect="NotFound")
+    run.confirm_challenge(user, challenge_id, code)
+    run.create_key(them, other.pk, "PHONE", phone, rid(), challenge_id, expect="PossessionNotProven")  # not theirs
+    run.create_key(user, account.pk, "EMAIL", email, rid(), challenge_id, expect="PossessionNotProven")  # another key
+    run.create_key(user, account.pk, "PHONE", phone, rid(), challenge_id)
+    run.create_key(user, account.pk, "PHONE", w.phone("phone 2"), rid(), challenge_id, expect="PossessionNotProven")
+    run.confirm_challenge(user, challenge_id, code, expect="PossessionChallengeExpired")  # used: no more codes,
+    run.confirm_challenge(user, challenge_id, "000000", expect="PossessionChallengeExpired")  # right or wrong
+    run.create_key(user, account.pk, "EMAIL", email, rid(), prove(run, user, "EMAIL", email.upper()))
+    run.list_keys(user)
+
+
 SCENARIOS = [
     key_lifecycle,
+    possession,
+    key_updates,
     invalid_input,
     strict_input,
     unauthenticated,
@@ -659,9 +843,11 @@ SCENARIOS = [
     staff_on_the_customer_api,
     key_limits,
     ownership_claim,
+    ownership_completion,
     portabilities,
     respond_to_ownership,
     lookups,
+    rfb_refusals,
 ]
 
 

@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 
 from dict_project.wsgi import application
 from keys.services import entry_create
-from tests.factories import token_for
+from tests.factories import create_entry, token_for
 
 CHECKS = [
     not_a_server_error,
@@ -45,9 +45,7 @@ def customer(make_account, no_api_rate_limit) -> dict[str, str]:
     account = make_account()
     user = account.holder.user
     entry_create(user=user, account_id=account.pk, key_type="EVP", key_value=None, request_id=uuid.uuid4())
-    entry_create(
-        user=user, account_id=account.pk, key_type="EMAIL", key_value="maria@example.com", request_id=uuid.uuid4()
-    )
+    create_entry(account, "EMAIL", "maria@example.com")
     return {"Authorization": f"Bearer {token_for(user)}"}
 
 

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from accounts.models import Account, Holder
+from backoffice.roles import AUDITOR, COMPLIANCE_ANALYST, SUPPORT
 from events.models import DomainEvent
 from tests.factories import cnpj_from_base, cpf_from_base
 
@@ -37,7 +38,7 @@ def snapshot() -> dict[str, list[tuple]]:
     }
 
 
-def test_seeds_the_demo_customers_and_admin() -> None:
+def test_seeds_the_demo_customers_staff_and_admin() -> None:
     out = seed()
 
     data = snapshot()
@@ -45,6 +46,9 @@ def test_seeds_the_demo_customers_and_admin() -> None:
         ("alice", False, False),
         ("bob", False, False),
         ("acme", False, False),
+        ("compliance", True, False),
+        ("support", True, False),
+        ("auditor", True, False),
         ("admin", True, True),
     ]
     assert [h[1:] for h in data["holders"]] == [
@@ -59,15 +63,23 @@ def test_seeds_the_demo_customers_and_admin() -> None:
         ("bob", "0001", "1000033", "CACC", opened),
         ("acme", "0001", "2000019", "CACC", opened),
     ]
-    for username in ("alice", "bob", "acme", "admin"):
+    for username in ("alice", "bob", "acme", "compliance", "support", "auditor", "admin"):
         assert User.objects.get(username=username).check_password(f"{username}-demo-pass")
     alice_first, alice_second = (a[0] for a in data["accounts"][:2])
     lines = out.splitlines()
-    assert lines[0] == "Demo data seeded: users 4 created; holders 3 created; accounts 4 created"
+    assert lines[0] == "Demo data seeded: users 7 created; holders 3 created; accounts 4 created"
     alice_accounts = f"{alice_first} (CACC 0001/1000017), {alice_second} (SVGS 0001/1000025)"
-    assert f"  alice     alice-demo-pass  NATURAL_PERSON  {alice_accounts}" in lines
-    assert "  admin     admin-demo-pass  staff           back-office at /admin/" in lines
+    assert f"  alice       alice-demo-pass       NATURAL_PERSON  {alice_accounts}" in lines
+    assert "  support     support-demo-pass     staff           Support: looks only, PII masked" in lines
+    assert "  admin       admin-demo-pass       superuser       setting up only (users, roles)" in lines
     assert f"""-d '{{"account_id":{alice_first},"key_type":"EVP",""" in out
+
+
+def test_each_demo_staff_user_has_one_role_and_the_superuser_none() -> None:
+    seed()
+
+    groups = {user.username: [g.name for g in user.groups.all()] for user in User.objects.filter(is_staff=True)}
+    assert groups == {"compliance": [COMPLIANCE_ANALYST], "support": [SUPPORT], "auditor": [AUDITOR], "admin": []}
 
 
 def test_the_tax_ids_have_valid_check_digits() -> None:
@@ -89,7 +101,7 @@ def test_a_second_run_changes_nothing() -> None:
     assert snapshot() == before
     assert DomainEvent.objects.count() == events
     assert out.splitlines()[0] == (
-        "Demo data already in place, nothing changed: users 4 existing; holders 3 unchanged; accounts 4 unchanged"
+        "Demo data already in place, nothing changed: users 7 existing; holders 3 unchanged; accounts 4 unchanged"
     )
 
 

@@ -59,7 +59,8 @@ def served(tmp_path_factory) -> Iterator[Served]:
     try:
         wait_for_port(port, process)
         wait_for_port(grpc_port, process)
-        yield Served(process, log, Instance(env, f"http://127.0.0.1:{port}"), grpc_port)
+        # The embedded default delivers possession codes to files under DATA_DIR/outbox, where the customer reads them.
+        yield Served(process, log, Instance(env, f"http://127.0.0.1:{port}", data_dir / "outbox"), grpc_port)
     finally:
         if process.poll() is None:
             process.kill()

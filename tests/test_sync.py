@@ -20,8 +20,9 @@ from dictsim.seeding import seed_entries
 from keys import tasks
 from keys.domain import EntryStatus
 from keys.models import Entry
-from keys.services import entry_create, entry_delete, entry_register, sync_check
-from tests.factories import new_cpf
+from keys.services import entry_delete, entry_register
+from keys.sync import sync_check
+from tests.factories import create_entry, new_cpf
 
 # An eager result is already computed. Celery refuses .get() while *any* thread of the process runs an
 # eager task (a process-global flag), which a server thread of another test may be doing.
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.django_db
 
 ZERO = "0" * 64
 ALL_QUIET = {"registered": 0, "failed": 0, "deleted": 0, "delete_refused": 0, "still_pending": 0}
+ALL_QUIET |= {"updated": 0, "update_refused": 0, "owner_refreshed": 0, "update_still_pending": 0}  # keys.updates
 
 
 def closed_port_url() -> str:
@@ -63,10 +65,8 @@ def use_directory(settings):
 
 def pending(account, key_type: str, key: str | None = None) -> Entry:
     """An entry saved here as PENDING (its on-commit registration never runs in these tests)."""
-    entry, replayed = entry_create(
-        user=account.holder.user, account_id=account.pk, key_type=key_type, key_value=key, request_id=uuid.uuid4()
-    )
-    assert (replayed, entry.status) == (False, EntryStatus.PENDING)
+    entry = create_entry(account, key_type, key)
+    assert entry.status == EntryStatus.PENDING
     return entry
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
-from django.core.management.base import BaseCommand
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Account, Holder
@@ -18,7 +18,21 @@ from accounts.services import BRT, account_upsert, holder_upsert
 
 # Fixed, so that every run upserts the same data.
 OPENING_DATE = datetime(2024, 1, 2, tzinfo=BRT)
-ADMIN_USERNAME = "admin"
+ADMIN_USERNAME = "admin"  # the superuser: for setting up only (users, groups); staff work with a role below
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    username: str
+    role: str  # the name of the group backoffice.roles defines (migrate creates it)
+    does: str
+
+
+STAFF = (
+    DemoStaff("compliance", "Compliance analyst", "sees PII (audited), deletes keys and cancels claims at DICT"),
+    DemoStaff("support", "Support", "looks only, PII masked"),
+    DemoStaff("auditor", "Auditor", "reads the event and PII audit trails, PII masked"),
+)
 
 
 @dataclass(frozen=True)
@@ -67,17 +81,27 @@ def demo_logins() -> list[tuple[str, str, str]]:
     `manage.py serve` prints them at start (settings.DEMO_LOGINS_HOOK names this function).
     """
     customers = [(c.username, demo_password(c.username), "customer") for c in CUSTOMERS]
-    return [*customers, (ADMIN_USERNAME, demo_password(ADMIN_USERNAME), "staff: the back-office at /admin/")]
+    staff = [(s.username, demo_password(s.username), f"staff, {s.role}: {s.does}") for s in STAFF]
+    admin = (ADMIN_USERNAME, demo_password(ADMIN_USERNAME), "superuser, for setting up only (back-office at /admin/)")
+    return [*customers, *staff, admin]
 
 
-def ensure_user(username: str, *, superuser: bool = False) -> tuple[AbstractBaseUser, bool]:
+def ensure_user(username: str, *, superuser: bool = False, staff: bool = False) -> tuple[AbstractBaseUser, bool]:
     """The demo login, created with its demo password if missing; an existing one is left as it is."""
     users = get_user_model().objects
     user = users.filter(username=username).first()
     if user is not None:
         return user, False
-    create = users.create_superuser if superuser else users.create_user
-    return create(username=username, password=demo_password(username)), True
+    if superuser:
+        return users.create_superuser(username=username, password=demo_password(username)), True
+    return users.create_user(username=username, password=demo_password(username), is_staff=staff), True
+
+
+def role_group(name: str) -> Group:
+    group = Group.objects.filter(name=name).first()
+    if group is None:
+        raise CommandError(f"the staff role {name!r} does not exist: run `manage.py migrate` first (it creates them)")
+    return group
 
 
 # Pasted into a shell as is; ACCOUNT_ID becomes alice's first account.
@@ -92,7 +116,10 @@ TRY_IT = r"""Try the API as alice (with the server running: make run):
 
 
 class Command(BaseCommand):
-    help = "Create the demo users alice, bob, acme (customers) and admin (back-office); idempotent."
+    help = (
+        "Create the demo users alice, bob, acme (customers), compliance, support, auditor (staff, one per role) "
+        "and admin (superuser, for setting up); idempotent."
+    )
 
     def handle(self, *args, **options) -> None:
         tally: dict[str, Counter[str]] = {"users": Counter(), "holders": Counter(), "accounts": Counter()}
@@ -116,6 +143,11 @@ class Command(BaseCommand):
                     )
                     tally["accounts"][outcome] += 1
                     seeded[customer.username][1].append(account)
+            for demo in STAFF:
+                user, user_created = ensure_user(demo.username, staff=True)
+                tally["users"]["created" if user_created else "existing"] += 1
+                if user_created:  # like the password: a role changed since is kept
+                    user.groups.add(role_group(demo.role))
             _, admin_created = ensure_user(ADMIN_USERNAME, superuser=True)
             tally["users"]["created" if admin_created else "existing"] += 1
         self.report(tally, seeded)
@@ -138,7 +170,9 @@ class Command(BaseCommand):
                     ", ".join(f"{a.pk} ({a.account_type} {a.branch}/{a.number})" for a in owned),
                 )
             )
-        rows.append((ADMIN_USERNAME, demo_password(ADMIN_USERNAME), "staff", "back-office at /admin/"))
+        for demo in STAFF:
+            rows.append((demo.username, demo_password(demo.username), "staff", f"{demo.role}: {demo.does}"))
+        rows.append((ADMIN_USERNAME, demo_password(ADMIN_USERNAME), "superuser", "setting up only (users, roles)"))
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         for *cells, last in rows:
             self.stdout.write("  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + "  " + last)

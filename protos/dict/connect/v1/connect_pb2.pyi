@@ -261,6 +261,24 @@ class ListCidsResponse(_message.Message):
     next_page_token: str
     def __init__(self, cids: _Optional[_Iterable[str]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class GetEntryByCidRequest(_message.Message):
+    __slots__ = ("cid",)
+    CID_FIELD_NUMBER: _ClassVar[int]
+    cid: str
+    def __init__(self, cid: _Optional[str] = ...) -> None: ...
+
+class GetEntryByCidResponse(_message.Message):
+    __slots__ = ("cid", "entry", "request_id", "correlation_id")
+    CID_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CORRELATION_ID_FIELD_NUMBER: _ClassVar[int]
+    cid: str
+    entry: Entry
+    request_id: str
+    correlation_id: str
+    def __init__(self, cid: _Optional[str] = ..., entry: _Optional[_Union[Entry, _Mapping]] = ..., request_id: _Optional[str] = ..., correlation_id: _Optional[str] = ...) -> None: ...
+
 class Claim(_message.Message):
     __slots__ = ("id", "type", "key", "key_type", "claimer_account", "claimer", "donor_participant", "status", "creation_date", "resolution_period_end", "completion_period_end", "last_modified", "confirm_reason", "cancel_reason", "cancelled_by")
     ID_FIELD_NUMBER: _ClassVar[int]

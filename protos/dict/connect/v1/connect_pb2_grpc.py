@@ -104,6 +104,11 @@ class ConnectServiceStub:
                 request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CompleteClaimRequest.SerializeToString,
                 response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CompleteClaimResponse.FromString,
                 _registered_method=True)
+        self.GetEntryByCid = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/GetEntryByCid',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.GetEntryByCidRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.GetEntryByCidResponse.FromString,
+                _registered_method=True)
 
 
 class ConnectServiceServicer:
@@ -193,6 +198,12 @@ class ConnectServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetEntryByCid(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ConnectServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -265,6 +276,11 @@ def add_ConnectServiceServicer_to_server(servicer, server):
                     servicer.CompleteClaim,
                     request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CompleteClaimRequest.FromString,
                     response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CompleteClaimResponse.SerializeToString,
+            ),
+            'GetEntryByCid': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEntryByCid,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.GetEntryByCidRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.GetEntryByCidResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -645,6 +661,33 @@ class ConnectService:
             '/dict.connect.v1.ConnectService/CompleteClaim',
             protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CompleteClaimRequest.SerializeToString,
             protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CompleteClaimResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEntryByCid(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/GetEntryByCid',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.GetEntryByCidRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.GetEntryByCidResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -51,6 +51,7 @@ class Reason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FRAUD: _ClassVar[Reason]
     RFB_VALIDATION: _ClassVar[Reason]
     DEFAULT_OPERATION: _ClassVar[Reason]
+    BRANCH_TRANSFER: _ClassVar[Reason]
 
 class ClaimType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -84,6 +85,15 @@ class ServingStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SERVING_STATUS_UNSPECIFIED: _ClassVar[ServingStatus]
     SERVING: _ClassVar[ServingStatus]
     NOT_SERVING: _ClassVar[ServingStatus]
+
+class PossessionStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    POSSESSION_STATUS_UNSPECIFIED: _ClassVar[PossessionStatus]
+    POSSESSION_PENDING: _ClassVar[PossessionStatus]
+    POSSESSION_CONFIRMED: _ClassVar[PossessionStatus]
+    POSSESSION_USED: _ClassVar[PossessionStatus]
+    POSSESSION_EXPIRED: _ClassVar[PossessionStatus]
+    POSSESSION_LOCKED: _ClassVar[PossessionStatus]
 KEY_TYPE_UNSPECIFIED: KeyType
 CPF: KeyType
 CNPJ: KeyType
@@ -111,6 +121,7 @@ RECONCILIATION: Reason
 FRAUD: Reason
 RFB_VALIDATION: Reason
 DEFAULT_OPERATION: Reason
+BRANCH_TRANSFER: Reason
 CLAIM_TYPE_UNSPECIFIED: ClaimType
 OWNERSHIP: ClaimType
 PORTABILITY: ClaimType
@@ -129,9 +140,15 @@ REJECT: Decision
 SERVING_STATUS_UNSPECIFIED: ServingStatus
 SERVING: ServingStatus
 NOT_SERVING: ServingStatus
+POSSESSION_STATUS_UNSPECIFIED: PossessionStatus
+POSSESSION_PENDING: PossessionStatus
+POSSESSION_CONFIRMED: PossessionStatus
+POSSESSION_USED: PossessionStatus
+POSSESSION_EXPIRED: PossessionStatus
+POSSESSION_LOCKED: PossessionStatus
 
 class Entry(_message.Message):
-    __slots__ = ("id", "account_id", "key_type", "key_value", "status", "failure_code", "delete_reason", "request_id", "cid", "created_at", "updated_at", "registered_at", "key_ownership_date", "deleted_at")
+    __slots__ = ("id", "account_id", "key_type", "key_value", "status", "failure_code", "delete_reason", "request_id", "cid", "created_at", "updated_at", "registered_at", "key_ownership_date", "deleted_at", "update_pending", "update_account_id", "update_reason")
     ID_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -146,6 +163,9 @@ class Entry(_message.Message):
     REGISTERED_AT_FIELD_NUMBER: _ClassVar[int]
     KEY_OWNERSHIP_DATE_FIELD_NUMBER: _ClassVar[int]
     DELETED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_PENDING_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_REASON_FIELD_NUMBER: _ClassVar[int]
     id: str
     account_id: int
     key_type: KeyType
@@ -160,19 +180,24 @@ class Entry(_message.Message):
     registered_at: _timestamp_pb2.Timestamp
     key_ownership_date: _timestamp_pb2.Timestamp
     deleted_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., account_id: _Optional[int] = ..., key_type: _Optional[_Union[KeyType, str]] = ..., key_value: _Optional[str] = ..., status: _Optional[_Union[EntryStatus, str]] = ..., failure_code: _Optional[str] = ..., delete_reason: _Optional[_Union[Reason, str]] = ..., request_id: _Optional[str] = ..., cid: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_ownership_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deleted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    update_pending: bool
+    update_account_id: int
+    update_reason: Reason
+    def __init__(self, id: _Optional[str] = ..., account_id: _Optional[int] = ..., key_type: _Optional[_Union[KeyType, str]] = ..., key_value: _Optional[str] = ..., status: _Optional[_Union[EntryStatus, str]] = ..., failure_code: _Optional[str] = ..., delete_reason: _Optional[_Union[Reason, str]] = ..., request_id: _Optional[str] = ..., cid: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_ownership_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deleted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_pending: _Optional[bool] = ..., update_account_id: _Optional[int] = ..., update_reason: _Optional[_Union[Reason, str]] = ...) -> None: ...
 
 class CreateKeyRequest(_message.Message):
-    __slots__ = ("account_id", "key_type", "key_value", "request_id")
+    __slots__ = ("account_id", "key_type", "key_value", "request_id", "possession_challenge_id")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_TYPE_FIELD_NUMBER: _ClassVar[int]
     KEY_VALUE_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    POSSESSION_CHALLENGE_ID_FIELD_NUMBER: _ClassVar[int]
     account_id: int
     key_type: KeyType
     key_value: str
     request_id: str
-    def __init__(self, account_id: _Optional[int] = ..., key_type: _Optional[_Union[KeyType, str]] = ..., key_value: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    possession_challenge_id: str
+    def __init__(self, account_id: _Optional[int] = ..., key_type: _Optional[_Union[KeyType, str]] = ..., key_value: _Optional[str] = ..., request_id: _Optional[str] = ..., possession_challenge_id: _Optional[str] = ...) -> None: ...
 
 class CreateKeyResponse(_message.Message):
     __slots__ = ("entry", "replayed")
@@ -215,6 +240,62 @@ class DeleteKeyRequest(_message.Message):
     id: str
     reason: Reason
     def __init__(self, id: _Optional[str] = ..., reason: _Optional[_Union[Reason, str]] = ...) -> None: ...
+
+class UpdateKeyRequest(_message.Message):
+    __slots__ = ("id", "account_id", "reason", "request_id")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    account_id: int
+    reason: Reason
+    request_id: str
+    def __init__(self, id: _Optional[str] = ..., account_id: _Optional[int] = ..., reason: _Optional[_Union[Reason, str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class UpdateKeyResponse(_message.Message):
+    __slots__ = ("entry", "replayed")
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    entry: Entry
+    replayed: bool
+    def __init__(self, entry: _Optional[_Union[Entry, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
+class PossessionChallenge(_message.Message):
+    __slots__ = ("id", "key_type", "key", "status", "attempts_left", "created_at", "expires_at", "confirmed_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_LEFT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    CONFIRMED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    key_type: KeyType
+    key: str
+    status: PossessionStatus
+    attempts_left: int
+    created_at: _timestamp_pb2.Timestamp
+    expires_at: _timestamp_pb2.Timestamp
+    confirmed_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., key_type: _Optional[_Union[KeyType, str]] = ..., key: _Optional[str] = ..., status: _Optional[_Union[PossessionStatus, str]] = ..., attempts_left: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., confirmed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class StartPossessionChallengeRequest(_message.Message):
+    __slots__ = ("key_type", "key")
+    KEY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    key_type: KeyType
+    key: str
+    def __init__(self, key_type: _Optional[_Union[KeyType, str]] = ..., key: _Optional[str] = ...) -> None: ...
+
+class ConfirmPossessionChallengeRequest(_message.Message):
+    __slots__ = ("id", "code")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    code: str
+    def __init__(self, id: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
 
 class Claim(_message.Message):
     __slots__ = ("id", "dict_id", "type", "role", "status", "key_type", "key", "account_id", "entry_id", "donor_participant", "claimer_participant", "dict_created_at", "resolution_period_end", "completion_period_end", "last_modified", "time_left_seconds", "confirm_reason", "cancel_reason", "cancelled_by", "request_id")
@@ -307,24 +388,36 @@ class ListClaimsResponse(_message.Message):
     def __init__(self, claims: _Optional[_Iterable[_Union[Claim, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class RespondToClaimRequest(_message.Message):
-    __slots__ = ("id", "decision", "otp")
+    __slots__ = ("id", "decision", "otp", "possession_challenge_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
     OTP_FIELD_NUMBER: _ClassVar[int]
+    POSSESSION_CHALLENGE_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     decision: Decision
     otp: str
-    def __init__(self, id: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., otp: _Optional[str] = ...) -> None: ...
+    possession_challenge_id: str
+    def __init__(self, id: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., otp: _Optional[str] = ..., possession_challenge_id: _Optional[str] = ...) -> None: ...
 
 class CancelClaimRequest(_message.Message):
-    __slots__ = ("id", "otp", "reason")
+    __slots__ = ("id", "otp", "reason", "possession_challenge_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     OTP_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    POSSESSION_CHALLENGE_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     otp: str
     reason: Reason
-    def __init__(self, id: _Optional[str] = ..., otp: _Optional[str] = ..., reason: _Optional[_Union[Reason, str]] = ...) -> None: ...
+    possession_challenge_id: str
+    def __init__(self, id: _Optional[str] = ..., otp: _Optional[str] = ..., reason: _Optional[_Union[Reason, str]] = ..., possession_challenge_id: _Optional[str] = ...) -> None: ...
+
+class CompleteClaimRequest(_message.Message):
+    __slots__ = ("id", "possession_challenge_id")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    POSSESSION_CHALLENGE_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    possession_challenge_id: str
+    def __init__(self, id: _Optional[str] = ..., possession_challenge_id: _Optional[str] = ...) -> None: ...
 
 class StartPortabilityRequest(_message.Message):
     __slots__ = ("account_id", "key_type", "key", "request_id")

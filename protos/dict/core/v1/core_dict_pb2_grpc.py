@@ -54,6 +54,11 @@ class CoreDictServiceStub:
                 request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.DeleteKeyRequest.SerializeToString,
                 response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Entry.FromString,
                 _registered_method=True)
+        self.UpdateKey = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/UpdateKey',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.UpdateKeyRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.UpdateKeyResponse.FromString,
+                _registered_method=True)
         self.StartClaim = channel.unary_unary(
                 '/dict.core.v1.CoreDictService/StartClaim',
                 request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.StartClaimRequest.SerializeToString,
@@ -84,6 +89,11 @@ class CoreDictServiceStub:
                 request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CancelClaimRequest.SerializeToString,
                 response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Claim.FromString,
                 _registered_method=True)
+        self.CompleteClaim = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/CompleteClaim',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CompleteClaimRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Claim.FromString,
+                _registered_method=True)
         self.StartPortability = channel.unary_unary(
                 '/dict.core.v1.CoreDictService/StartPortability',
                 request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.StartPortabilityRequest.SerializeToString,
@@ -98,6 +108,16 @@ class CoreDictServiceStub:
                 '/dict.core.v1.CoreDictService/CancelPortability',
                 request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CancelPortabilityRequest.SerializeToString,
                 response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Claim.FromString,
+                _registered_method=True)
+        self.StartPossessionChallenge = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/StartPossessionChallenge',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.StartPossessionChallengeRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.PossessionChallenge.FromString,
+                _registered_method=True)
+        self.ConfirmPossessionChallenge = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/ConfirmPossessionChallenge',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ConfirmPossessionChallengeRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.PossessionChallenge.FromString,
                 _registered_method=True)
         self.LookupKey = channel.unary_unary(
                 '/dict.core.v1.CoreDictService/LookupKey',
@@ -139,6 +159,12 @@ class CoreDictServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def StartClaim(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -175,6 +201,12 @@ class CoreDictServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CompleteClaim(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def StartPortability(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -188,6 +220,18 @@ class CoreDictServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CancelPortability(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartPossessionChallenge(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmPossessionChallenge(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -228,6 +272,11 @@ def add_CoreDictServiceServicer_to_server(servicer, server):
                     request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.DeleteKeyRequest.FromString,
                     response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Entry.SerializeToString,
             ),
+            'UpdateKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateKey,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.UpdateKeyRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.UpdateKeyResponse.SerializeToString,
+            ),
             'StartClaim': grpc.unary_unary_rpc_method_handler(
                     servicer.StartClaim,
                     request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.StartClaimRequest.FromString,
@@ -258,6 +307,11 @@ def add_CoreDictServiceServicer_to_server(servicer, server):
                     request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CancelClaimRequest.FromString,
                     response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Claim.SerializeToString,
             ),
+            'CompleteClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteClaim,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CompleteClaimRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Claim.SerializeToString,
+            ),
             'StartPortability': grpc.unary_unary_rpc_method_handler(
                     servicer.StartPortability,
                     request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.StartPortabilityRequest.FromString,
@@ -272,6 +326,16 @@ def add_CoreDictServiceServicer_to_server(servicer, server):
                     servicer.CancelPortability,
                     request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CancelPortabilityRequest.FromString,
                     response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Claim.SerializeToString,
+            ),
+            'StartPossessionChallenge': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartPossessionChallenge,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.StartPossessionChallengeRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.PossessionChallenge.SerializeToString,
+            ),
+            'ConfirmPossessionChallenge': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmPossessionChallenge,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ConfirmPossessionChallengeRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.PossessionChallenge.SerializeToString,
             ),
             'LookupKey': grpc.unary_unary_rpc_method_handler(
                     servicer.LookupKey,
@@ -392,6 +456,33 @@ class CoreDictService:
             '/dict.core.v1.CoreDictService/DeleteKey',
             protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.DeleteKeyRequest.SerializeToString,
             protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Entry.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/UpdateKey',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.UpdateKeyRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.UpdateKeyResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -565,6 +656,33 @@ class CoreDictService:
             _registered_method=True)
 
     @staticmethod
+    def CompleteClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/CompleteClaim',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CompleteClaimRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Claim.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def StartPortability(request,
             target,
             options=(),
@@ -635,6 +753,60 @@ class CoreDictService:
             '/dict.core.v1.CoreDictService/CancelPortability',
             protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CancelPortabilityRequest.SerializeToString,
             protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Claim.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartPossessionChallenge(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/StartPossessionChallenge',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.StartPossessionChallengeRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.PossessionChallenge.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmPossessionChallenge(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/ConfirmPossessionChallenge',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ConfirmPossessionChallengeRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.PossessionChallenge.FromString,
             options,
             channel_credentials,
             insecure,

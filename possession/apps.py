@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PossessionConfig(AppConfig):
+    name = "possession"
+    verbose_name = "Possession of phone and e-mail keys"
