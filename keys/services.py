@@ -25,6 +25,7 @@ from dict_rules.errors import (
     EntryLimitExceeded,
     EntryStateInvalid,
     NotFound,
+    PossessionNotProven,
     RequestIdAlreadyUsed,
     ServiceUnavailable,
 )
@@ -113,8 +114,9 @@ def entry_create(
     try:
         with transaction.atomic():
             entry = _insert_pending(**same_call, possession_challenge_id=possession_challenge_id)
-    except (EntryAlreadyExists, EntryKeyOwnedByDifferentPerson):
-        # Possibly a concurrent retry of this call, committed while we waited on the account's lock.
+    except (EntryAlreadyExists, EntryKeyOwnedByDifferentPerson, PossessionNotProven):
+        # Possibly a concurrent retry of this call, committed while we waited on the account's lock
+        # (having spent the proof this retry names).
         earlier = _replay(**same_call)
         if earlier is not None:
             return earlier, True
@@ -159,15 +161,16 @@ def _insert_pending(
         raise EntryStateInvalid.on_field("account_id", "the account is closed.")
     holder = account.holder
     check_key_matches_owner(key_type=key_type, key=key, person_type=holder.person_type, tax_id=holder.tax_id)
-    if key is not None:
-        _refuse_local_duplicate(key=key, account=account)
     check_key_slot(account)
-    entry = Entry.objects.create(
-        account=account, key_type=key_type, key_value=key, request_id=request_id, **requester_fields(user)
-    )
-    if needs_possession_proof(key_type):  # spent only if the insert commits
+    entry = Entry(account=account, key_type=key_type, key_value=key, request_id=request_id, **requester_fields(user))
+    if needs_possession_proof(key_type):
+        # Before the duplicate check, so whether a phone or e-mail is registered here is told only to
+        # whoever proved they hold it; spent only if the insert commits (a refusal below rolls it back).
         proof = {"challenge_id": possession_challenge_id, "used_for": f"entry:{entry.pk}"}
         proof_use(holder_id=holder.pk, key_type=key_type, key=key, **proof)
+    if key is not None:
+        _refuse_local_duplicate(key=key, account=account)
+    entry.save(force_insert=True)
     record_event(entry, EntryEvent.CREATED, actor=user)
     entry_id = entry.pk
     transaction.on_commit(lambda: enqueue_task("register_entry", entry_id))
@@ -259,6 +262,8 @@ def entry_register(*, entry_id: UUID) -> Entry:
     PENDING too, for sync_pending. Calling for an entry no longer PENDING does nothing.
     An entry the system registers (``entry_restore_by_claim``) has its owner checked at Receita
     Federal first, with no transaction open: a refusal fails it like DICT's, an outage propagates.
+    An entry that becomes ACTIVE on an account closed meanwhile is sent for deletion in the same
+    transaction (``request_delete_if_account_closed``), and returned DELETE_PENDING.
     """
     entry = Entry.objects.select_related("account__holder").get(pk=entry_id)
     if entry.status != EntryStatus.PENDING:
@@ -293,6 +298,7 @@ def entry_register(*, entry_id: UUID) -> Entry:
         entry.save(update_fields=["key_value", "cid", "status", "registered_at", "key_ownership_date", "updated_at"])
         record_event(entry, EntryEvent.ACTIVATED, cid=entry.cid)
         invalidate_lookup_on_commit(entry)
+        entry = request_delete_if_account_closed(entry)
     return entry
 
 
@@ -354,6 +360,25 @@ def request_delete(
         entry_id = entry.pk
         transaction.on_commit(lambda: enqueue_task("unregister_entry", entry_id))
     return entry
+
+
+def request_delete_if_account_closed(entry: Entry) -> Entry:
+    """Ask for the deletion (ACCOUNT_CLOSURE) of an entry just made ACTIVE, or just moved by an update, if
+    its account is closed.
+
+    Why: the closure's keys step (``keys.updates.account_entries_close``) deletes the keys ACTIVE when it
+    runs; a key still being registered then (``entry_register``, a win-back's restore included) or one a
+    CONFIRMED portability brings later (``entry_create_by_claim``) lands ACTIVE afterwards, and must not
+    stay live on a closed account until the closure job's next run. Called in the transaction that
+    activates the entry, it goes through ``request_delete`` as the closure step does: the entry commits
+    DELETE_PENDING and a worker asks DICT once it has. Returns the entry as it now is. The account is
+    read, not locked: a closure committed after this read is left to the closure job (the safety net).
+    """
+    if not Account.objects.filter(pk=entry.account_id, closed_at__isnull=False).exists():
+        return entry
+    logger.info("key %s became active on closed account %s: deleting it", entry.pk, entry.account_id)
+    entries = Entry.objects.filter(account_id=entry.account_id)
+    return request_delete(entries, entry_id=entry.pk, reason=DeleteReason.ACCOUNT_CLOSURE, actor=None)
 
 
 def mark_deleted(entry: Entry, actor: AbstractBaseUser | None = None, **payload) -> None:
@@ -460,6 +485,7 @@ def entry_create_by_claim(
     Idempotent on ``dict_request_id`` (the claim's complete RequestId), so re-polling is safe.
     With no ``requested_by`` (a claim adopted from DICT for a holder without a login) the system
     is its requester, with no user: DICT holds the key for us either way, so ours must exist too.
+    On an account closed meanwhile, its deletion is requested at once (``request_delete_if_account_closed``).
     """
     earlier = Entry.objects.filter(dict_request_id=dict_request_id).first()
     if earlier is not None:
@@ -476,7 +502,7 @@ def entry_create_by_claim(
     entry.save()
     record_event(entry, EntryEvent.ACTIVATED, cid=entry.cid, claim_id=str(claim_id))
     invalidate_lookup_on_commit(entry)
-    return entry
+    return request_delete_if_account_closed(entry)
 
 
 def entry_unregister(*, entry_id: UUID) -> Entry:
@@ -527,6 +553,7 @@ def entries_redrive(*, older_than: timedelta, limit: int = 500) -> dict[str, int
     counts = dict.fromkeys(["registered", "failed", "deleted", "delete_refused", "still_pending"], 0)
     outcomes = {
         (EntryStatus.PENDING, EntryStatus.ACTIVE): "registered",
+        (EntryStatus.PENDING, EntryStatus.DELETE_PENDING): "registered",  # on a closed account: deleting it
         (EntryStatus.PENDING, EntryStatus.FAILED): "failed",
         (EntryStatus.DELETE_PENDING, EntryStatus.DELETED): "deleted",
         (EntryStatus.DELETE_PENDING, EntryStatus.ACTIVE): "delete_refused",

@@ -65,6 +65,7 @@ from keys.services import (
     invalidate_lookup_on_commit,
     record_event,
     request_delete,
+    request_delete_if_account_closed,
 )
 from rfb.services import rfb_check
 
@@ -275,6 +276,7 @@ def _settle(
         entry.save(update_fields=["update_pending", "account", "cid", "failure_code", "updated_at"])
         record_event(entry, EntryEvent.UPDATED, reason=entry.update_reason, cid=cid)
         invalidate_lookup_on_commit(entry)  # the lookup's view of our own key shows the new account
+        entry = request_delete_if_account_closed(entry)  # the target closed while DICT was asked
     return entry
 
 
@@ -401,8 +403,10 @@ def account_entries_close(account: Account, report: ClosureReport) -> None:
     ACCOUNT_CLOSURE, one short transaction each (a key DICT never registered is deleted here at once).
 
     Left for a later run, and counted: keys still being registered, and keys an open claim holds
-    (DICT refuses to delete those, EntryLockedByClaim: the claim decides, DICT_RULES §4.4). The
-    closure job (``closed_accounts_finish``, beat) is that later run.
+    (DICT refuses to delete those, EntryLockedByClaim: the claim decides, DICT_RULES §4.4). A key
+    still being registered, or one a CONFIRMED portability brings, is sent for deletion as it
+    becomes ACTIVE (``keys.services.request_delete_if_account_closed``); the closure job
+    (``closed_accounts_finish``, beat) is the later run for the rest.
     """
     entries = Entry.objects.filter(account=account)
     deletable = entries.filter(status__in=[EntryStatus.ACTIVE, EntryStatus.FAILED]).exclude(
@@ -439,9 +443,12 @@ def closed_accounts_finish(*, limit: int = 100) -> Iterator[ClosureFinishProgres
     """Re-run the closure (``account_close``: claims' step, then keys') on up to ``limit`` closed accounts
     that still have keys not sent for deletion or open claims, yielding the progress after each.
 
-    Why: a key can land ACTIVE on an account after its closure ran (a registration in flight, a
-    CONFIRMED portability completed, an ownership claim the donor cancelled), and nothing else deletes
-    it. ``account_close`` is idempotent, so a run killed midway and run again does nothing twice.
+    Why: a key can be left ACTIVE on an account after its closure ran, and nothing else deletes it. A key
+    that becomes ACTIVE there (a registration in flight, a CONFIRMED portability completed) is sent for
+    deletion at once (``keys.services.request_delete_if_account_closed``); this job is the safety net
+    for the rest: a key an ownership claim held until it was cancelled, a deletion DICT refused, a
+    closure committed while the activation was in flight, claims still open. ``account_close`` is
+    idempotent, so a run killed midway and run again does nothing twice.
     """
     progress = ClosureFinishProgress()
     after = cache.get(CLOSURE_CURSOR_KEY, 0)

@@ -20,6 +20,8 @@ PROOF_TTL = timedelta(minutes=30)
 SEND_WINDOW = timedelta(hours=1)
 MAX_SENDS_PER_KEY = 3
 MAX_SENDS_PER_HOLDER = 10
+# From every customer together: N logins must not make the PSP send N × 3 codes an hour to a stranger.
+MAX_SENDS_PER_DESTINATION = 5
 
 
 class ChallengeStatus(StrEnum):

@@ -32,6 +32,7 @@ class PossessionChallenge(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["holder", "created_at"], name="possession_by_holder"),
+            models.Index(fields=["key_type", "key", "created_at"], name="possession_by_destination"),
         ]
         constraints = [
             # One proof per use: what a proof was used for is never proven by a second one.

@@ -16,7 +16,10 @@ class ChallengeStartIn(StrictSerializer):
 
 
 class ChallengeConfirmIn(StrictSerializer):
-    code = serializers.RegexField(CODE_PATTERN, help_text="The 6-digit code sent to the phone or e-mail.")
+    # Not trimmed: " 123456" is malformed here as over gRPC, not a wrong code spending an attempt.
+    code = serializers.RegexField(
+        CODE_PATTERN, trim_whitespace=False, help_text="The 6-digit code sent to the phone or e-mail."
+    )
 
 
 class ChallengeOut(serializers.ModelSerializer):

@@ -35,6 +35,7 @@ from possession.delivery import deliver
 from possession.domain import (
     CODE_DIGITS,
     CODE_TTL,
+    MAX_SENDS_PER_DESTINATION,
     MAX_SENDS_PER_HOLDER,
     MAX_SENDS_PER_KEY,
     SEND_WINDOW,
@@ -59,10 +60,18 @@ def _new_code() -> str:
 
 
 def _check_send_limits(holder: Holder, key_type: str, key: str, now: datetime) -> None:
-    """At most MAX_SENDS_PER_KEY codes to one key and MAX_SENDS_PER_HOLDER in all per SEND_WINDOW (rolling),
-    so the API cannot flood a phone or mailbox; the refusal says when the oldest send leaves the window."""
-    recent = PossessionChallenge.objects.filter(holder=holder, created_at__gt=now - SEND_WINDOW)
-    for sent, limit in ((recent.filter(key_type=key_type, key=key), MAX_SENDS_PER_KEY), (recent, MAX_SENDS_PER_HOLDER)):
+    """Per SEND_WINDOW (rolling): at most MAX_SENDS_PER_KEY codes from a holder to one key,
+    MAX_SENDS_PER_HOLDER from a holder in all, and MAX_SENDS_PER_DESTINATION to one key from everyone,
+    so the API floods no phone or mailbox; the refusal says when the oldest send leaves the window.
+    The holder's row lock serialises one holder's sends; sends of different holders to one key racing
+    each other may pass the last limit by the few that raced, never by a flood."""
+    recent = PossessionChallenge.objects.filter(created_at__gt=now - SEND_WINDOW)
+    to_key = recent.filter(key_type=key_type, key=key)
+    for sent, limit in (
+        (to_key.filter(holder=holder), MAX_SENDS_PER_KEY),
+        (recent.filter(holder=holder), MAX_SENDS_PER_HOLDER),
+        (to_key, MAX_SENDS_PER_DESTINATION),
+    ):
         times = list(sent.order_by("-created_at").values_list("created_at", flat=True)[:limit])
         if len(times) >= limit:
             wait = (times[-1] + SEND_WINDOW - now).total_seconds()

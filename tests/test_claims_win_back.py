@@ -90,6 +90,33 @@ def test_a_fraud_cancel_in_days_8_to_14_gives_the_old_holder_an_active_key_and_n
     assert Entry.objects.filter(key_value=phone).count() == 2
 
 
+def test_a_key_won_back_onto_an_account_closed_meanwhile_is_deleted_as_it_becomes_active(
+    make_account, django_capture_on_commit_callbacks
+) -> None:
+    """The account closed after the win-back stored the restored entry (PENDING) but before the worker
+    registered it: DICT's answer makes it ACTIVE and asks its deletion with ACCOUNT_CLOSURE in one commit."""
+    from accounts.services import account_close
+
+    claim, gone, _ = confirmed_by_default(make_account)
+    user = gone.account.holder.user
+    clock.advance(3 * DAY)  # day 10
+    proof = possession_proof(user, "PHONE", gone.key_value)
+    with django_capture_on_commit_callbacks():  # the registration's worker has not run yet
+        claim_respond(
+            user=user, claim_id=claim.pk, accept=False, otp=code(confirmed_device(user)), possession_challenge_id=proof
+        )
+    restored = Entry.objects.get(key_value=gone.key_value, status="PENDING")
+    assert account_close(account_id=gone.account_id).keys_left == 1
+
+    with django_capture_on_commit_callbacks(execute=True) as deletions:
+        assert key_services.entry_register(entry_id=restored.pk).status == "DELETE_PENDING"
+
+    assert len(deletions) >= 1  # the deletion is handed to a worker once the activation commits
+    restored.refresh_from_db()
+    assert (restored.status, restored.delete_reason) == ("DELETED", "ACCOUNT_CLOSURE")
+    assert not DirEntry.objects.filter(key=gone.key_value).exists()
+
+
 def test_the_kept_key_is_free_again_once_the_reservation_ends_if_the_donor_never_came_back(make_account) -> None:
     claim, gone, claimer = confirmed_by_default(make_account)
     dir_claims.claim_cancel(participant=settings.DICT_ISPB, claim_id=claim.dict_id, reason="FRAUD")

@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.models import Holder
 from accounts.services import account_close, account_close_by_staff, holder_upsert
 from claims.models import Claim
-from claims.services import claim_start
+from claims.services import claim_start, claims_poll
 from dict_rules.errors import Forbidden
 from dictsim.models import DirCidEvent, DirEntry
 from events.models import DomainEvent
@@ -76,37 +76,91 @@ def registering(make_entry, monkeypatch, account) -> Entry:
         return make_entry(account, "EVP", register=False)
 
 
-def test_the_closure_job_deletes_a_key_that_lands_active_on_a_closed_account(
-    make_account, make_entry, monkeypatch, settings
+def closed_before_its_steps_ran(account) -> None:
+    """The account's closure committed, but its steps never ran (a crash in between): its keys stay ACTIVE."""
+    from django.utils import timezone
+
+    from accounts.models import Account
+
+    Account.objects.filter(pk=account.pk).update(closed_at=timezone.now())
+
+
+def test_a_key_registered_after_the_closure_is_deleted_as_it_becomes_active(
+    make_account, make_entry, monkeypatch
 ) -> None:
-    """A key being registered when the account closed becomes ACTIVE afterwards: nobody closes the account
-    again, so the beat job must find it and delete it with ACCOUNT_CLOSURE; a second run has nothing left."""
-    from keys.tasks import finish_account_closures
+    """A key being registered when the account closed: DICT's answer makes it ACTIVE and asks its deletion
+    (ACCOUNT_CLOSURE) in the same commit, so it is gone at DICT with no closure job run and nothing is left."""
+    from keys.selectors import closed_accounts_unfinished
 
     account = make_account()
     in_flight = registering(make_entry, monkeypatch, account)
     assert account_close(account_id=account.pk).keys_left == 1
-    assert entry_register(entry_id=in_flight.pk).status == "ACTIVE"  # DICT answered after the closure
+
+    assert entry_register(entry_id=in_flight.pk).status == "DELETE_PENDING"  # DICT answered after the closure
+
+    in_flight.refresh_from_db()  # the worker (eager here) asked DICT once the activation committed
+    assert (in_flight.status, in_flight.delete_reason) == ("DELETED", "ACCOUNT_CLOSURE")
+    assert not DirEntry.objects.filter(key=in_flight.key_value).exists()
+    assert events_of("entry", in_flight.pk)[-3:] == ["EntryActivated", "EntryDeleteRequested", "EntryDeleted"]
+    assert not closed_accounts_unfinished().exists()
+
+
+def test_a_portability_completed_onto_a_closed_account_has_its_key_deleted_at_once(make_account) -> None:
+    """The donor confirmed our portability at DICT before the account closed: the closure cannot cancel it
+    (DICT refuses), so the poll completes it and the key it brings is deleted with ACCOUNT_CLOSURE at once."""
+    from dictsim import claims as dir_claims
+    from keys.selectors import closed_accounts_unfinished
+    from portability.services import portability_start
+    from tests.factories import OTHER_PSP, owner_of
+
+    account = make_account()
+    key_at_other_psp("EMAIL", email := f"{uuid.uuid4().hex[:12]}@example.com", owner_of(account))
+    claim, _ = portability_start(
+        user=account.holder.user, account_id=account.pk, key_type="EMAIL", key=email, request_id=uuid.uuid4()
+    )
+    dir_claims.claim_acknowledge(participant=OTHER_PSP, claim_id=claim.dict_id)
+    dir_claims.claim_confirm(participant=OTHER_PSP, claim_id=claim.dict_id, reason="USER_REQUESTED")
+    assert account_close(account_id=account.pk).claims_left == 1
+
+    claims_poll()
+
+    claim.refresh_from_db()
+    assert claim.status == "COMPLETED"
+    entry = claim.entry
+    assert (entry.status, entry.delete_reason, entry.account_id) == ("DELETED", "ACCOUNT_CLOSURE", account.pk)
+    assert not DirEntry.objects.filter(key=email).exists()
+    assert events_of("entry", entry.pk) == ["EntryActivated", "EntryDeleteRequested", "EntryDeleted"]
+    assert not closed_accounts_unfinished().exists()
+
+
+def test_the_closure_job_deletes_a_key_left_active_on_a_closed_account(make_account, make_entry, settings) -> None:
+    """The safety net: a key left ACTIVE on a closed account (here its closure's steps never ran) is found by
+    the beat job and deleted with ACCOUNT_CLOSURE without anyone closing the account again; a second run has
+    nothing left."""
+    from keys.tasks import finish_account_closures
+
+    account = make_account()
+    left = make_entry(account, "EVP")
+    closed_before_its_steps_ran(account)
 
     first = finish_account_closures.delay().get()
 
-    in_flight.refresh_from_db()
-    assert (in_flight.status, in_flight.delete_reason) == ("DELETED", "ACCOUNT_CLOSURE")
-    assert not DirEntry.objects.filter(key=in_flight.key_value).exists()
+    left.refresh_from_db()
+    assert (left.status, left.delete_reason) == ("DELETED", "ACCOUNT_CLOSURE")
+    assert not DirEntry.objects.filter(key=left.key_value).exists()
     assert (first["accounts"], first["keys_deleting"], first["unfinished"]) == (1, 1, 0)
     assert finish_account_closures.delay().get()["accounts"] == 0
     job = settings.CELERY_BEAT_SCHEDULE["finish-account-closures"]
     assert job["task"] == "keys.tasks.finish_account_closures"
 
 
-def test_the_closure_job_is_bounded_per_run_and_goes_on_where_it_stopped(make_account, make_entry, monkeypatch) -> None:
+def test_the_closure_job_is_bounded_per_run_and_goes_on_where_it_stopped(make_account, make_entry) -> None:
     from keys.updates import closed_accounts_finish
 
     accounts = [make_account() for _ in range(3)]
-    entries = [registering(make_entry, monkeypatch, a) for a in accounts]
-    for account, entry in zip(accounts, entries, strict=True):
-        account_close(account_id=account.pk)
-        entry_register(entry_id=entry.pk)
+    entries = [make_entry(a, "EVP") for a in accounts]
+    for account in accounts:
+        closed_before_its_steps_ran(account)
 
     runs = [list(closed_accounts_finish(limit=2))[-1].accounts for _ in range(2)]
 

@@ -8,7 +8,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
+from accounts.models import Account
+from connect.local import LocalDirectoryClient
 from dict_rules.errors import Forbidden, InvalidReason
 from dictsim.models import DirCidEvent, DirEntry
 from events.models import DomainEvent
@@ -221,3 +224,25 @@ def test_an_update_the_directory_did_not_answer_stays_pending_until_sync_pending
     entry.refresh_from_db()
     assert (entry.account_id, entry.update_pending) == (second.pk, False)
     assert DirEntry.objects.get(key=entry.key_value).cid == entry.cid
+
+
+def test_a_key_moved_onto_an_account_that_closed_while_dict_was_asked_is_deleted_at_once(
+    two_accounts, make_entry, client_for, monkeypatch
+) -> None:
+    """The target was open when the update was checked and closed while DICT moved the key (the closure's
+    keys step found nothing of ours on it yet): applying DICT's answer requests the key's deletion."""
+    first, second = two_accounts
+    entry = make_entry(first, "CPF", first.holder.tax_id)
+    dict_update = LocalDirectoryClient.update_entry
+
+    def closed_meanwhile(self, **kwargs):
+        Account.objects.filter(pk=second.pk).update(closed_at=timezone.now())  # another process's closure
+        return dict_update(self, **kwargs)
+
+    monkeypatch.setattr(LocalDirectoryClient, "update_entry", closed_meanwhile)
+    answer = patch(client_for(first.holder.user), entry, second)
+
+    entry.refresh_from_db()
+    assert answer.status_code in (200, 202), answer.content
+    assert (entry.account_id, entry.status, entry.delete_reason) == (second.pk, "DELETED", "ACCOUNT_CLOSURE")
+    assert not DirEntry.objects.filter(key=entry.key_value).exists()

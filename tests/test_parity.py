@@ -502,7 +502,11 @@ def key_lifecycle(run: Run, w: World) -> None:
     created = run.create_key(user, account.pk, "EMAIL", email.upper(), request_id, prove(run, user, "EMAIL", email))
     run.create_key(user, account.pk, "EMAIL", email, request_id)  # a retry: replayed
     run.create_key(user, account.pk, "EMAIL", w.email("other email"), request_id, expect="RequestIdAlreadyUsed")
-    run.create_key(user, account.pk, "EMAIL", email, rid(), expect="EntryAlreadyExists")
+    # Whether a phone or e-mail is registered here is told only with a proof of holding it.
+    run.create_key(user, account.pk, "EMAIL", email, rid(), expect="PossessionNotProven")
+    run.create_key(
+        user, account.pk, "EMAIL", email, rid(), prove(run, user, "EMAIL", email), expect="EntryAlreadyExists"
+    )
     run.create_key(user, account.pk, "EVP", "", rid())
     key_id = created.data["id"]
     run.get_key(user, key_id)

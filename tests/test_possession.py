@@ -23,7 +23,15 @@ from dict_rules.errors import (
 from keys.models import Entry
 from keys.services import entry_create
 from possession.delivery import MemorySmsSender
-from possession.domain import CODE_TTL, MAX_ATTEMPTS, MAX_SENDS_PER_HOLDER, MAX_SENDS_PER_KEY, PROOF_TTL, SEND_WINDOW
+from possession.domain import (
+    CODE_TTL,
+    MAX_ATTEMPTS,
+    MAX_SENDS_PER_DESTINATION,
+    MAX_SENDS_PER_HOLDER,
+    MAX_SENDS_PER_KEY,
+    PROOF_TTL,
+    SEND_WINDOW,
+)
 from possession.models import PossessionChallenge
 from possession.services import challenge_confirm, challenge_start, proof_use
 from tests.factories import new_phone, possession_proof, refusal, sent_code
@@ -167,6 +175,34 @@ def test_codes_to_one_key_and_from_one_holder_are_limited_per_rolling_hour(make_
     for _ in range(MAX_SENDS_PER_HOLDER - 1):  # one key each
         start(user, now=now + SEND_WINDOW)
     assert isinstance(refusal(lambda: start(user, now=now + SEND_WINDOW)), RateLimited)  # any other key too
+
+
+def test_codes_to_one_key_from_every_customer_together_are_limited(make_account) -> None:
+    """Many logins cannot make the PSP flood a stranger's phone: the key's own limit counts every sender."""
+    phone, now = new_phone(), timezone.now()
+    senders = [make_account().holder.user for _ in range(MAX_SENDS_PER_DESTINATION)]
+    for user in senders:  # one code each, under every holder's own limit
+        start(user, "PHONE", phone, now=now)
+
+    error = refusal(lambda: start(make_account().holder.user, "PHONE", phone, now=now))
+
+    assert isinstance(error, RateLimited)
+    assert len([m for m in MemorySmsSender.outbox if m.phone == phone]) == MAX_SENDS_PER_DESTINATION
+    start(senders[0], "PHONE", new_phone(), now=now)  # the limit is the key's: other keys still get codes
+
+
+def test_a_code_with_spaces_is_malformed_over_rest_and_spends_no_attempt(make_account, client_for) -> None:
+    user = make_account().holder.user
+    challenge = start(user, "PHONE")
+    code = sent_code(challenge.key)
+
+    answer = client_for(user).post(
+        f"/api/v1/keys/possession-challenges/{challenge.pk}/confirm/", {"code": f" {code}"}, format="json"
+    )
+
+    assert answer.status_code == 400, answer.content
+    challenge.refresh_from_db()
+    assert challenge.attempts == 0
 
 
 def test_the_code_never_reaches_a_log_line(make_account, settings, caplog) -> None:
