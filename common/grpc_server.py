@@ -82,8 +82,10 @@ def drain(server: grpc.Server, health_servicer: health.HealthServicer, *, grace:
     server.stop(grace).wait()
 
 
-def wait_for_signal() -> None:
-    """Block until SIGTERM or SIGINT."""
+def stop_requested() -> threading.Event:
+    """The event SIGTERM or SIGINT sets, from now on. Installed before the server listens: a signal
+    that comes while it starts (an orchestrator stopping a pod just scheduled) is then a clean stop,
+    not the default action's exit without draining."""
     stopping = threading.Event()
 
     def on_signal(signum: int, frame) -> None:
@@ -92,6 +94,12 @@ def wait_for_signal() -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    return stopping
+
+
+def wait_for_signal(stopping: threading.Event | None = None) -> None:
+    """Block until SIGTERM or SIGINT (the handlers ``stopping`` came from, or installed now)."""
+    stopping = stopping or stop_requested()
     # Timed: Python runs handlers on the main thread, but the kernel may hand the signal to another one
     # (grpc's, the metrics server's), which does not wake an untimed wait. A timed one checks each second.
     while not stopping.wait(timeout=1.0):

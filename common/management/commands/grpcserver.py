@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from common.core_grpc import start_core_service
 from common.grpc_interceptors import start_metrics_server
-from common.grpc_server import wait_for_signal
+from common.grpc_server import stop_requested, wait_for_signal
 
 logger = logging.getLogger(__name__)
 
@@ -29,10 +29,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host: str, port: int, workers: int, grace: float, metrics_port: int, **options) -> None:
+        stopping = stop_requested()
         if metrics_port:
             start_metrics_server(metrics_port, addr=settings.METRICS_BIND)
         service = start_core_service(host=host, port=port, workers=workers)
         scheme = "TLS" if service.tls else "plaintext"
         logger.info("CoreDictService serving on %s:%s (%s, %s workers)", host, service.port, scheme, workers)
-        wait_for_signal()
+        wait_for_signal(stopping)
         service.stop(grace)
