@@ -8,7 +8,8 @@ from common.admin_helpers import PiiScreen
 
 
 class PiiView(models.Model):
-    """One staff user saw one object's PII unmasked in the admin, on one (local) day.
+    """One user saw one object's PII unmasked, on one (local) day: staff in the admin, or the fraud team's
+    users in MED's API answers (``screen`` says where).
 
     An audit table, not a domain event: it is not written to events.DomainEvent and never goes
     to the Pulsar outbox; nothing downstream reacts to it, compliance reads it. It names the

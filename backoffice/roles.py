@@ -11,6 +11,8 @@ from claims.services import STAFF_ACTION_PERMISSIONS
 from common.admin_helpers import PII_PERMISSION
 from keys.services import STAFF_DELETE_PERMISSION
 from keys.updates import STAFF_UPDATE_PERMISSION
+from lookup.services import STATISTICS_PERMISSION
+from med.models import MANAGE_PERMISSION as MED_PERMISSION
 
 # The customer-facing tables, read-only (the admin never saves a row: ViewOnlyAdmin).
 BROWSE = frozenset(
@@ -27,6 +29,10 @@ EVENT_TRAIL = "events.view_domainevent"  # the domain events table (each object'
 PII_AUDIT_TRAIL = "audit.view_piiview"  # who saw which object's PII in clear
 
 COMPLIANCE_ANALYST, SUPPORT, AUDITOR = "Compliance analyst", "Support", "Auditor"
+FRAUD_TEAM = "Fraud team"
+# MED's tables (infraction reports, refunds, fraud markers), read-only like the others.
+MED_BROWSE = frozenset({"med.view_infractionreport", "med.view_refund", "med.view_fraudmarker"})
+RISK_ENGINE = "Risk engine"
 
 ROLES: dict[str, frozenset[str]] = {
     # Sees PII (each sight audited) and acts at DICT: deletes keys (FRAUD, RFB_VALIDATION) and updates them
@@ -45,4 +51,10 @@ ROLES: dict[str, frozenset[str]] = {
     SUPPORT: BROWSE,
     # Checks what staff did and saw: the event trail and the PII audit trail, masked, changing nothing.
     AUDITOR: BROWSE | {EVENT_TRAIL, PII_AUDIT_TRAIL},
+    # The PSP's risk engine's service user (not staff, no holder): lookups with DICT's anti-fraud statistics
+    # for the payer it names (DICT_RULES §6: never for end users). Nothing of the back-office.
+    RISK_ENGINE: frozenset({STATISTICS_PERMISSION}),
+    # Works MED (DICT_RULES §8): opens, answers and cancels infraction reports and refunds, marks our
+    # customers, in the admin and through the API (its service users' tokens); sees PII, each sight audited.
+    FRAUD_TEAM: BROWSE | MED_BROWSE | {MED_PERMISSION, PII_PERMISSION, EVENT_TRAIL},
 }

@@ -22,6 +22,9 @@ from events.selectors import outbox_state
 from keys.admin_filters import FailedTodayFilter, StuckFilter
 from keys.models import Entry, SyncCheck
 from keys.selectors import STUCK_STATUSES, entries_stuck, failed_today_counts, stuck_after, sync_states
+from med.admin_filters import QueueFilter
+from med.models import InfractionReport, Refund
+from med.selectors import due_counts
 from portability.models import Portability
 
 # The home page's deadline columns: what is due soon or overdue ("later" is in the claims admin's filter).
@@ -70,6 +73,7 @@ class StaffHome:
     sync_checks: tuple[SyncRow, ...] | None
     directory: str  # this process's Connect breaker: closed, open, half-open (or in-process)
     outbox: Outbox | None
+    med: tuple[Tally, ...] | None = None  # None: the viewer may not list infraction reports
 
 
 def may_view(user: AbstractBaseUser, model: type[Model]) -> bool:
@@ -118,6 +122,34 @@ def _claims(user: AbstractBaseUser, now: datetime) -> tuple[tuple[ClaimsDue, ...
     return due, incoming
 
 
+def _med(user: AbstractBaseUser, now: datetime) -> tuple[Tally, ...] | None:
+    """The fraud team's queues (med.selectors.due_counts), each linked to its admin queue."""
+    if not may_view(user, InfractionReport):
+        return None
+    counts = due_counts(now=now)
+    queue = QueueFilter.parameter_name
+    return (
+        Tally(
+            "Reports to analyse, 7 days passed",
+            counts["analysis_overdue"],
+            changelist(InfractionReport, **{queue: "analysis_overdue"}),
+        ),
+        Tally(
+            "Reports to analyse, due within 24 h",
+            counts["analysis_due"],
+            changelist(InfractionReport, **{queue: "analysis_due"}),
+        ),
+        Tally(
+            "Refunds asked of us, to answer", counts["refunds_to_answer"], changelist(Refund, **{queue: "to_answer"})
+        ),
+        Tally(
+            "AGREED reports awaiting our refund",
+            counts["awaiting_refund"],
+            changelist(InfractionReport, **{queue: "awaiting_refund"}),
+        ),
+    )
+
+
 def staff_home(*, user: AbstractBaseUser, now: datetime) -> StaffHome:
     claims_due, unacknowledged = _claims(user, now)
     stuck = failed = None
@@ -158,4 +190,5 @@ def staff_home(*, user: AbstractBaseUser, now: datetime) -> StaffHome:
         sync_checks=sync_checks,
         directory=connect_state(),
         outbox=outbox,
+        med=_med(user, now),
     )

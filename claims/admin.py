@@ -1,10 +1,7 @@
 """Back-office for claims: DICT owns every field, so staff look, and act only through the back-office's
 services (claim_cancel_by_staff, claim_redrive), which check the staff member's permission."""
 
-from collections.abc import Callable
-from uuid import UUID
-
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -20,7 +17,6 @@ from common.admin_helpers import (
     short_pk,
 )
 from dict_rules.claims import ClaimReason
-from dict_rules.errors import DomainError
 from events.history import EventHistoryMixin
 from events.types import ClaimEvent
 from keys.admin import mask_key
@@ -74,6 +70,7 @@ class ClaimAdminBase(EventHistoryMixin, KeySpellingSearchMixin, PiiMaskingMixin,
         ("History", {"fields": ("history",)}),
     )
     actions = ("cancel_fraud", "redrive")
+    row_label, rows_noun = "Claim ", "claim(s)"
 
     def has_dict_action_permission(self, request: HttpRequest) -> bool:
         """The admin never saves rows, so "change" means "may act on the claim at DICT"."""
@@ -89,7 +86,7 @@ class ClaimAdminBase(EventHistoryMixin, KeySpellingSearchMixin, PiiMaskingMixin,
 
     @admin.action(description="Cancel selected claims at DICT (reason FRAUD)", permissions=["dict_action"])
     def cancel_fraud(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
-        self._each(
+        self.act_on_each(
             request,
             queryset,
             "cancelled with FRAUD",
@@ -98,20 +95,7 @@ class ClaimAdminBase(EventHistoryMixin, KeySpellingSearchMixin, PiiMaskingMixin,
 
     @admin.action(description="Re-drive selected claims now (read DICT, do what is due)", permissions=["dict_action"])
     def redrive(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
-        self._each(request, queryset, "re-driven", lambda pk: claim_redrive(user=request.user, claim_id=pk))
-
-    def _each(self, request: HttpRequest, queryset: QuerySet[Claim], done: str, act: Callable[[UUID], Claim]) -> None:
-        """One service call per claim, so one refusal never blocks the others."""
-        succeeded = 0
-        for claim_id in queryset.values_list("pk", flat=True):
-            try:
-                act(claim_id)
-            except DomainError as error:
-                self.message_user(request, f"Claim {claim_id}: {error.code}: {error.message}", messages.ERROR)
-            else:
-                succeeded += 1
-        if succeeded:
-            self.message_user(request, f"{succeeded} claim(s) {done}.", messages.SUCCESS)
+        self.act_on_each(request, queryset, "re-driven", lambda pk: claim_redrive(user=request.user, claim_id=pk))
 
 
 @admin.register(OwnershipClaim)

@@ -7,7 +7,7 @@ recorded in the audit trail; everyone else gets a masked twin of each PII field.
 
 import logging
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any, ClassVar, Protocol
 
 from django.contrib import admin, messages
@@ -15,11 +15,13 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from common.logging import mask_pii
+from dict_rules.errors import DomainError
 from dict_rules.keys import key_spellings
 from dict_rules.masking import mask_tax_id
 
@@ -52,10 +54,12 @@ PII_FIELD_NAMES = frozenset(
 
 
 class PiiScreen(models.TextChoices):
-    """The admin page that showed an object's PII in clear."""
+    """Where an object's PII was shown in clear: an admin page, or an API answer (MED's, to the fraud team)."""
 
     CHANGE = "change", "change page"
     CHANGELIST = "changelist", "changelist"
+    REST = "rest", "REST API"
+    GRPC = "grpc", "gRPC API"
 
 
 class PiiViewRecorder(Protocol):
@@ -190,6 +194,24 @@ class ViewOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    # How act_on_each names a refused row (before its id) and the rows acted on (None: verbose_name_plural).
+    row_label: ClassVar[str] = ""
+    rows_noun: ClassVar[str | None] = None
+
+    def act_on_each(self, request: HttpRequest, queryset: QuerySet, done: str, act: Callable[[Any], Any]) -> None:
+        """An admin action as one service call per row, so one refusal never blocks the others."""
+        succeeded = 0
+        for row_id in queryset.values_list("pk", flat=True):
+            try:
+                act(row_id)
+            except DomainError as error:
+                self.message_user(request, f"{self.row_label}{row_id}: {error.code}: {error.message}", messages.ERROR)
+            else:
+                succeeded += 1
+        if succeeded:
+            noun = self.rows_noun or self.opts.verbose_name_plural
+            self.message_user(request, f"{succeeded} {noun} {done}.", messages.SUCCESS)
 
 
 class KeySpellingSearchMixin:

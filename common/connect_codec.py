@@ -13,12 +13,18 @@ is tried again), never as a bare ValueError. The readers of requests (used by di
 stay lenient: there the domain refuses a bad value with the client's error.
 """
 
+import dataclasses
 import logging
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal
+from types import ModuleType
+from typing import Any
 
 from common.pb_util import enum_name, enum_value, from_timestamp, parse_uuid, to_timestamp
+from dict_rules import med
 from dict_rules.cid import CID_RE
 from dict_rules.directory import (
     BankAccount,
@@ -30,7 +36,8 @@ from dict_rules.directory import (
     EntryRequest,
     Owner,
 )
-from dict_rules.errors import ServiceUnavailable
+from dict_rules.errors import RefundInvalid, ServiceUnavailable
+from dict_rules.med_rules import format_amount, parse_amount
 from protos.dict.connect.v1 import connect_pb2 as pb
 
 logger = logging.getLogger(__name__)
@@ -304,4 +311,315 @@ def list_claims_request_to_pb(
         modified_after=to_timestamp(modified_after),
         modified_before=to_timestamp(modified_before),
         limit=limit,
+    )
+
+
+# MED (DICT_RULES §8, §6 statistics). Enums travel as DICT's names in strings (see the proto), amounts
+# as decimal strings with two places ("100.00"). The answers' readers check ids, the enums' names,
+# timestamps and amounts as the claims' do: a malformed answer is ServiceUnavailable.
+
+
+def _answer_name(value: str, allowed: tuple[str, ...], what: str, field: str, *, required: bool = True) -> str:
+    if (value or required) and value not in allowed:
+        raise malformed(what, f"{field} {value!r} is not a known value")
+    return value
+
+
+def _answer_uuid(value: str, what: str, field: str, *, required: bool = True) -> uuid.UUID | None:
+    if not value and not required:
+        return None
+    parsed = parse_uuid(value)
+    if parsed is None:
+        raise malformed(what, f"{field} {value!r} is not a UUID")
+    return parsed
+
+
+def _answer_amount(value: str, what: str, field: str) -> Decimal:
+    amount = parse_amount(value)
+    if amount is None:
+        raise malformed(what, f"{field} {value!r} is not an amount")
+    return amount
+
+
+def windowed_from_pb(message: pb.WindowedValue) -> med.WindowedValue:
+    return med.WindowedValue(d90=message.d90, m12=message.m12, m60=message.m60)
+
+
+_WINDOWED_STATISTICS = (
+    "settlements",
+    "application_frauds",
+    "mule_accounts",
+    "scammer_accounts",
+    "other_frauds",
+    "unknown_frauds",
+    "total_fraud_transaction_amount",
+    "distinct_fraud_reporters",
+    "rejected_reports",
+    "accounts",
+)
+
+
+def statistics_to_pb(stats: med.Statistics, messages: ModuleType = pb) -> Any:
+    """DICT's counters as a ``Statistics`` message of ``messages``: the Connect proto's by default, or
+    CoreDictService's, whose Statistics and WindowedValue have the same fields."""
+    return messages.Statistics(
+        watermark=to_timestamp(stats.watermark),
+        open_reports=stats.open_reports,
+        open_reports_distinct_reporters=stats.open_reports_distinct_reporters,
+        **{
+            name: messages.WindowedValue(d90=value.d90, m12=value.m12, m60=value.m60)
+            for name, value in ((name, getattr(stats, name)) for name in _WINDOWED_STATISTICS)
+        },
+    )
+
+
+def statistics_from_pb(message: pb.Statistics) -> med.Statistics:
+    what = "statistics"
+    _answer_present(message, what, "watermark")
+    with _reading(what):
+        return med.Statistics(
+            watermark=from_timestamp(message.watermark),
+            open_reports=message.open_reports,
+            open_reports_distinct_reporters=message.open_reports_distinct_reporters,
+            **{name: windowed_from_pb(getattr(message, name)) for name in _WINDOWED_STATISTICS},
+        )
+
+
+def get_entry_response_to_pb(entry: DirectoryEntry, correlation_id: str) -> pb.GetEntryResponse:
+    stats = entry.statistics
+    return pb.GetEntryResponse(
+        entry=entry_to_pb(entry),
+        correlation_id=correlation_id,
+        key_statistics=statistics_to_pb(stats.key) if stats else None,
+        owner_statistics=statistics_to_pb(stats.owner) if stats else None,
+    )
+
+
+def get_entry_response_from_pb(message: pb.GetEntryResponse, *, include_statistics: bool) -> DirectoryEntry:
+    """getEntry's answer; statistics asked for and missing is a malformed answer."""
+    entry = entry_from_pb(message.entry)
+    if not include_statistics:
+        return entry
+    _answer_present(message, "entry statistics", "key_statistics", "owner_statistics")
+    stats = med.EntryStatistics(
+        key=statistics_from_pb(message.key_statistics), owner=statistics_from_pb(message.owner_statistics)
+    )
+    return dataclasses.replace(entry, statistics=stats)
+
+
+def report_to_pb(report: med.InfractionReport) -> pb.InfractionReport:
+    return pb.InfractionReport(
+        id=str(report.id),
+        transaction_id=report.transaction_id,
+        reason=report.reason,
+        situation_type=report.situation_type,
+        report_details=report.report_details,
+        contact_email=report.contact.email,
+        contact_phone=report.contact.phone,
+        status=report.status,
+        reporter_participant=report.reporter_participant,
+        counterparty_participant=report.counterparty_participant,
+        creation_time=to_timestamp(report.created_at),
+        last_modified=to_timestamp(report.last_modified),
+        analysis_result=report.analysis_result,
+        analysis_details=report.analysis_details,
+        fraud_type=report.fraud_type,
+        fraud_marker_id=str(report.fraud_marker_id or ""),
+    )
+
+
+def report_from_pb(message: pb.InfractionReport) -> med.InfractionReport:
+    what = "infraction report"
+    _answer_present(message, what, "transaction_id", "creation_time", "last_modified")
+    with _reading(what):
+        return med.InfractionReport(
+            id=_answer_uuid(message.id, what, "id"),
+            transaction_id=message.transaction_id,
+            reason=_answer_name(message.reason, med.INFRACTION_REASONS, what, "reason"),
+            situation_type=_answer_name(message.situation_type, med.SITUATION_TYPES, what, "situation_type"),
+            contact=med.ContactInformation(email=message.contact_email, phone=message.contact_phone),
+            report_details=message.report_details,
+            status=_answer_name(message.status, med.REPORT_STATUSES, what, "status"),
+            reporter_participant=message.reporter_participant,
+            counterparty_participant=message.counterparty_participant,
+            created_at=from_timestamp(message.creation_time),
+            last_modified=from_timestamp(message.last_modified),
+            analysis_result=_answer_name(
+                message.analysis_result, med.ANALYSIS_RESULTS, what, "analysis_result", required=False
+            ),
+            analysis_details=message.analysis_details,
+            fraud_type=_answer_name(message.fraud_type, med.FRAUD_TYPES, what, "fraud_type", required=False),
+            fraud_marker_id=_answer_uuid(message.fraud_marker_id, what, "fraud_marker_id", required=False),
+        )
+
+
+def report_request_to_pb(request: med.InfractionReportRequest) -> pb.CreateInfractionReportRequest:
+    return pb.CreateInfractionReportRequest(
+        transaction_id=request.transaction_id,
+        reason=request.reason,
+        situation_type=request.situation_type,
+        report_details=request.report_details,
+        contact_email=request.contact.email,
+        contact_phone=request.contact.phone,
+    )
+
+
+def report_request_from_pb(message: pb.CreateInfractionReportRequest) -> med.InfractionReportRequest:
+    return med.InfractionReportRequest(
+        transaction_id=message.transaction_id,
+        reason=message.reason,
+        situation_type=message.situation_type,
+        contact=med.ContactInformation(email=message.contact_email, phone=message.contact_phone),
+        report_details=message.report_details,
+    )
+
+
+def marker_to_pb(marker: med.FraudMarker) -> pb.FraudMarker:
+    return pb.FraudMarker(
+        id=str(marker.id),
+        tax_id_number=marker.tax_id,
+        key=marker.key,
+        fraud_type=marker.fraud_type,
+        status=marker.status,
+        participant=marker.participant,
+        creation_time=to_timestamp(marker.created_at),
+        last_modified=to_timestamp(marker.last_modified),
+        infraction_report_id=str(marker.infraction_report_id or ""),
+    )
+
+
+def marker_from_pb(message: pb.FraudMarker) -> med.FraudMarker:
+    what = "fraud marker"
+    _answer_present(message, what, "tax_id_number", "creation_time", "last_modified")
+    with _reading(what):
+        return med.FraudMarker(
+            id=_answer_uuid(message.id, what, "id"),
+            tax_id=message.tax_id_number,
+            key=message.key,
+            fraud_type=_answer_name(message.fraud_type, med.FRAUD_TYPES, what, "fraud_type"),
+            status=_answer_name(message.status, med.FRAUD_MARKER_STATUSES, what, "status"),
+            participant=message.participant,
+            created_at=from_timestamp(message.creation_time),
+            last_modified=from_timestamp(message.last_modified),
+            infraction_report_id=_answer_uuid(
+                message.infraction_report_id, what, "infraction_report_id", required=False
+            ),
+        )
+
+
+def marker_request_to_pb(request: med.FraudMarkerRequest) -> pb.CreateFraudMarkerRequest:
+    return pb.CreateFraudMarkerRequest(
+        tax_id_number=request.tax_id, key=request.key, fraud_type=request.fraud_type, request_id=str(request.request_id)
+    )
+
+
+def marker_request_from_pb(message: pb.CreateFraudMarkerRequest, request_id: uuid.UUID) -> med.FraudMarkerRequest:
+    return med.FraudMarkerRequest(
+        tax_id=message.tax_id_number, fraud_type=message.fraud_type, request_id=request_id, key=message.key
+    )
+
+
+def refund_to_pb(refund: med.Refund) -> pb.Refund:
+    return pb.Refund(
+        id=str(refund.id),
+        transaction_id=refund.transaction_id,
+        refund_reason=refund.reason,
+        refund_amount=format_amount(refund.amount),
+        refund_details=refund.details,
+        status=refund.status,
+        requesting_participant=refund.requesting_participant,
+        contested_participant=refund.contested_participant,
+        creation_time=to_timestamp(refund.created_at),
+        last_modified=to_timestamp(refund.last_modified),
+        infraction_report_id=str(refund.infraction_report_id or ""),
+        analysis_result=refund.analysis_result,
+        analysis_details=refund.analysis_details,
+        refund_rejection_reason=refund.rejection_reason,
+        refund_transaction_id=refund.refund_transaction_id,
+    )
+
+
+def refund_from_pb(message: pb.Refund) -> med.Refund:
+    what = "refund"
+    _answer_present(message, what, "transaction_id", "creation_time", "last_modified")
+    with _reading(what):
+        return med.Refund(
+            id=_answer_uuid(message.id, what, "id"),
+            transaction_id=message.transaction_id,
+            reason=_answer_name(message.refund_reason, med.REFUND_REASONS, what, "refund_reason"),
+            amount=_answer_amount(message.refund_amount, what, "refund_amount"),
+            details=message.refund_details,
+            status=_answer_name(message.status, med.REFUND_STATUSES, what, "status"),
+            requesting_participant=message.requesting_participant,
+            contested_participant=message.contested_participant,
+            created_at=from_timestamp(message.creation_time),
+            last_modified=from_timestamp(message.last_modified),
+            infraction_report_id=_answer_uuid(
+                message.infraction_report_id, what, "infraction_report_id", required=False
+            ),
+            analysis_result=_answer_name(
+                message.analysis_result, med.REFUND_RESULTS, what, "analysis_result", required=False
+            ),
+            analysis_details=message.analysis_details,
+            rejection_reason=_answer_name(
+                message.refund_rejection_reason,
+                med.REFUND_REJECTION_REASONS,
+                what,
+                "refund_rejection_reason",
+                required=False,
+            ),
+            refund_transaction_id=message.refund_transaction_id,
+        )
+
+
+def refund_request_to_pb(request: med.RefundRequest) -> pb.CreateRefundRequest:
+    return pb.CreateRefundRequest(
+        transaction_id=request.transaction_id,
+        refund_reason=request.reason,
+        refund_amount=format_amount(request.amount),
+        refund_details=request.details,
+    )
+
+
+def refund_request_from_pb(message: pb.CreateRefundRequest) -> med.RefundRequest:
+    """A request's amount that is no two-place decimal is the client's RefundInvalid."""
+    amount = parse_amount(message.refund_amount)
+    if amount is None:
+        raise RefundInvalid.on_field("amount", "the amount is a decimal with two places, like 100.00.")
+    return med.RefundRequest(
+        transaction_id=message.transaction_id,
+        reason=message.refund_reason,
+        amount=amount,
+        details=message.refund_details,
+    )
+
+
+def refund_close_to_pb(refund_id: uuid.UUID, close: med.RefundClose) -> pb.CloseRefundRequest:
+    return pb.CloseRefundRequest(
+        refund_id=str(refund_id),
+        refund_analysis_result=close.result,
+        refund_analysis_details=close.details,
+        refund_rejection_reason=close.rejection_reason,
+        refund_transaction_id=close.refund_transaction_id,
+    )
+
+
+def refund_close_from_pb(message: pb.CloseRefundRequest) -> med.RefundClose:
+    return med.RefundClose(
+        result=message.refund_analysis_result,
+        refund_transaction_id=message.refund_transaction_id,
+        rejection_reason=message.refund_rejection_reason,
+        details=message.refund_analysis_details,
+    )
+
+
+def window_to_pb(modified_after: datetime | None, modified_before: datetime | None) -> dict:
+    """The inclusive LastModified window of a list request, as its two optional fields."""
+    return {"modified_after": to_timestamp(modified_after), "modified_before": to_timestamp(modified_before)}
+
+
+def window_from_pb(message) -> tuple[datetime | None, datetime | None]:
+    return (
+        from_timestamp(message.modified_after, message.HasField("modified_after")),
+        from_timestamp(message.modified_before, message.HasField("modified_before")),
     )

@@ -54,6 +54,24 @@ GRPC_STATUS: dict[type[errors.DomainError], grpc.StatusCode] = {
     errors.PossessionNotProven: grpc.StatusCode.FAILED_PRECONDITION,
     errors.PossessionCodeInvalid: grpc.StatusCode.PERMISSION_DENIED,
     errors.PossessionChallengeExpired: grpc.StatusCode.FAILED_PRECONDITION,
+    # MED, by the same kinds as REST's table: invalid fields, a conflict with what exists, the transaction's facts.
+    errors.InfractionReportInvalid: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.FraudMarkerInvalid: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.RefundInvalid: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.InfractionReportOperationInvalid: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.InfractionReportAlreadyBeingProcessedForTransaction: grpc.StatusCode.ALREADY_EXISTS,
+    errors.InfractionReportAlreadyProcessedForTransaction: grpc.StatusCode.ALREADY_EXISTS,
+    errors.RefundOperationInvalid: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.RefundAlreadyBeingProcessedForTransaction: grpc.StatusCode.ALREADY_EXISTS,
+    errors.RefundAlreadyProcessedForTransaction: grpc.StatusCode.ALREADY_EXISTS,
+    errors.InfractionReportTransactionNotFound: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.InfractionReportTransactionNotSettled: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.InfractionReportPeriodExpired: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.RefundTransactionNotFound: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.RefundTransactionNotSettled: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.RefundPeriodExpired: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.TransactionNotRefundable: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.RefundInfractionReportNotFound: grpc.StatusCode.FAILED_PRECONDITION,
 }
 
 

@@ -60,6 +60,27 @@ HTTP_STATUS: dict[type[errors.DomainError], int] = {
     errors.PossessionNotProven: 422,
     errors.PossessionCodeInvalid: 403,
     errors.PossessionChallengeExpired: 409,
+    # MED (DICT answers each with 400; statuses by kind, as for claims): malformed fields are 400; the
+    # record's status or a record already in progress / done for the transaction is a conflict (409);
+    # a well-formed request the transaction's facts refuse (too old, not settled, no agreed report,
+    # not refundable) is 422.
+    errors.InfractionReportInvalid: 400,
+    errors.FraudMarkerInvalid: 400,
+    errors.RefundInvalid: 400,
+    errors.InfractionReportOperationInvalid: 409,
+    errors.InfractionReportAlreadyBeingProcessedForTransaction: 409,
+    errors.InfractionReportAlreadyProcessedForTransaction: 409,
+    errors.RefundOperationInvalid: 409,
+    errors.RefundAlreadyBeingProcessedForTransaction: 409,
+    errors.RefundAlreadyProcessedForTransaction: 409,
+    errors.InfractionReportTransactionNotFound: 422,
+    errors.InfractionReportTransactionNotSettled: 422,
+    errors.InfractionReportPeriodExpired: 422,
+    errors.RefundTransactionNotFound: 422,
+    errors.RefundTransactionNotSettled: 422,
+    errors.RefundPeriodExpired: 422,
+    errors.TransactionNotRefundable: 422,
+    errors.RefundInfractionReportNotFound: 422,
 }
 
 # DRF exception class -> (status, stable code); the most specific class first.

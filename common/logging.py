@@ -20,6 +20,10 @@ _TAX_ID = re.compile(r"(?<![0-9a-f-])\d{11}(?:\d{3})?(?![0-9a-f-])")
 _FORMATTED_TAX_ID = re.compile(r"\d{2,3}\.\d{3}\.\d{3}[-/]\d{2,4}(?:-\d{2})?")
 # Any key in a lookup path (EVPs included, which look like any other UUID).
 _LOOKUP_PATH = re.compile(r"(/lookup/)[^/\s?\"']+")
+# Control characters a message may carry from a request (a path with %0a or %00): escaped in text
+# lines, so one record is one line and nobody forges another (log injection); JSON escapes them itself.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r"}
 # Structured fields whose values are PII and are masked whole ("name" is the logger's own).
 PII_FIELDS = frozenset({"holder_name", "owner_name", "trade_name", "tax_id", "key", "key_value", "phone", "email"})
 
@@ -49,6 +53,11 @@ class AccessRequestIdFilter(logging.Filter):
         atoms = record.args if isinstance(record.args, Mapping) else {}
         record.request_id = atoms.get(f"{{{HEADER.lower()}}}o") or "-"
         return True
+
+
+def escape_controls(text: str) -> str:
+    """``text`` on one line: newlines as ``\\n``, other control characters as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: _ESCAPES.get(m.group(0), f"\\x{ord(m.group(0)):02x}"), text)
 
 
 class MaskPiiFilter(logging.Filter):
@@ -92,10 +101,15 @@ class AsWarningWithoutTraceback(logging.Filter):
 
 class MaskingFormatter(_RequestWithoutQuery, logging.Formatter):
     """Text lines, masked whole: an exception's message may carry PII too, and a traceback another
-    handler's formatter already rendered is reused from the record (``exc_text``) as it is."""
+    handler's formatter already rendered is reused from the record (``exc_text``) as it is. The line
+    itself (not the traceback below it) has its control characters escaped."""
 
     def format(self, record: logging.LogRecord) -> str:
         return mask_pii(super().format(record))
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        """Masked before it is escaped: an escape's hex digits (``\\x01``) must not join a CPF's."""
+        return escape_controls(mask_pii(super().formatMessage(record)))
 
 
 class MaskingJsonFormatter(_RequestWithoutQuery, JsonFormatter):

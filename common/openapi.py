@@ -91,8 +91,10 @@ class ProblemAutoSchema(AutoSchema):
             for p in self.get_override_parameters()
         ):
             statuses.add(400)  # filters and options are checked
-        if uritemplate.variables(self.path) or (self._get_paginator() and self._is_list_view()):
-            statuses.add(404)  # an id nobody may see here, or a cursor this API never gave
+        if uritemplate.variables(self.path):
+            statuses.add(404)  # an id nobody may see here
+        if self._get_paginator() and self._is_list_view():
+            statuses.add(400)  # a cursor this list never gave out (common.pagination)
         return statuses
 
     def _problem_response(self, status: int) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from celery import Celery
 from celery.beat import EmbeddedService, PersistentScheduler, ScheduleEntry
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 IN_MEMORY_BROKER = "memory://"
 
@@ -25,6 +25,12 @@ class InProcessScheduler(PersistentScheduler):
             super().apply_entry(entry, producer=producer)
         finally:
             close_old_connections()
+
+    def close(self) -> None:
+        """Beat's thread calls this as it ends: its database connections (kept CONN_MAX_AGE) end with it,
+        so a beat stopped inside a process that goes on (the homologation rehearsal) leaves none open."""
+        super().close()
+        connections.close_all()
 
 
 def run_tasks_in_process(app: Celery) -> None:

@@ -9,12 +9,17 @@ DirectoryCalledInTransaction otherwise.
 
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
 from common.transactions import open_transaction
 from connect.ports import DirectoryClient
+from connect.simulator import DirectorySimulator
+
+if TYPE_CHECKING:
+    import grpc
 
 
 class DirectoryCalledInTransaction(RuntimeError):
@@ -109,12 +114,77 @@ class _OneClient:
 get_client = _OneClient()
 
 
-def _adapter() -> object:
+class RehearsalRefused(RuntimeError):
+    """The directory is not one the homologation rehearsal may act on (it may be the production DICT)."""
+
+
+def rehearsal_directory_allowed() -> bool:
+    """Whether the rehearsal may act on this directory: the embedded dictsim, or a CONNECT_URL whose host
+    is one of REHEARSAL_DIRECTORY_HOSTS. The rehearsal registers made-up people's keys, opens reports and
+    plays other participants and BCB; at the production DICT, with our credentials, that would be real.
+    An allow-list, not a deny-list: a host nobody named is refused."""
+    if not settings.CONNECT_URL:
+        return True
+    allowed = {host.strip("[]").lower() for host in settings.REHEARSAL_DIRECTORY_HOSTS}
+    return _connect_host(settings.CONNECT_URL) in allowed
+
+
+def require_rehearsal_directory() -> None:
+    """RehearsalRefused unless ``rehearsal_directory_allowed()``; for the rehearsal's entry points."""
+    if not rehearsal_directory_allowed():
+        raise RehearsalRefused(
+            f"the directory at {settings.CONNECT_URL} is not one the homologation rehearsal may act on: "
+            "run it against dictsim (embedded, or `run_dictsim` at a host named in REHEARSAL_DIRECTORY_HOSTS)."
+        )
+
+
+def _connect_host(url: str) -> str:
+    """The host of a gRPC target: ``host:port``, ``[v6]:port`` or ``dns:///host:port`` (lower case)."""
+    return (urlsplit("//" + url.rpartition("/")[2]).hostname or "").lower()
+
+
+def participant_client(ispb: str) -> DirectoryClient:
+    """A client acting as another participant (``ispb``) at the same directory, with the same adapter
+    kind and the same guard against transactions: the homologation rehearsal plays the counterpart
+    and BCB's virtual participants through it. A new client (and channel) per call; close it after.
+    RehearsalRefused at a directory the rehearsal may not act on (``rehearsal_directory_allowed``)."""
+    require_rehearsal_directory()
+    return cast(DirectoryClient, TransactionFreeClient(_adapter(participant=ispb)))
+
+
+def get_simulator() -> DirectorySimulator:
+    """The directory's simulator control (connect.simulator): dictsim's SimulatorService at CONNECT_URL
+    (a directory without it answers SimulatorUnavailable at the first call), else the embedded dictsim
+    in-process. RehearsalRefused first at a directory the rehearsal may not act on."""
+    require_rehearsal_directory()
+    if settings.CONNECT_URL:
+        from connect.grpc_simulator import GrpcDirectorySimulator
+
+        return GrpcDirectorySimulator(
+            url=settings.CONNECT_URL, participant=settings.DICT_ISPB, credentials=_credentials()
+        )
+    from connect.local import LocalDirectorySimulator
+
+    return LocalDirectorySimulator(participant=settings.DICT_ISPB)
+
+
+def _credentials() -> "grpc.ChannelCredentials | None":
+    """TLS to the Connect gateway when CONNECT_TLS_* name files, else plaintext (loopback, tests)."""
+    from connect.tls import channel_credentials
+
+    return channel_credentials(
+        ca_file=settings.CONNECT_TLS_CA_FILE,
+        cert_file=settings.CONNECT_TLS_CERT_FILE,
+        key_file=settings.CONNECT_TLS_KEY_FILE,
+    )
+
+
+def _adapter(participant: str | None = None) -> object:
+    participant = participant or settings.DICT_ISPB
     if settings.CONNECT_URL:
         from connect.breaker import Bulkhead, RatioBreaker
         from connect.grpc_client import GrpcDirectoryClient
         from connect.metrics import watch_breaker
-        from connect.tls import channel_credentials
 
         breaker = RatioBreaker(
             window=settings.CONNECT_BREAKER_WINDOW_SEC,
@@ -122,23 +192,20 @@ def _adapter() -> object:
             failure_ratio=settings.CONNECT_BREAKER_FAILURE_RATIO,
             open_for=settings.CONNECT_BREAKER_OPEN_SEC,
         )
-        watch_breaker(breaker)
+        if participant == settings.DICT_ISPB:  # the breaker gauge is ours, not a counterpart's
+            watch_breaker(breaker)
         return GrpcDirectoryClient(
             url=settings.CONNECT_URL,
-            participant=settings.DICT_ISPB,
+            participant=participant,
             deadline=settings.CONNECT_DEADLINE_SEC,
             attempts=settings.CONNECT_RETRY_ATTEMPTS,
             breaker=breaker,
             bulkhead=Bulkhead(limit=settings.CONNECT_MAX_IN_FLIGHT, wait=settings.CONNECT_BULKHEAD_WAIT_SEC),
-            credentials=channel_credentials(
-                ca_file=settings.CONNECT_TLS_CA_FILE,
-                cert_file=settings.CONNECT_TLS_CERT_FILE,
-                key_file=settings.CONNECT_TLS_KEY_FILE,
-            ),
+            credentials=_credentials(),
         )
     from connect.local import LocalDirectoryClient
 
-    return LocalDirectoryClient(participant=settings.DICT_ISPB)
+    return LocalDirectoryClient(participant=participant)
 
 
 def connect_state() -> str:

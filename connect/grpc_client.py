@@ -22,10 +22,12 @@ matching DomainError. Anything else the directory cannot answer becomes ServiceU
 so the caller keeps the work pending and tries again later.
 
 A retry repeats the request, so only idempotent calls retry on every transport failure: reads,
-writes carrying a request id (CreateEntry, CompleteClaim), and writes whose repeat the directory
-answers as the first (UpdateEntry sets the same values; Acknowledge, and Confirm or Cancel with
-the same reason, answer a repeat with the claim unchanged). CreateClaim (a repeat is
-ClaimAlreadyExistsForKey: a 409 for the claim just made) and DeleteEntry (a repeat is NotFound)
+writes carrying a request id (CreateEntry, CompleteClaim, CreateFraudMarker), and writes whose
+repeat the directory answers as the first (UpdateEntry and UpdateInfractionReport set the same
+values; Acknowledge, and Confirm or Cancel with the same reason, answer a repeat with the claim
+unchanged, as the MED acknowledges, cancels and closes with the same parameters do). CreateClaim (a repeat is
+ClaimAlreadyExistsForKey: a 409 for the claim just made), DeleteEntry (a repeat is NotFound),
+CreateInfractionReport and CreateRefund (a repeat is *AlreadyBeingProcessedForTransaction)
 carry no request id and are not: DEADLINE_EXCEEDED may come after the directory committed, and
 so may UNAVAILABLE (a connection lost mid-call). They retry only when the channel never
 connected, so the request never left this process; otherwise ServiceUnavailable reaches the
@@ -61,6 +63,19 @@ from dict_rules.directory import (
     Owner,
 )
 from dict_rules.errors import ServiceUnavailable
+from dict_rules.med import (
+    ContactInformation,
+    FraudMarker,
+    FraudMarkerPage,
+    FraudMarkerRequest,
+    InfractionReport,
+    InfractionReportPage,
+    InfractionReportRequest,
+    Refund,
+    RefundClose,
+    RefundPage,
+    RefundRequest,
+)
 from protos.dict.connect.v1 import connect_pb2 as pb
 from protos.dict.connect.v1 import connect_pb2_grpc
 
@@ -201,9 +216,14 @@ class GrpcDirectoryClient:
         response = self._call("CreateEntry", mappers.create_request_to_pb(request), idempotent=True)
         return mappers.entry_from_pb(response.entry)
 
-    def get_entry(self, *, key: str, payer_id: str, end_to_end_id: str) -> DirectoryEntry:
-        request = pb.GetEntryRequest(key=key, payer_id=payer_id, end_to_end_id=end_to_end_id)
-        return mappers.entry_from_pb(self._call("GetEntry", request, idempotent=True).entry)
+    def get_entry(
+        self, *, key: str, payer_id: str, end_to_end_id: str, include_statistics: bool = False
+    ) -> DirectoryEntry:
+        request = pb.GetEntryRequest(
+            key=key, payer_id=payer_id, end_to_end_id=end_to_end_id, include_statistics=include_statistics
+        )
+        response = self._call("GetEntry", request, idempotent=True)
+        return mappers.get_entry_response_from_pb(response, include_statistics=include_statistics)
 
     def update_entry(self, *, key: str, account: BankAccount, owner: Owner, reason: str) -> DirectoryEntry:
         request = pb.UpdateEntryRequest(
@@ -289,6 +309,125 @@ class GrpcDirectoryClient:
     def complete_claim(self, claim_id: uuid.UUID, *, request_id: uuid.UUID) -> CompletedClaim:
         request = pb.CompleteClaimRequest(claim_id=str(claim_id), request_id=str(request_id))
         return mappers.completed_from_pb(self._call("CompleteClaim", request, idempotent=True))
+
+    def _report(self, method: str, request, *, idempotent: bool = True) -> InfractionReport:
+        return mappers.report_from_pb(self._call(method, request, idempotent=idempotent).infraction_report)
+
+    def create_infraction_report(self, request: InfractionReportRequest) -> InfractionReport:
+        return self._report("CreateInfractionReport", mappers.report_request_to_pb(request), idempotent=False)
+
+    def get_infraction_report(self, report_id: uuid.UUID) -> InfractionReport:
+        return self._report("GetInfractionReport", pb.InfractionReportIdRequest(infraction_report_id=str(report_id)))
+
+    def list_infraction_reports(
+        self,
+        *,
+        as_reporter: bool,
+        as_counterparty: bool,
+        statuses: tuple[str, ...] = (),
+        modified_after: datetime | None = None,
+        modified_before: datetime | None = None,
+        limit: int = 200,
+    ) -> InfractionReportPage:
+        request = pb.ListInfractionReportsRequest(
+            is_reporter=as_reporter,
+            is_counterparty=as_counterparty,
+            status=statuses,
+            limit=limit,
+            **mappers.window_to_pb(modified_after, modified_before),
+        )
+        response = self._call("ListInfractionReports", request, idempotent=True)
+        return InfractionReportPage(
+            reports=[mappers.report_from_pb(report) for report in response.infraction_reports],
+            has_more=response.has_more_elements,
+        )
+
+    def update_infraction_report(
+        self, report_id: uuid.UUID, *, situation_type: str, report_details: str, contact: ContactInformation
+    ) -> InfractionReport:
+        """Idempotent: a repeat sets the same values."""
+        request = pb.UpdateInfractionReportRequest(
+            infraction_report_id=str(report_id),
+            situation_type=situation_type,
+            report_details=report_details,
+            contact_email=contact.email,
+            contact_phone=contact.phone,
+        )
+        return self._report("UpdateInfractionReport", request)
+
+    def acknowledge_infraction_report(self, report_id: uuid.UUID) -> InfractionReport:
+        request = pb.InfractionReportIdRequest(infraction_report_id=str(report_id))
+        return self._report("AcknowledgeInfractionReport", request)
+
+    def cancel_infraction_report(self, report_id: uuid.UUID) -> InfractionReport:
+        request = pb.InfractionReportIdRequest(infraction_report_id=str(report_id))
+        return self._report("CancelInfractionReport", request)
+
+    def close_infraction_report(
+        self, report_id: uuid.UUID, *, analysis_result: str, fraud_type: str = "", analysis_details: str = ""
+    ) -> InfractionReport:
+        request = pb.CloseInfractionReportRequest(
+            infraction_report_id=str(report_id),
+            analysis_result=analysis_result,
+            fraud_type=fraud_type,
+            analysis_details=analysis_details,
+        )
+        return self._report("CloseInfractionReport", request)
+
+    def _marker(self, method: str, request) -> FraudMarker:
+        return mappers.marker_from_pb(self._call(method, request, idempotent=True).fraud_marker)
+
+    def create_fraud_marker(self, request: FraudMarkerRequest) -> FraudMarker:
+        """Idempotent by the request id, which the directory keeps per participant."""
+        return self._marker("CreateFraudMarker", mappers.marker_request_to_pb(request))
+
+    def get_fraud_marker(self, marker_id: uuid.UUID) -> FraudMarker:
+        return self._marker("GetFraudMarker", pb.FraudMarkerIdRequest(fraud_marker_id=str(marker_id)))
+
+    def list_fraud_markers(
+        self, *, tax_id: str = "", key: str = "", page: int = 1, per_page: int = 20
+    ) -> FraudMarkerPage:
+        request = pb.ListFraudMarkersRequest(tax_id_number=tax_id, key=key, page_number=page, items_per_page=per_page)
+        response = self._call("ListFraudMarkers", request, idempotent=True)
+        return FraudMarkerPage(
+            markers=[mappers.marker_from_pb(marker) for marker in response.fraud_markers],
+            has_more=response.has_more_elements,
+        )
+
+    def cancel_fraud_marker(self, marker_id: uuid.UUID) -> FraudMarker:
+        return self._marker("CancelFraudMarker", pb.FraudMarkerIdRequest(fraud_marker_id=str(marker_id)))
+
+    def _refund(self, method: str, request, *, idempotent: bool = True) -> Refund:
+        return mappers.refund_from_pb(self._call(method, request, idempotent=idempotent).refund)
+
+    def create_refund(self, request: RefundRequest) -> Refund:
+        return self._refund("CreateRefund", mappers.refund_request_to_pb(request), idempotent=False)
+
+    def get_refund(self, refund_id: uuid.UUID) -> Refund:
+        return self._refund("GetRefund", pb.RefundIdRequest(refund_id=str(refund_id)))
+
+    def list_refunds(
+        self,
+        *,
+        role: str = "",
+        statuses: tuple[str, ...] = (),
+        modified_after: datetime | None = None,
+        modified_before: datetime | None = None,
+        limit: int = 200,
+    ) -> RefundPage:
+        request = pb.ListRefundsRequest(
+            participant_role=role, status=statuses, limit=limit, **mappers.window_to_pb(modified_after, modified_before)
+        )
+        response = self._call("ListRefunds", request, idempotent=True)
+        return RefundPage(
+            refunds=[mappers.refund_from_pb(refund) for refund in response.refunds], has_more=response.has_more_elements
+        )
+
+    def cancel_refund(self, refund_id: uuid.UUID) -> Refund:
+        return self._refund("CancelRefund", pb.RefundIdRequest(refund_id=str(refund_id)))
+
+    def close_refund(self, refund_id: uuid.UUID, *, close: RefundClose) -> Refund:
+        return self._refund("CloseRefund", mappers.refund_close_to_pb(refund_id, close))
 
     def close(self) -> None:
         self._channel.close()

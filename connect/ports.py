@@ -25,6 +25,19 @@ from dict_rules.directory import (
     Owner,
 )
 from dict_rules.errors import ServiceUnavailable
+from dict_rules.med import (
+    ContactInformation,
+    FraudMarker,
+    FraudMarkerPage,
+    FraudMarkerRequest,
+    InfractionReport,
+    InfractionReportPage,
+    InfractionReportRequest,
+    Refund,
+    RefundClose,
+    RefundPage,
+    RefundRequest,
+)
 
 
 class DirectoryNotAsked(ServiceUnavailable):
@@ -34,7 +47,11 @@ class DirectoryNotAsked(ServiceUnavailable):
 class DirectoryClient(Protocol):
     def create_entry(self, request: EntryRequest) -> DirectoryEntry: ...
 
-    def get_entry(self, *, key: str, payer_id: str, end_to_end_id: str) -> DirectoryEntry: ...
+    def get_entry(
+        self, *, key: str, payer_id: str, end_to_end_id: str, include_statistics: bool = False
+    ) -> DirectoryEntry:
+        """The entry; with ``include_statistics``, its ``statistics`` too (for the PSP's risk engine only)."""
+        ...
 
     def update_entry(self, *, key: str, account: BankAccount, owner: Owner, reason: str) -> DirectoryEntry: ...
 
@@ -79,3 +96,64 @@ class DirectoryClient(Protocol):
     def cancel_claim(self, claim_id: uuid.UUID, *, reason: str) -> DirectoryClaim: ...
 
     def complete_claim(self, claim_id: uuid.UUID, *, request_id: uuid.UUID) -> CompletedClaim: ...
+
+    # MED (DICT_RULES §8). Reports and refunds are listed where we are either party; markers by
+    # tax id or key. Refusals are the MED DomainErrors of dict_rules.errors (InfractionReport*, Refund*).
+    def create_infraction_report(self, request: InfractionReportRequest) -> InfractionReport: ...
+
+    def get_infraction_report(self, report_id: uuid.UUID) -> InfractionReport: ...
+
+    def list_infraction_reports(
+        self,
+        *,
+        as_reporter: bool,
+        as_counterparty: bool,
+        statuses: tuple[str, ...] = (),
+        modified_after: datetime | None = None,
+        modified_before: datetime | None = None,
+        limit: int = 200,
+    ) -> InfractionReportPage:
+        """Reports where we are reporter and/or counterparty, oldest LastModified first (inclusive window)."""
+        ...
+
+    def update_infraction_report(
+        self, report_id: uuid.UUID, *, situation_type: str, report_details: str, contact: ContactInformation
+    ) -> InfractionReport: ...
+
+    def acknowledge_infraction_report(self, report_id: uuid.UUID) -> InfractionReport: ...
+
+    def cancel_infraction_report(self, report_id: uuid.UUID) -> InfractionReport: ...
+
+    def close_infraction_report(
+        self, report_id: uuid.UUID, *, analysis_result: str, fraud_type: str = "", analysis_details: str = ""
+    ) -> InfractionReport: ...
+
+    def create_fraud_marker(self, request: FraudMarkerRequest) -> FraudMarker: ...
+
+    def get_fraud_marker(self, marker_id: uuid.UUID) -> FraudMarker: ...
+
+    def list_fraud_markers(
+        self, *, tax_id: str = "", key: str = "", page: int = 1, per_page: int = 20
+    ) -> FraudMarkerPage: ...
+
+    def cancel_fraud_marker(self, marker_id: uuid.UUID) -> FraudMarker: ...
+
+    def create_refund(self, request: RefundRequest) -> Refund: ...
+
+    def get_refund(self, refund_id: uuid.UUID) -> Refund: ...
+
+    def list_refunds(
+        self,
+        *,
+        role: str = "",
+        statuses: tuple[str, ...] = (),
+        modified_after: datetime | None = None,
+        modified_before: datetime | None = None,
+        limit: int = 200,
+    ) -> RefundPage:
+        """Refunds where we are REQUESTING or CONTESTED (empty role: both), oldest LastModified first."""
+        ...
+
+    def cancel_refund(self, refund_id: uuid.UUID) -> Refund: ...
+
+    def close_refund(self, refund_id: uuid.UUID, *, close: RefundClose) -> Refund: ...

@@ -13,6 +13,7 @@ from claims.grpc import ClaimMethods
 from common.grpc_service import HealthMethods, add_servicer
 from keys.grpc import KeyMethods
 from lookup.grpc import LookupMethods
+from med.grpc import MedMethods
 from portability.grpc import PortabilityMethods
 from possession.grpc import PossessionMethods
 from protos.dict.core.v1 import core_dict_pb2 as pb
@@ -27,6 +28,7 @@ class CoreDictServicer(
     PortabilityMethods,
     LookupMethods,
     PossessionMethods,
+    MedMethods,
     HealthMethods,
     core_dict_pb2_grpc.CoreDictServiceServicer,  # last: its stubs answer UNIMPLEMENTED
 ):

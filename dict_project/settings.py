@@ -83,6 +83,9 @@ DICT_ISPB = env_str("DICT_ISPB", "12345678")
 
 # The directory: Connect over gRPC when CONNECT_URL is set, else the simulated DICT in-process.
 CONNECT_URL = env_str("CONNECT_URL")
+# The directories the homologation rehearsal may act on (CONNECT_URL's host): it registers made-up
+# people's keys and plays other participants and BCB, so never at the production DICT.
+REHEARSAL_DIRECTORY_HOSTS = env_list("REHEARSAL_DIRECTORY_HOSTS", "127.0.0.1,localhost,::1,dictsim")
 # TLS to Connect (PEM files): the gateway's CA, and our client certificate and key for mutual TLS, as DICT
 # requires. None set: plaintext (dictsim in tests and demos).
 CONNECT_TLS_CA_FILE = env_str("CONNECT_TLS_CA_FILE")
@@ -145,7 +148,9 @@ INSTALLED_APPS = [
     "lookup",
     "claims",
     "portability",
+    "med",
     "dictsim",
+    "homologation",
 ]
 
 MIDDLEWARE = [
@@ -308,9 +313,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0 * SCHEDULE_SCALE,
         "kwargs": {"older_than_seconds": 60.0 * SCHEDULE_SCALE},
     },
-    # DICT has no push for claims: poll at least once a minute, as donor and as claimer (DICT_RULES §4.4).
-    "claims-poll": {"task": "claims.tasks.poll", "schedule": 60.0 * SCHEDULE_SCALE},
+    # DICT has no push for claims, and a donor acknowledges within one minute of a claim's creation (DICT_RULES
+    # §4.4, §11 item 4): a poll every 60 s would find a claim opened just after it a full minute late, so 30 s.
+    "claims-poll": {"task": "claims.tasks.poll", "schedule": 30.0 * SCHEDULE_SCALE},
     "claims-sweep": {"task": "claims.tasks.sweep", "schedule": 60.0 * SCHEDULE_SCALE},
+    # MED has no push either: poll reports and refunds, acknowledging incoming reports at once (DICT_RULES §8).
+    "med-poll": {"task": "med.tasks.poll", "schedule": 60.0 * SCHEDULE_SCALE},
+    "med-sweep": {"task": "med.tasks.sweep", "schedule": 60.0 * SCHEDULE_SCALE},
     "check-sync": {"task": "keys.tasks.check_sync", "schedule": SYNC_CHECK_INTERVAL_SEC * SCHEDULE_SCALE},
     # Closed accounts with keys or claims the closure left (a key registered or brought by a claim after it):
     # run the closure again until nothing is left (keys.updates.closed_accounts_finish).

@@ -21,6 +21,7 @@ api_v1 = [
     path("lookup/", include("lookup.urls")),
     path("claims/", include("claims.urls")),
     path("portabilities/", include("portability.urls")),
+    path("med/", include("med.urls")),
     path("otp/totp/", TotpEnrolApi.as_view(), name="otp-totp-enrol"),
     path("otp/totp/confirm/", TotpConfirmApi.as_view(), name="otp-totp-confirm"),
 ]

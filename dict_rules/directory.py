@@ -9,6 +9,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from dict_rules.med import EntryStatistics
+
 
 @dataclass(frozen=True)
 class Owner:
@@ -46,6 +48,7 @@ class DirectoryEntry:
     created_at: datetime
     key_ownership_date: datetime
     open_claim_creation_date: datetime | None = None
+    statistics: EntryStatistics | None = None  # only when the lookup asked for them (IncludeStatistics)
 
 
 @dataclass(frozen=True)

@@ -217,6 +217,92 @@ class PossessionChallengeExpired(DomainError):
     default_message = "The verification challenge expired or has no attempts left; start a new one."
 
 
+# MED (DICT_RULES §8): DICT's own error types, each a 400 at DICT.
+class InfractionReportInvalid(DomainError):
+    code = "InfractionReportInvalid"
+    default_message = "The infraction report has invalid fields."
+
+
+class InfractionReportOperationInvalid(DomainError):
+    code = "InfractionReportOperationInvalid"
+    default_message = "The infraction report's status (or your part in it) does not allow this operation."
+
+
+class InfractionReportTransactionNotFound(DomainError):
+    code = "InfractionReportTransactionNotFound"
+    default_message = "The report's transaction was not found."
+
+
+class InfractionReportTransactionNotSettled(DomainError):
+    code = "InfractionReportTransactionNotSettled"
+    default_message = "The report's transaction was not settled."
+
+
+class InfractionReportAlreadyBeingProcessedForTransaction(DomainError):
+    code = "InfractionReportAlreadyBeingProcessedForTransaction"
+    default_message = "An infraction report for this transaction is already in progress."
+
+
+class InfractionReportAlreadyProcessedForTransaction(DomainError):
+    code = "InfractionReportAlreadyProcessedForTransaction"
+    default_message = "An infraction report for this transaction was already closed."
+
+
+class InfractionReportPeriodExpired(DomainError):
+    code = "InfractionReportPeriodExpired"
+    default_message = "The period to report an infraction on this transaction has expired."
+
+
+class FraudMarkerInvalid(DomainError):
+    code = "FraudMarkerInvalid"
+    default_message = "The fraud marker has invalid fields."
+
+
+class RefundInvalid(DomainError):
+    code = "RefundInvalid"
+    default_message = "The refund request has invalid fields."
+
+
+class RefundOperationInvalid(DomainError):
+    code = "RefundOperationInvalid"
+    default_message = "The refund request's status (or your part in it) does not allow this operation."
+
+
+class RefundTransactionNotFound(DomainError):
+    code = "RefundTransactionNotFound"
+    default_message = "The refund's transaction was not found."
+
+
+class RefundTransactionNotSettled(DomainError):
+    code = "RefundTransactionNotSettled"
+    default_message = "The refund's transaction was not settled."
+
+
+class RefundAlreadyBeingProcessedForTransaction(DomainError):
+    code = "RefundAlreadyBeingProcessedForTransaction"
+    default_message = "A refund request for this transaction is already in progress."
+
+
+class RefundAlreadyProcessedForTransaction(DomainError):
+    code = "RefundAlreadyProcessedForTransaction"
+    default_message = "A refund request for this transaction was already processed."
+
+
+class RefundPeriodExpired(DomainError):
+    code = "RefundPeriodExpired"
+    default_message = "The period to request a refund of this transaction has expired."
+
+
+class TransactionNotRefundable(DomainError):
+    code = "TransactionNotRefundable"
+    default_message = "This transaction cannot be refunded."
+
+
+class RefundInfractionReportNotFound(DomainError):
+    code = "RefundInfractionReportNotFound"
+    default_message = "No agreed infraction report was found for this transaction."
+
+
 ERRORS_BY_CODE: dict[str, type[DomainError]] = {}
 
 

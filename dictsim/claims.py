@@ -49,10 +49,8 @@ from dict_rules.errors import (
     NotFound,
     RequestIdAlreadyUsed,
 )
-from dictsim import clock, services
+from dictsim import clock, listing, services
 from dictsim.models import DirClaim, DirEntry, DirRequest
-
-LIST_DEFAULT, LIST_MAX = 20, 200
 
 
 def _to_port(claim: DirClaim) -> DirectoryClaim:
@@ -307,16 +305,12 @@ def claim_list(
     claim_type: str = "",
     modified_after: datetime | None = None,
     modified_before: datetime | None = None,
-    limit: int = LIST_DEFAULT,
+    limit: int = listing.LIST_DEFAULT,
 ) -> ClaimPage:
     """listClaims: the caller's claims by LastModified ascending (then id); both window ends inclusive.
 
     Neither role asked means both, as DICT lists a participant's claims without a role.
     """
-    if not 1 <= limit <= LIST_MAX:
-        raise BadRequest.on_field("limit", f"limit must be between 1 and {LIST_MAX}.")
-    if any(status not in ClaimStatus.__members__ for status in statuses):
-        raise BadRequest.on_field("status", f"status must be among {', '.join(ClaimStatus)}.")
     if claim_type and claim_type not in ClaimType.__members__:
         raise BadRequest.on_field("type", f"type must be one of {', '.join(ClaimType)}.")
     donor, claimer = (as_donor, as_claimer) if as_donor or as_claimer else (True, True)
@@ -325,13 +319,14 @@ def claim_list(
         rows |= DirClaim.objects.filter(donor_participant=participant)
     if claimer:
         rows |= DirClaim.objects.filter(claimer_participant=participant)
-    if statuses:
-        rows = rows.filter(status__in=statuses)
     if claim_type:
         rows = rows.filter(claim_type=claim_type)
-    if modified_after is not None:
-        rows = rows.filter(last_modified__gte=modified_after)
-    if modified_before is not None:
-        rows = rows.filter(last_modified__lte=modified_before)
-    page = [_to_port(claim) for claim in rows.order_by("last_modified", "id")[: limit + 1]]
-    return ClaimPage(claims=page[:limit], has_more=len(page) > limit)
+    found, more = listing.page(
+        rows,
+        statuses=statuses,
+        known_statuses=tuple(ClaimStatus),
+        modified_after=modified_after,
+        modified_before=modified_before,
+        limit=limit,
+    )
+    return ClaimPage(claims=[_to_port(claim) for claim in found], has_more=more)

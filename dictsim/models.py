@@ -162,3 +162,158 @@ class DirClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim_type} claim {self.status}"
+
+
+class DirTransaction(models.Model):
+    """A Pix transaction the SPI settled (dictsim plays the SPI too): what MED reports and refunds are about.
+
+    ``receiver_*`` come from the key's entry at settlement; a refund (pacs.004) has no key and points
+    at the payment it returns (``original``).
+    """
+
+    id = models.CharField(primary_key=True, max_length=32)  # EndToEndId, or the refund's RtrId
+    kind = models.CharField(max_length=8)  # PAYMENT (pacs.008) | REFUND (pacs.004)
+    payer_participant = models.CharField(max_length=8)
+    payer_tax_id = models.CharField(max_length=14)
+    receiver_participant = models.CharField(max_length=8)
+    receiver_tax_id = models.CharField(max_length=14)
+    receiver_key = models.CharField(max_length=KEY_MAX_LENGTH, blank=True)
+    amount = models.DecimalField(max_digits=17, decimal_places=2)
+    settled = models.BooleanField(default=True)
+    settled_at = models.DateTimeField()
+    original = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds")
+
+    class Meta:
+        indexes = [
+            # the statistics' settlements, per key and per receiving person
+            models.Index(fields=["receiver_key", "settled_at"], name="dir_tx_key_settled"),
+            models.Index(fields=["receiver_tax_id", "settled_at"], name="dir_tx_taxid_settled"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id}"
+
+
+class DirInfractionReport(models.Model):
+    """An infraction report (DICT's ExtendedInfractionReport). ``target_*`` is the credited person and
+    key of the transaction, kept here so the statistics count reports without a join."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    transaction = models.ForeignKey(DirTransaction, on_delete=models.PROTECT, related_name="reports")
+    reason = models.CharField(max_length=16)
+    situation_type = models.CharField(max_length=24)
+    report_details = models.TextField(blank=True)
+    contact_email = models.CharField(max_length=77)
+    contact_phone = models.CharField(max_length=16)
+    status = models.CharField(max_length=16)
+    reporter_participant = models.CharField(max_length=8)
+    counterparty_participant = models.CharField(max_length=8)
+    target_tax_id = models.CharField(max_length=14)
+    target_key = models.CharField(max_length=KEY_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField()
+    last_modified = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    analysis_result = models.CharField(max_length=16, blank=True)
+    analysis_details = models.TextField(blank=True)
+    fraud_type = models.CharField(max_length=24, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transaction"],
+                condition=models.Q(status__in=["OPEN", "ACKNOWLEDGED"]),
+                name="dir_report_one_open_per_tx",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["reporter_participant", "last_modified"], name="dir_report_reporter"),
+            models.Index(fields=["counterparty_participant", "last_modified"], name="dir_report_counterparty"),
+            models.Index(fields=["target_tax_id", "status"], name="dir_report_target_taxid"),
+            models.Index(fields=["target_key", "status"], name="dir_report_target_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} report {self.status}"
+
+
+class DirFraudMarker(models.Model):
+    """A fraud marker: made by a participant on its own customer, or by an AGREED close of a report."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    participant = models.CharField(max_length=8)  # the creator (for a report's: the participant that closed it)
+    request_id = models.UUIDField(null=True, blank=True)  # createFraudMarker's idempotency; none for a report's
+    tax_id = models.CharField(max_length=14)
+    key = models.CharField(max_length=KEY_MAX_LENGTH, blank=True)
+    fraud_type = models.CharField(max_length=24)
+    status = models.CharField(max_length=16)
+    created_at = models.DateTimeField()
+    last_modified = models.DateTimeField()
+    infraction_report = models.OneToOneField(
+        DirInfractionReport, null=True, blank=True, on_delete=models.PROTECT, related_name="fraud_marker"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "request_id"], name="dir_marker_request_once"),
+        ]
+        indexes = [
+            models.Index(fields=["tax_id", "created_at"], name="dir_marker_taxid"),
+            models.Index(fields=["key", "created_at"], name="dir_marker_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fraud_type} marker {self.status}"
+
+
+class DirRefund(models.Model):
+    """A refund request (DICT's ExtendedRefund): the debited participant asks the credited one."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    transaction = models.ForeignKey(DirTransaction, on_delete=models.PROTECT, related_name="refund_requests")
+    reason = models.CharField(max_length=24)
+    amount = models.DecimalField(max_digits=17, decimal_places=2)
+    details = models.TextField(blank=True)
+    status = models.CharField(max_length=16)
+    requesting_participant = models.CharField(max_length=8)
+    contested_participant = models.CharField(max_length=8)
+    created_at = models.DateTimeField()
+    last_modified = models.DateTimeField()
+    infraction_report = models.ForeignKey(
+        DirInfractionReport, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    analysis_result = models.CharField(max_length=24, blank=True)
+    analysis_details = models.TextField(blank=True)
+    rejection_reason = models.CharField(max_length=24, blank=True)
+    refund_transaction_id = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transaction"], condition=models.Q(status="OPEN"), name="dir_refund_one_open_per_tx"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["requesting_participant", "last_modified"], name="dir_refund_requesting"),
+            models.Index(fields=["contested_participant", "last_modified"], name="dir_refund_contested"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} refund {self.status}"
+
+
+class DirKeyAccount(models.Model):
+    """An account a key was registered in and left (deleted, moved by an update, confirmed away by a
+    claim), with when: the key's DistinctAccounts statistic counts these and its current account."""
+
+    key = models.CharField(max_length=KEY_MAX_LENGTH)
+    participant = models.CharField(max_length=8)
+    branch = models.CharField(max_length=4)
+    account_number = models.CharField(max_length=20)
+    account_type = models.CharField(max_length=4)
+    ended_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "ended_at"], name="dir_key_account_ended")]
+
+    def __str__(self) -> str:
+        return f"a past account of a key at {self.participant}"

@@ -41,13 +41,14 @@ from dict_rules.keys import (
     normalize_key,
 )
 from dict_rules.lookups import PAYER_ID_RE
-from dictsim import clock
-from dictsim.models import DirCidEvent, DirClaim, DirEntry, DirRequest
+from dict_rules.med import EntryStatistics
+from dictsim import clock, statistics
+from dictsim.models import DirCidEvent, DirClaim, DirEntry, DirKeyAccount, DirRequest
 
 CID_PAGE_MAX = 10_000
 
 
-def _to_port(entry: DirEntry) -> DirectoryEntry:
+def _to_port(entry: DirEntry, stats: EntryStatistics | None = None) -> DirectoryEntry:
     return DirectoryEntry(
         key=entry.key,
         key_type=entry.key_type,
@@ -55,6 +56,7 @@ def _to_port(entry: DirEntry) -> DirectoryEntry:
         account=entry.account(),
         created_at=entry.created_at,
         key_ownership_date=entry.key_ownership_date,
+        statistics=stats,
     )
 
 
@@ -173,9 +175,22 @@ def insert_entry(entry: DirEntry, now: datetime) -> None:
     _cid_event(entry, entry.cid, "ADDED", now)
 
 
+def _account_left(entry: DirEntry, now: datetime) -> None:
+    """The key leaves the account the row holds (as loaded): kept for the key's DistinctAccounts statistic."""
+    DirKeyAccount.objects.create(
+        key=entry.key,
+        participant=entry.participant,
+        branch=entry.branch,
+        account_number=entry.account_number,
+        account_type=entry.account_type,
+        ended_at=now,
+    )
+
+
 def remove_entry(entry: DirEntry, now: datetime) -> None:
     """Drop an entry and record its CID REMOVED at ``now``."""
     _cid_event(entry, entry.cid, "REMOVED", now)
+    _account_left(entry, now)
     entry.delete()
 
 
@@ -290,8 +305,13 @@ def _create(*, participant: str, request: EntryRequest, key: str | None, fingerp
     return _to_port(entry)
 
 
-def entry_get(*, participant: str, key: str, payer_id: str, end_to_end_id: str) -> DirectoryEntry:
-    """getEntry: a lookup before a payment. A participant may not look up its own keys."""
+def entry_get(
+    *, participant: str, key: str, payer_id: str, end_to_end_id: str, include_statistics: bool = False
+) -> DirectoryEntry:
+    """getEntry: a lookup before a payment. A participant may not look up its own keys.
+
+    With ``include_statistics`` the key's and owner's counters are added (dictsim.statistics); without,
+    the lookup makes no query beyond the entry's."""
     if not PAYER_ID_RE.fullmatch(payer_id or ""):
         raise BadRequest.on_field("payer_id", "PI-PayerId must be a CPF or CNPJ, digits only.")
     if not end_to_end_id:
@@ -301,7 +321,7 @@ def entry_get(*, participant: str, key: str, payer_id: str, end_to_end_id: str) 
         raise NotFound("no entry for this key.")
     if entry.participant == participant:
         raise EntryCannotBeQueriedForBookTransfer()
-    return _to_port(entry)
+    return _to_port(entry, statistics.entry_statistics(entry, clock.now()) if include_statistics else None)
 
 
 def _owned(participant: str, key: str) -> DirEntry:
@@ -341,6 +361,7 @@ def entry_update(*, participant: str, key: str, account: BankAccount, owner: Own
         check_account_limit(
             participant, account, entry.owner_type, "the target account already holds the maximum number of keys."
         )
+        _account_left(entry, clock.now())
     old_cid = entry.cid
     entry.branch, entry.account_number, entry.account_type = account.branch, account.number, account.account_type
     entry.opening_date = account.opening_date

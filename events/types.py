@@ -34,6 +34,23 @@ no unexpected field (PII) slips in. A change to a type's fields is a new version
   AccountCreated v1           (none)
   AccountUpdated v1           (none)
   AccountClosed v1            (none)
+  InfractionReportOpened v1   status, role, reason, situation_type
+  InfractionReportReceived v1  status, role, reason, situation_type
+  InfractionReportAcknowledged v1  status, role
+  InfractionReportUpdated v1  status, role, situation_type
+  InfractionReportClosed v1   status, role, analysis_result, [fraud_type]
+  InfractionReportCancelled v1  status, role
+  InfractionReportAnalysisDue v1  status, role, due
+  InfractionReportRefundDue v1  status, role, due
+  InfractionReportActionRefused v1  status, role, action, code
+  RefundRequested v1          status, role, reason
+  RefundReceived v1           status, role, reason
+  RefundClosed v1             status, role, result, [rejection_reason]
+  RefundCancelled v1          status, role
+  RefundActionRefused v1      status, role, action, code
+  FraudMarkerCreated v1       status, fraud_type
+  FraudMarkerCancelled v1     status, fraud_type
+  FraudMarkerActionRefused v1  status, fraud_type, action, code
 
 ``status``, ``key_type``, ``claim_type`` and ``role`` are the aggregate's own after the change;
 ``reason`` a DICT delete, update or claim reason; ``failure_code`` and ``code`` DICT's error type (never
@@ -41,6 +58,10 @@ DICT's free-text message, which may quote PII); ``cid`` the entry's CID; ``claim
 ``rfb_status`` the holder's status at Receita Federal (dict_rules.rfb.RfbStatus) in HolderRfbNonconforming,
 which tells the holder their keys are being deleted (``reason`` RFB_VALIDATION) and why (``code``:
 OwnerTaxIdIrregular or OwnerNameMismatch);
+MED (the infraction_report, refund and fraud_marker aggregates): ``role`` our side (REPORTER or
+COUNTERPARTY; REQUESTING or CONTESTED), the other fields DICT's enum names; ``due`` the deadline a
+sweep flagged (ISO 8601, analysis_deadline or refund_deadline); ``action`` what was asked of DICT
+(create, update, acknowledge, close, cancel); never a tax id, key, contact, transaction id or free text.
 ``fix`` what a sync repair did to the entry (keys.sync.Fix: added_here, corrected_here, updated_at_dict,
 deleted_at_dict; a key removed here is EntryDeleted with reason RECONCILIATION); ``request_id`` in
 EntryUpdateRequested the customer's idempotency key (a UUID: an earlier update's is refused, keys.updates).
@@ -99,7 +120,35 @@ class AccountEvent(StrEnum):
     CLOSED = "AccountClosed"
 
 
-EventType = EntryEvent | ClaimEvent | HolderEvent | AccountEvent
+class InfractionReportEvent(StrEnum):
+    OPENED = "InfractionReportOpened"
+    RECEIVED = "InfractionReportReceived"
+    ACKNOWLEDGED = "InfractionReportAcknowledged"
+    UPDATED = "InfractionReportUpdated"
+    CLOSED = "InfractionReportClosed"
+    CANCELLED = "InfractionReportCancelled"
+    ANALYSIS_DUE = "InfractionReportAnalysisDue"
+    REFUND_DUE = "InfractionReportRefundDue"
+    ACTION_REFUSED = "InfractionReportActionRefused"
+
+
+class RefundEvent(StrEnum):
+    REQUESTED = "RefundRequested"
+    RECEIVED = "RefundReceived"
+    CLOSED = "RefundClosed"
+    CANCELLED = "RefundCancelled"
+    ACTION_REFUSED = "RefundActionRefused"
+
+
+class FraudMarkerEvent(StrEnum):
+    CREATED = "FraudMarkerCreated"
+    CANCELLED = "FraudMarkerCancelled"
+    ACTION_REFUSED = "FraudMarkerActionRefused"
+
+
+EventType = (
+    EntryEvent | ClaimEvent | HolderEvent | AccountEvent | InfractionReportEvent | RefundEvent | FraudMarkerEvent
+)
 
 # The aggregate each enum's events belong to (DomainEvent.aggregate_type).
 AGGREGATE_TYPES: dict[type[StrEnum], str] = {
@@ -107,6 +156,9 @@ AGGREGATE_TYPES: dict[type[StrEnum], str] = {
     ClaimEvent: "claim",
     HolderEvent: "holder",
     AccountEvent: "account",
+    InfractionReportEvent: "infraction_report",
+    RefundEvent: "refund",
+    FraudMarkerEvent: "fraud_marker",
 }
 
 
@@ -132,6 +184,8 @@ class PayloadSchema:
 _ENTRY = ("status", "key_type")
 _CLAIM = ("status", "claim_type", "role")
 _CLAIM_MOVED = PayloadSchema(1, _CLAIM, optional=("reason", "cancelled_by"))
+_MED = ("status", "role")
+_MARKER = ("status", "fraud_type")
 
 SCHEMAS: dict[EventType, PayloadSchema] = {
     EntryEvent.CREATED: PayloadSchema(1, _ENTRY),
@@ -159,6 +213,23 @@ SCHEMAS: dict[EventType, PayloadSchema] = {
     AccountEvent.CREATED: PayloadSchema(1),
     AccountEvent.UPDATED: PayloadSchema(1),
     AccountEvent.CLOSED: PayloadSchema(1),
+    InfractionReportEvent.OPENED: PayloadSchema(1, (*_MED, "reason", "situation_type")),
+    InfractionReportEvent.RECEIVED: PayloadSchema(1, (*_MED, "reason", "situation_type")),
+    InfractionReportEvent.ACKNOWLEDGED: PayloadSchema(1, _MED),
+    InfractionReportEvent.UPDATED: PayloadSchema(1, (*_MED, "situation_type")),
+    InfractionReportEvent.CLOSED: PayloadSchema(1, (*_MED, "analysis_result"), optional=("fraud_type",)),
+    InfractionReportEvent.CANCELLED: PayloadSchema(1, _MED),
+    InfractionReportEvent.ANALYSIS_DUE: PayloadSchema(1, (*_MED, "due")),
+    InfractionReportEvent.REFUND_DUE: PayloadSchema(1, (*_MED, "due")),
+    InfractionReportEvent.ACTION_REFUSED: PayloadSchema(1, (*_MED, "action", "code")),
+    RefundEvent.REQUESTED: PayloadSchema(1, (*_MED, "reason")),
+    RefundEvent.RECEIVED: PayloadSchema(1, (*_MED, "reason")),
+    RefundEvent.CLOSED: PayloadSchema(1, (*_MED, "result"), optional=("rejection_reason",)),
+    RefundEvent.CANCELLED: PayloadSchema(1, _MED),
+    RefundEvent.ACTION_REFUSED: PayloadSchema(1, (*_MED, "action", "code")),
+    FraudMarkerEvent.CREATED: PayloadSchema(1, _MARKER),
+    FraudMarkerEvent.CANCELLED: PayloadSchema(1, _MARKER),
+    FraudMarkerEvent.ACTION_REFUSED: PayloadSchema(1, (*_MARKER, "action", "code")),
 }
 
 

@@ -1,6 +1,7 @@
 """What a consumer receives for one event: the only place where a stored event becomes a Pulsar message.
 
-Topic: one per aggregate, ``PULSAR_TOPIC_PREFIX`` + ``entries``, ``claims``, ``holders`` or ``accounts``.
+Topic: one per aggregate, ``PULSAR_TOPIC_PREFIX`` + ``entries``, ``claims``, ``holders``,
+``accounts``, ``infraction-reports``, ``refunds`` or ``fraud-markers``.
 Key (``partition_key``): the aggregate id, so one aggregate's events share a partition and, on a
 Key_Shared subscription, one consumer at a time, in the order of their ``sequence``.
 Properties: ``event_id`` (deduplicate on it: delivery is at least once), ``event_type``, ``schema_version``.
@@ -24,7 +25,15 @@ from dataclasses import dataclass
 from events.models import DomainEvent
 from events.types import AGGREGATE_TYPES, EVENT_TYPES, SCHEMAS, aggregate_type_of
 
-TOPICS: dict[str, str] = {"entry": "entries", "claim": "claims", "holder": "holders", "account": "accounts"}
+TOPICS: dict[str, str] = {
+    "entry": "entries",
+    "claim": "claims",
+    "holder": "holders",
+    "account": "accounts",
+    "infraction_report": "infraction-reports",
+    "refund": "refunds",
+    "fraud_marker": "fraud-markers",
+}
 assert set(TOPICS) == set(AGGREGATE_TYPES.values()), "every aggregate has its topic"
 
 

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from common.openapi import refusals
 from lookup import services
-from lookup.serializers import LookupOut, PaymentIn, PaymentOut
+from lookup.serializers import LookupOut, LookupQueryIn, LookupStatisticsOut, PaymentIn, PaymentOut
 
 
 class LookupApi(APIView):
@@ -15,12 +15,24 @@ class LookupApi(APIView):
         summary="Resolve a PIX key before paying it",
         description="Answers the receiver's name, trade name, masked tax id and participant, with the "
         "EndToEndId the payment must carry. A key that does not exist costs 20 lookup tokens; an "
-        "exhausted budget is 429 RateLimited with Retry-After.",
-        responses={200: LookupOut, **refusals(400, 403)},
+        "exhausted budget is 429 RateLimited with Retry-After. The PSP's risk engine may add "
+        "include_statistics=true and payer_account_id (one of our open accounts) to get DICT's anti-fraud "
+        "statistics too; a customer's answer never has the statistics fields (absent, not null). That lookup "
+        "is the paying customer's own: charged to the customer's and the PSP's lookup budgets as any "
+        "lookup and counted in the customer's lookups per payment, a ratio DICT watches for scanning. So a "
+        "risk engine makes it INSTEAD of the payment's lookup, never in addition, and the payment carries "
+        "its EndToEndId.",
+        parameters=[LookupQueryIn],
+        # One superset shape on purpose: a oneOf of LookupOut and LookupStatisticsOut (drf-spectacular's
+        # only polymorphism) is wrong here, since every answer matches both; the statistics fields are optional.
+        responses={200: LookupStatisticsOut, **refusals(400, 403, 404)},
     )
     def get(self, request: Request, key: str) -> Response:
-        answer = services.lookup_key(user=request.user, key=key)
-        return Response(LookupOut(answer).data, headers={"Cache-Control": "no-store"})
+        query = LookupQueryIn.from_query(request.query_params)
+        query.is_valid(raise_exception=True)
+        answer = services.lookup_key(user=request.user, key=key, **query.validated_data)
+        shape = LookupStatisticsOut if query.validated_data["include_statistics"] else LookupOut
+        return Response(shape(answer).data, headers={"Cache-Control": "no-store"})
 
 
 class PaymentCreditApi(APIView):

@@ -7,11 +7,13 @@ in dict_rules.buckets; the PSP's stores that apply them (Redis and in-process) i
 """
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from common.strict_input import check_text
 from dict_rules.errors import EntryInvalid
 from dict_rules.keys import KeyType, key_type_of, normalize_key
 from dict_rules.lookups import PayerView
+from dict_rules.med import EntryStatistics
 
 
 def normalize_lookup_key(raw: str) -> str:
@@ -37,6 +39,19 @@ def normalize_lookup_key(raw: str) -> str:
     return normalize_key(kind, key, field="key")
 
 
+class StatisticsAbsent(StrEnum):
+    """Why a lookup that asked for DICT's statistics carries none."""
+
+    # Our own key is answered here and DICT refuses to be asked (EntryCannotBeQueriedForBookTransfer): we
+    # have no statistics of DICT's to give, and never make up zeros that would read as "a clean key".
+    BOOK_TRANSFER = "BOOK_TRANSFER"
+
+
 @dataclass(frozen=True)
 class LookupAnswer(PayerView):
+    """The payer's view and the payment's EndToEndId; with statistics asked (a risk engine), DICT's
+    statistics or why there are none. Both stay None otherwise, so a customer's answer never changes."""
+
     end_to_end_id: str
+    statistics: EntryStatistics | None = None
+    statistics_absent_reason: StatisticsAbsent | None = None

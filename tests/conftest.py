@@ -101,9 +101,9 @@ def directory_calls(monkeypatch) -> Iterator[list[str]]:
     calls: list[str] = []
     original = LocalDirectoryClient.get_entry
 
-    def spy(self, *, key: str, payer_id: str, end_to_end_id: str):
+    def spy(self, *, key: str, **kwargs):
         calls.append(key)
-        return original(self, key=key, payer_id=payer_id, end_to_end_id=end_to_end_id)
+        return original(self, key=key, **kwargs)
 
     monkeypatch.setattr(LocalDirectoryClient, "get_entry", spy)
     get_client.cache_clear()

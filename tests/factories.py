@@ -24,7 +24,6 @@ from accounts import dict_view
 from accounts.models import Account
 from claims.models import Claim
 from claims.services import claims_poll
-from dict_rules.buckets import BucketPolicy, psp_policy
 from dict_rules.directory import BankAccount, ClaimRequest, DirectoryEntry, EntryRequest, Owner
 from dict_rules.errors import DomainError
 from dict_rules.possession import needs_possession_proof
@@ -34,7 +33,8 @@ from dictsim.models import DirCidEvent, DirEntry, DirRequest
 from events.models import DomainEvent
 from keys.models import Entry
 from keys.services import entry_create, entry_register
-from lookup.buckets import Charge, get_buckets
+from lookup.buckets import get_buckets
+from lookup.services import payer_charge, psp_charge
 from possession.delivery import MemorySmsSender
 from possession.services import challenge_confirm, challenge_start
 
@@ -281,15 +281,8 @@ def look(client, key: str):
 
 
 def tokens_left(holder) -> tuple[int, int]:
-    """A natural person payer's bucket and the PSP's now (a zero charge, ungated, only refills and reads)."""
-    payer = BucketPolicy(
-        capacity=settings.LOOKUP_PAYER_NATURAL_CAPACITY, refill_tokens=settings.LOOKUP_PAYER_NATURAL_REFILL_PER_MIN
-    )
-    charges = [
-        Charge(bucket=f"payer:{holder.pk}", policy=payer, delta=0),
-        Charge(bucket=f"psp:{settings.DICT_ISPB}", policy=psp_policy(settings.LOOKUP_PSP_CATEGORY), delta=0),
-    ]
-    payer_state, psp_state = get_buckets().settle(charges, gated=False).states
+    """The payer's bucket and the PSP's now (a zero charge, ungated, only refills and reads)."""
+    payer_state, psp_state = get_buckets().settle([payer_charge(holder, 0), psp_charge(0)], gated=False).states
     return payer_state.tokens, psp_state.tokens
 
 

@@ -53,7 +53,9 @@ def test_superuser_opens_every_registered_models_pages(client, make_user, make_a
     Group.objects.create(name="compliance")
     sync_check(key_types=["EVP"])
     client.force_login(make_user(superuser=True))
-    models = [model for model in apps.get_models() if admin.site.is_registered(model)]
+    # MED's pages are opened the same way by tests/test_med_admin.py, with reports, refunds and markers of their own.
+    registered = (model for model in apps.get_models() if admin.site.is_registered(model))
+    models = [model for model in registered if model._meta.app_label != "med"]
     assert sorted(model._meta.label for model in models) == [
         "accounts.Account",
         "accounts.Holder",

@@ -475,6 +475,22 @@ def test_standard_health_checking_and_reflection_are_served(start_server) -> Non
             "CancelClaim",
             "CompleteClaim",
             "GetEntryByCid",
+            "CreateInfractionReport",
+            "GetInfractionReport",
+            "ListInfractionReports",
+            "UpdateInfractionReport",
+            "AcknowledgeInfractionReport",
+            "CancelInfractionReport",
+            "CloseInfractionReport",
+            "CreateFraudMarker",
+            "GetFraudMarker",
+            "ListFraudMarkers",
+            "CancelFraudMarker",
+            "CreateRefund",
+            "GetRefund",
+            "ListRefunds",
+            "CancelRefund",
+            "CloseRefund",
         ]
 
 

@@ -38,6 +38,7 @@ from dictsim.grpc import ConnectServicer
 from dictsim.models import DirCidEvent, DirClaim, DirEntry
 from protos.dict.connect.v1 import connect_pb2 as pb
 from tests.factories import OTHER, OURS, CountingStub, account, dead_port, new_phone, person, request
+from tests.late_servicer import LateServicer
 
 # start_server and make_client (the loopback Connect server and its clients) are fixtures of tests/conftest.py.
 
@@ -55,26 +56,9 @@ def phone_held_at_other() -> tuple[str, ClaimRequest]:
     return phone, ClaimRequest("OWNERSHIP", phone, "PHONE", account(OURS), joao)
 
 
-class LateServicer(ConnectServicer):
-    """The real directory, which commits CreateClaim and DeleteEntry and then answers late.
-
-    ``committed`` is released once the work is done; the answer waits for ``gate`` (or 3 s).
-    """
-
-    def __init__(self) -> None:
-        self.committed = threading.Semaphore(0)
-        self.gate = threading.Event()
-
-    def _late(self, answer):
-        self.committed.release()
-        self.gate.wait(3)
-        return answer
-
-    def CreateClaim(self, request, context):
-        return self._late(super().CreateClaim(request, context))
-
-    def DeleteEntry(self, request, context):
-        return self._late(super().DeleteEntry(request, context))
+def late_servicer() -> LateServicer:
+    """The real directory, which commits CreateClaim and DeleteEntry and then answers late."""
+    return LateServicer("CreateClaim", "DeleteEntry")
 
 
 # --- 1. retries of writes without a request id ---------------------------------------------------
@@ -84,7 +68,7 @@ class LateServicer(ConnectServicer):
 @pytest.mark.django_db(transaction=True)
 def test_a_create_claim_answered_too_late_is_not_sent_again(start_server, make_client) -> None:
     """Before: the retry met the claim the first attempt had made, and the user got a 409."""
-    servicer = LateServicer()
+    servicer = late_servicer()
     _, port = start_server(servicer)
     client = make_client(port, attempts=3, deadline=0.5)
     counting = CountingStub(client)
@@ -103,7 +87,7 @@ def test_a_create_claim_answered_too_late_is_not_sent_again(start_server, make_c
 @pytest.mark.django_db(transaction=True)
 def test_a_delete_answered_too_late_is_not_sent_again(start_server, make_client) -> None:
     """Before: the retry found the key gone and the caller got NotFound instead of 'try again'."""
-    servicer = LateServicer()
+    servicer = late_servicer()
     _, port = start_server(servicer)
     client = make_client(port, attempts=3, deadline=0.5)
     counting = CountingStub(client)
@@ -120,7 +104,7 @@ def test_a_delete_answered_too_late_is_not_sent_again(start_server, make_client)
 @pytest.mark.django_db(transaction=True)
 def test_a_connection_lost_after_the_create_claim_arrived_is_not_sent_again(start_server, make_client) -> None:
     """UNAVAILABLE does not prove the request never arrived: here the directory committed first."""
-    servicer = LateServicer()
+    servicer = late_servicer()
     server, port = start_server(servicer)
     client = make_client(port, attempts=3, deadline=5)
     counting = CountingStub(client)

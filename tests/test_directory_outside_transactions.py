@@ -41,8 +41,11 @@ from keys import services as key_services
 from keys import updates as key_updates
 from keys.models import Entry
 from keys.services import entries_redrive, entry_delete, entry_register, entry_unregister
+from med.models import InfractionReport
+from med.services import med_poll, report_close
 from portability.services import portability_start
 from tests.factories import DAY, claim_events, create_entry, incoming, key_at_other_psp, otp, owner_of
+from tests.med_support import fraud_team, paid_to_our_customer, reported_by_other_psp
 
 pytestmark = pytest.mark.django_db
 
@@ -291,6 +294,27 @@ def test_starting_a_claim_commits_its_intent_and_locks_nothing_while_the_directo
     assert not ClaimStart.objects.exists()
     assert key_slots_held_by_claims(account) == 1
     assert portability_start(**start, request_id=request_id) == (claim, True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closing_an_infraction_report_commits_its_intent_and_locks_nothing_while_the_directory_answers(
+    make_account, make_entry, hold_directory
+) -> None:
+    tx = paid_to_our_customer(make_entry(make_account()))
+    reported_by_other_psp(tx)
+    med_poll()  # stored and acknowledged
+    report = InfractionReport.objects.get(transaction_id=tx)
+    analyst = fraud_team(make_account().holder.user)
+    held = hold_directory("close_infraction_report")
+    close = {"analysis_result": "AGREED", "fraud_type": "MULE_ACCOUNT"}
+    thread, outcome = in_thread(lambda: report_close(user=analyst, report_id=report.pk, **close))
+    assert held.entered.wait(timeout=30)
+
+    assert lockable_now(InfractionReport, report.pk)
+    assert InfractionReport.objects.get(pk=report.pk).intent == "close"  # committed before DICT was asked
+
+    closed = finish(held, thread, outcome)
+    assert (closed.status, closed.intent) == ("CLOSED", "")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,7 +9,17 @@ import pytest
 import events.types
 from events.models import DomainEvent
 from events.services import event_record
-from events.types import AGGREGATE_TYPES, SCHEMAS, AccountEvent, ClaimEvent, EntryEvent, HolderEvent
+from events.types import (
+    AGGREGATE_TYPES,
+    SCHEMAS,
+    AccountEvent,
+    ClaimEvent,
+    EntryEvent,
+    FraudMarkerEvent,
+    HolderEvent,
+    InfractionReportEvent,
+    RefundEvent,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +50,19 @@ STORED_NAMES = {
     ],
     "holder": ["HolderCreated", "HolderUpdated", "HolderRfbNonconforming"],
     "account": ["AccountCreated", "AccountUpdated", "AccountClosed"],
+    "infraction_report": [
+        "InfractionReportOpened",
+        "InfractionReportReceived",
+        "InfractionReportAcknowledged",
+        "InfractionReportUpdated",
+        "InfractionReportClosed",
+        "InfractionReportCancelled",
+        "InfractionReportAnalysisDue",
+        "InfractionReportRefundDue",
+        "InfractionReportActionRefused",
+    ],
+    "refund": ["RefundRequested", "RefundReceived", "RefundClosed", "RefundCancelled", "RefundActionRefused"],
+    "fraud_marker": ["FraudMarkerCreated", "FraudMarkerCancelled", "FraudMarkerActionRefused"],
 }
 
 
@@ -47,7 +70,7 @@ def test_the_event_types_keep_the_strings_already_stored() -> None:
     declared = {aggregate: [member.value for member in enum] for enum, aggregate in AGGREGATE_TYPES.items()}
     assert declared == STORED_NAMES
     every = [member for enum in AGGREGATE_TYPES for member in enum]
-    assert len(every) == len({member.value for member in every}) == 25
+    assert len(every) == len({member.value for member in every}) == 42
     assert set(SCHEMAS) == set(every)
 
 
@@ -110,6 +133,8 @@ def test_optional_fields_are_recorded_only_when_given() -> None:
 # The smallest payload each type takes, as the services record it: a schema change that breaks a
 # caller shows up here (and in the flows), not as a 500.
 _CLAIM = {"status": "OPEN", "claim_type": "PORTABILITY", "role": "CLAIMER"}
+_REPORT = {"status": "OPEN", "role": "REPORTER"}
+_REFUND = {"status": "OPEN", "role": "REQUESTING"}
 MINIMAL_PAYLOADS = {
     EntryEvent.CREATED: {"status": "PENDING", "key_type": "EMAIL"},
     EntryEvent.REGISTRATION_FAILED: {"status": "FAILED", "key_type": "EMAIL", "failure_code": "EntryInvalid"},
@@ -145,6 +170,33 @@ MINIMAL_PAYLOADS = {
     AccountEvent.CREATED: {},
     AccountEvent.UPDATED: {},
     AccountEvent.CLOSED: {},
+    InfractionReportEvent.OPENED: {**_REPORT, "reason": "REFUND_REQUEST", "situation_type": "SCAM"},
+    InfractionReportEvent.RECEIVED: {
+        **_REPORT,
+        "role": "COUNTERPARTY",
+        "reason": "REFUND_REQUEST",
+        "situation_type": "SCAM",
+    },
+    InfractionReportEvent.ACKNOWLEDGED: {**_REPORT, "status": "ACKNOWLEDGED"},
+    InfractionReportEvent.UPDATED: {**_REPORT, "situation_type": "OTHER"},
+    InfractionReportEvent.CLOSED: {**_REPORT, "status": "CLOSED", "analysis_result": "DISAGREED"},
+    InfractionReportEvent.CANCELLED: {**_REPORT, "status": "CANCELLED"},
+    InfractionReportEvent.ANALYSIS_DUE: {**_REPORT, "due": "2026-01-08T00:00:00+00:00"},
+    InfractionReportEvent.REFUND_DUE: {**_REPORT, "status": "CLOSED", "due": "2026-01-04T00:00:00+00:00"},
+    InfractionReportEvent.ACTION_REFUSED: {**_REPORT, "action": "close", "code": "InfractionReportOperationInvalid"},
+    RefundEvent.REQUESTED: {**_REFUND, "reason": "FRAUD"},
+    RefundEvent.RECEIVED: {**_REFUND, "role": "CONTESTED", "reason": "FRAUD"},
+    RefundEvent.CLOSED: {**_REFUND, "status": "CLOSED", "result": "TOTALLY_ACCEPTED"},
+    RefundEvent.CANCELLED: {**_REFUND, "status": "CANCELLED"},
+    RefundEvent.ACTION_REFUSED: {**_REFUND, "action": "create", "code": "RefundPeriodExpired"},
+    FraudMarkerEvent.CREATED: {"status": "REGISTERED", "fraud_type": "MULE_ACCOUNT"},
+    FraudMarkerEvent.CANCELLED: {"status": "CANCELLED", "fraud_type": "MULE_ACCOUNT"},
+    FraudMarkerEvent.ACTION_REFUSED: {
+        "status": "FAILED",
+        "fraud_type": "OTHER",
+        "action": "create",
+        "code": "FraudMarkerInvalid",
+    },
 }
 
 

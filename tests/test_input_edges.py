@@ -83,6 +83,24 @@ def test_unknown_fields_are_refused_by_name(client_for, make_account) -> None:
     assert {e["field"] for e in body["errors"]} == {"colour", "extra"}
 
 
+@pytest.mark.parametrize(
+    ("path", "cursor"),
+    [
+        ("/api/v1/keys/", "garbage"),
+        ("/api/v1/keys/", "cD0yMDI2"),  # p=2026: not a created_at
+        ("/api/v1/keys/", "cj0xJnA9eA=="),  # r=1&p=x
+        ("/api/v1/accounts/", "garbage"),
+        ("/api/v1/accounts/", "cD14"),  # p=x: not an id
+    ],
+)
+def test_a_cursor_the_list_did_not_give_out_is_bad_request(path, cursor, client_for, make_account) -> None:
+    """As gRPC's page_token: DRF alone answers 404 for some and fails in the query (500) for others."""
+    account = make_account()
+    response = client_for(account.holder.user).get(path, {"cursor": cursor})
+    body = assert_problem(response, 400, "BadRequest")
+    assert [e["field"] for e in body["errors"]] == ["cursor"]
+
+
 @pytest.mark.parametrize("request_id", [123, 2**100, ["a"], True])
 def test_request_id_must_be_a_uuid_string(request_id, client_for, make_account) -> None:
     account = make_account()

@@ -35,6 +35,24 @@ def test_log_records_are_masked_and_carry_the_request_id() -> None:
     assert record.request_id == "req-12345678"
 
 
+def test_a_request_path_cannot_forge_a_log_line() -> None:
+    """gunicorn's access line carries the decoded path: %0a, %0d and %00 in it stay on one escaped line."""
+    atoms = {"m": "GET", "U": "/api/v1/med/refunds/\nINJECTED-LINE\r\x00/", "s": "404"}
+    record = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, '"%(m)s %(U)s" %(s)s', (atoms,), None)
+    MaskPiiFilter().filter(record)
+    rendered = MaskingFormatter("%(message)s").format(record)
+    assert rendered == '"GET /api/v1/med/refunds/\\nINJECTED-LINE\\r\\x00/" 404'
+    assert "\n" not in rendered and "\x00" not in rendered
+
+
+def test_a_control_character_next_to_a_cpf_does_not_unmask_it() -> None:
+    """Escaping first would write ``\\x01`` then the CPF's digits, which no longer look like a CPF."""
+    for text in ("cpf \x0112345678909", "\x1b12345678909"):
+        record = logging.LogRecord("t", logging.INFO, __file__, 1, text, None, None)
+        rendered = MaskingFormatter("%(message)s").format(record)
+        assert "12345678909" not in rendered and "*********09" in rendered
+
+
 def test_lookup_paths_are_masked_whatever_the_key() -> None:
     evp = "123e4567-e89b-12d3-a456-426614174000"
     assert mask_pii(f"Not Found: /api/v1/lookup/{evp}/") == "Not Found: /api/v1/lookup/***/"

@@ -63,6 +63,7 @@ def test_every_alert_waits_and_says_what_is_wrong() -> None:
         "CoreDictConnectBreakerOpen",
         "CoreDictOutboxLagHigh",
         "CoreDictClaimDeadlinesAtRisk",
+        "CoreDictMedAnalysisOverdue",
         "CoreDictRedriveBacklog",
         "CoreDictSyncUnverified",
         "CoreDictSyncLeftForStaff",

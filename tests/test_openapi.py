@@ -59,6 +59,8 @@ def test_every_refusal_is_a_problem_and_the_ones_any_view_gives_are_there(schema
             assert {"400", "413", "415"} <= set(responses), (method, path)
         if "{" in path:
             assert "404" in responses, (method, path)
+        if any(parameter["name"] == "cursor" for parameter in operation.get("parameters", [])):
+            assert "400" in responses, (method, path)  # a cursor the list never gave out
 
 
 def test_json_is_the_only_format_asked_for_by_header_or_by_query(make_account, client_for) -> None:

@@ -15,19 +15,24 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import grpc
 import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import connections
 from django.utils import timezone
 from google.protobuf import json_format
 from google.protobuf.message import Message
 from rest_framework_simplejwt.tokens import AccessToken
 
+from backoffice.roles import RISK_ENGINE
 from claims.models import Claim
 from claims.services import claims_poll
 from common.grpc_errors import ERROR_METADATA_KEY, FIELDS_METADATA_KEY, GRPC_STATUS, grpc_status_for
@@ -36,8 +41,13 @@ from common.grpc_server import new_server, start_server
 from common.http_errors import HTTP_STATUS, http_status_for
 from dict_project.grpc import grpc_handlers
 from dict_rules.errors import ERRORS_BY_CODE
+from dict_rules.lookups import new_end_to_end_id
+from dict_rules.med import Statistics
 from dictsim import claims as dir_claims
 from dictsim import clock as dict_clock
+from dictsim import spi
+from med.models import InfractionReport
+from med.services import med_poll
 from protos.dict.core.v1 import core_dict_pb2 as pb
 from protos.dict.core.v1 import core_dict_pb2_grpc
 from rfb.services import simulated_registration_set
@@ -51,6 +61,7 @@ from tests.factories import (
     key_at_other_psp,
     new_cpf,
     new_phone,
+    our_key,
     owner_of,
     sent_code,
     stranger,
@@ -58,6 +69,7 @@ from tests.factories import (
     unknown_email,
     wrong_code,
 )
+from tests.med_support import fraud_team, paid_by_our_customer, paid_to_our_customer, reported_by_other_psp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -180,12 +192,48 @@ class Rest:
     def cancel_portability(self, auth, claim_id, otp) -> Reply:
         return self._send(auth, "POST", f"portabilities/{claim_id}/cancel/", {"otp": otp})
 
-    def lookup(self, auth, key) -> Reply:
-        return self._send(auth, "GET", f"lookup/{quote(key, safe='')}/")
+    def lookup(self, auth, key, include_statistics=None, payer_account_id=None) -> Reply:
+        query = {"include_statistics": include_statistics, "payer_account_id": payer_account_id}
+        query = urlencode({k: str(v).lower() if isinstance(v, bool) else v for k, v in query.items() if v is not None})
+        return self._send(auth, "GET", f"lookup/{quote(key, safe='')}/" + (f"?{query}" if query else ""))
 
     def create_key_undecodable(self, auth) -> Reply:
         """A body that is not JSON at all."""
         return self._send(auth, "POST", "keys/", raw=b'{"account_id": \xff')
+
+    # MED (the fraud team's): DICT's enum names as strings on both edges.
+
+    def _med_created(self, reply: Reply) -> Reply:
+        return reply if reply.code != "OK" else Reply(reply.status, "OK", {"replayed": False} | reply.data)
+
+    def med_open_report(self, auth, transaction_id, situation_type, request_id, details="") -> Reply:
+        body = {"transaction_id": transaction_id, "situation_type": situation_type, "request_id": request_id}
+        body |= {"email": "fraude@psp.example", "phone": "+5561988887777", "report_details": details}
+        return self._med_created(self._send(auth, "POST", "med/infraction-reports/", body))
+
+    def med_get_report(self, auth, report_id) -> Reply:
+        return self._send(auth, "GET", f"med/infraction-reports/{report_id}/")
+
+    def med_list_reports(self, auth, page_size=None, page=None, **filters) -> Reply:
+        return self._list(auth, "med/infraction-reports/", page_size, page, filters)
+
+    def med_ack_report(self, auth, report_id) -> Reply:
+        return self._send(auth, "POST", f"med/infraction-reports/{report_id}/acknowledge/")
+
+    def med_close_report(self, auth, report_id, analysis_result, fraud_type="", details="") -> Reply:
+        body = {"analysis_result": analysis_result, "fraud_type": fraud_type, "analysis_details": details}
+        return self._send(auth, "POST", f"med/infraction-reports/{report_id}/close/", body)
+
+    def med_cancel_report(self, auth, report_id) -> Reply:
+        return self._send(auth, "POST", f"med/infraction-reports/{report_id}/cancel/")
+
+    def med_request_refund(self, auth, transaction_id, reason, amount, request_id, details="") -> Reply:
+        body = {"transaction_id": transaction_id, "reason": reason, "amount": amount, "request_id": request_id}
+        return self._med_created(self._send(auth, "POST", "med/refunds/", body | {"details": details}))
+
+    def med_create_marker(self, auth, tax_id, fraud_type, request_id, key="") -> Reply:
+        body = {"tax_id": tax_id, "fraud_type": fraud_type, "request_id": request_id, "key": key}
+        return self._med_created(self._send(auth, "POST", "med/fraud-markers/", body))
 
 
 def enum(enum_type, name: str | None) -> int:
@@ -323,12 +371,57 @@ class Grpc:
     def cancel_portability(self, auth, claim_id, otp) -> Reply:
         return self._call(auth, "CancelPortability", pb.CancelPortabilityRequest(id=claim_id, otp=otp))
 
-    def lookup(self, auth, key) -> Reply:
-        return self._call(auth, "LookupKey", pb.LookupKeyRequest(key=key))
+    def lookup(self, auth, key, include_statistics=None, payer_account_id=None) -> Reply:
+        request = pb.LookupKeyRequest(
+            key=key, include_statistics=include_statistics or False, payer_account_id=payer_account_id or 0
+        )
+        return self._call(auth, "LookupKey", request)
 
     def create_key_undecodable(self, auth) -> Reply:
         """Bytes that are no protobuf message (an invalid wire type)."""
         return self._call(auth, "CreateKey", b"\xff\xff\xff")
+
+    def med_open_report(self, auth, transaction_id, situation_type, request_id, details="") -> Reply:
+        request = pb.OpenInfractionReportRequest(
+            transaction_id=transaction_id,
+            situation_type=situation_type,
+            request_id=request_id,
+            email="fraude@psp.example",
+            phone="+5561988887777",
+            report_details=details,
+        )
+        return self._started(self._call(auth, "OpenInfractionReport", request), "report")
+
+    def med_get_report(self, auth, report_id) -> Reply:
+        return self._call(auth, "GetInfractionReport", pb.MedIdRequest(id=report_id))
+
+    def med_list_reports(self, auth, page_size=None, page=None, role=None, status=None) -> Reply:
+        request = pb.ListMedRequest(
+            role=role or "", status=status or "", page_size=page_size or 0, page_token=page or ""
+        )
+        return self._list(auth, "ListInfractionReports", "reports", request)
+
+    def med_ack_report(self, auth, report_id) -> Reply:
+        return self._call(auth, "AcknowledgeInfractionReport", pb.MedIdRequest(id=report_id))
+
+    def med_close_report(self, auth, report_id, analysis_result, fraud_type="", details="") -> Reply:
+        request = pb.CloseInfractionReportRequest(
+            id=report_id, analysis_result=analysis_result, fraud_type=fraud_type, analysis_details=details
+        )
+        return self._call(auth, "CloseInfractionReport", request)
+
+    def med_cancel_report(self, auth, report_id) -> Reply:
+        return self._call(auth, "CancelInfractionReport", pb.MedIdRequest(id=report_id))
+
+    def med_request_refund(self, auth, transaction_id, reason, amount, request_id, details="") -> Reply:
+        request = pb.RequestRefundRequest(
+            transaction_id=transaction_id, reason=reason, amount=amount, request_id=request_id, details=details
+        )
+        return self._started(self._call(auth, "RequestRefund", request), "refund")
+
+    def med_create_marker(self, auth, tax_id, fraud_type, request_id, key="") -> Reply:
+        request = pb.CreateFraudMarkerRequest(tax_id=tax_id, fraud_type=fraud_type, request_id=request_id, key=key)
+        return self._started(self._call(auth, "CreateFraudMarker", request), "marker")
 
 
 # --- transport-neutral views ------------------------------------------------------------------------------
@@ -402,11 +495,13 @@ class World:
         }
 
     def lookup(self, data: dict) -> dict:
-        keep = ("key_type", "person_type", "name", "trade_name", "ispb")
+        keep = ("key_type", "person_type", "name", "trade_name", "ispb", "statistics_absent_reason")
+        statistics = data.get("statistics")
         return {k: blank(data.get(k)) for k in keep} | {
             "key": self.name_of(data.get("key")),
             "tax_id": self.name_of(data.get("tax_id")),
             "end_to_end_id": bool(data.get("end_to_end_id")),
+            "statistics": statistics and {block: counters(statistics[block]) for block in ("key", "owner")},
         }
 
     def challenge(self, data: dict) -> dict:
@@ -418,8 +513,30 @@ class World:
             "confirmed": blank(data.get("confirmed_at")) is not None,
         }
 
+    def med(self, data: dict) -> dict:
+        """A report, refund or marker: its enum names, parties and transaction as named, whether DICT holds it."""
+        shown = ("role", "status", "reason", "situation_type", "analysis_result", "fraud_type", "amount", "intent")
+        return {name: blank(data.get(name)) for name in shown} | {
+            "transaction": self.name_of(data.get("transaction_id")),
+            "tax_id": self.name_of(data.get("tax_id")),
+            "counterparty": blank(data.get("counterparty_participant") or data.get("contested_participant")),
+            "at_dict": blank(data.get("dict_id")) is not None,
+            "failure_code": blank(data.get("failure_code")),
+            "replayed": data.get("replayed", False),
+        }
+
     def page(self, item_view: Callable[[dict], dict]) -> Callable[[dict], dict]:
         return lambda data: {"items": [item_view(i) for i in data["items"]], "more": bool(data["next"])}
+
+
+def counters(block: dict) -> dict:
+    """One block of DICT's statistics as numbers: MessageToDict renders int64 as text and leaves zeros out."""
+    view: dict[str, Any] = {"watermark": bool(block.get("watermark"))}
+    for counter in (f for f in fields(Statistics) if f.name != "watermark"):
+        value = block.get(counter.name)
+        windows = {w: int((value or {}).get(w, 0)) for w in ("d90", "m12", "m60")}
+        view[counter.name] = int(value or 0) if counter.type is int else windows
+    return view
 
 
 VIEWS: dict[str, Callable[[World], Callable[[dict], dict]]] = {
@@ -442,6 +559,19 @@ VIEWS: dict[str, Callable[[World], Callable[[dict], dict]]] = {
     "start_challenge": lambda w: w.challenge,
     "confirm_challenge": lambda w: w.challenge,
     "complete_claim": lambda w: w.claim,
+    **dict.fromkeys(
+        (
+            "med_open_report",
+            "med_get_report",
+            "med_ack_report",
+            "med_close_report",
+            "med_cancel_report",
+            "med_request_refund",
+            "med_create_marker",
+        ),
+        lambda w: w.med,
+    ),
+    "med_list_reports": lambda w: w.page(w.med),
 }
 
 
@@ -793,6 +923,37 @@ def lookups(run: Run, w: World) -> None:
     run.lookup(user, w.named(unknown_email(), "unknown"), expect="NotFound")
 
 
+def lookup_statistics(run: Run, w: World) -> None:
+    """The risk engine's lookup with DICT's statistics for a payer it names; everyone else asking is refused."""
+    payer = w.account("payer")
+    user = payer.holder.user
+    engine = get_user_model().objects.create_user(username=f"risk-engine-{uuid.uuid4().hex[:8]}")
+    engine.groups.add(Group.objects.get(name=RISK_ENGINE))
+    tax_id = new_cpf()
+    at_other_psp("EMAIL", email := w.email("their email"), tax_id=tax_id)
+    w.named(f"***.{tax_id[3:6]}.{tax_id[6:9]}-**", "their masked CPF")
+    run.lookup(user, email)
+    spi.settle(
+        end_to_end_id=new_end_to_end_id(ispb=settings.DICT_ISPB, at=timezone.now()),
+        payer_participant=settings.DICT_ISPB,
+        payer_tax_id=payer.holder.tax_id,
+        receiver_key=email,
+        amount=Decimal("42.00"),
+    )
+    run.lookup(engine, email, include_statistics=True, payer_account_id=payer.pk)  # one settlement counted
+    run.lookup(engine, email, payer_account_id=payer.pk, expect="BadRequest")  # naming a payer is for statistics
+    run.lookup(user, email, include_statistics=True, expect="Forbidden")
+    run.lookup(user, email, payer_account_id=payer.pk, expect="Forbidden")
+    run.lookup(engine, email, include_statistics=True, expect="BadRequest")  # which payer?
+    run.lookup(engine, email, include_statistics=True, payer_account_id=10**12, expect="BadRequest")
+    run.lookup(engine, email, expect="Forbidden")  # as itself it is no payer
+    ours = w.account("ours", legal=True)
+    own = w.email("our email")
+    run.create_key(ours.holder.user, ours.pk, "EMAIL", own, rid(), prove(run, ours.holder.user, "EMAIL", own))
+    w.named(ours.holder.tax_id, "our CNPJ")
+    run.lookup(engine, own, include_statistics=True, payer_account_id=payer.pk)  # BOOK_TRANSFER, no statistics
+
+
 def rfb_refusals(run: Run, w: World) -> None:
     """An owner irregular at Receita Federal gets no key and no claim; one named otherwise there, no key."""
     suspended = w.account("suspended")
@@ -836,6 +997,49 @@ def possession(run: Run, w: World) -> None:
     run.list_keys(user)
 
 
+def med_fraud_team(run: Run, w: World) -> None:
+    """MED is the fraud team's (med.manage_infractions): a customer is refused; the team reports its customer's
+    payment, is refused what DICT or our rules refuse, marks a customer, answers an incoming report."""
+    payer = w.account("payer")
+    customer = payer.holder.user
+    analyst = fraud_team(w.account("analyst").holder.user)
+    tx = w.named(paid_by_our_customer(payer), "tx")
+    w.named(payer.holder.tax_id, "payer's tax id")
+    run.med_open_report(customer, tx, "SCAM", rid(), expect="Forbidden")
+    run.med_open_report(
+        analyst, f"E{OTHER_PSP}202611300000abcdefghijk", "SCAM", rid(), expect="InfractionReportInvalid"
+    )
+    run.med_open_report(analyst, tx, "UNKNOWN", rid(), expect="InfractionReportInvalid")
+    run.med_open_report(analyst, tx, "OTHER", rid(), expect="InfractionReportInvalid")  # OTHER needs details
+    run.med_open_report(analyst, tx, "SCAM", "not-a-uuid", expect="BadRequest")
+    request_id = rid()
+    report_id = w.named(run.med_open_report(analyst, tx, "SCAM", request_id).data["id"], "report")
+    run.med_open_report(analyst, tx, "SCAM", request_id)  # the same answer again
+    run.med_open_report(analyst, tx, "SCAM", rid(), expect="InfractionReportAlreadyBeingProcessedForTransaction")
+    run.med_get_report(customer, report_id, expect="Forbidden")
+    run.med_get_report(analyst, str(uuid.uuid4()), expect="NotFound")
+    run.med_ack_report(analyst, report_id, expect="InfractionReportOperationInvalid")  # the counterparty's move
+    run.med_list_reports(analyst, role="REPORTER", status="OPEN")
+    run.med_list_reports(analyst, role="DONOR", expect="BadRequest")
+    run.med_cancel_report(analyst, report_id)
+    run.med_request_refund(analyst, tx, "FRAUD", "10.00", rid(), expect="RefundInfractionReportNotFound")
+    run.med_request_refund(analyst, tx, "OPERATIONAL_FLAW", "10.5", rid(), "duplicated", expect="RefundInvalid")
+    run.med_request_refund(analyst, tx, "OPERATIONAL_FLAW", "10.00", rid(), "paid twice by mistake")
+    run.med_create_marker(analyst, payer.holder.tax_id, "UNKNOWN", rid(), expect="FraudMarkerInvalid")
+
+    receiver = w.account("receiver")
+    incoming_tx = w.named(paid_to_our_customer(our_key(receiver, "EMAIL", w.email("receiver's key"))), "incoming tx")
+    reported_by_other_psp(incoming_tx)
+    med_poll()  # stores it and acknowledges it at once
+    incoming_id = w.named(str(InfractionReport.objects.get(transaction_id=incoming_tx).pk), "incoming report")
+    run.med_get_report(analyst, incoming_id)
+    run.med_close_report(analyst, incoming_id, "DISAGREED", expect="InfractionReportInvalid")  # says why
+    run.med_close_report(analyst, incoming_id, "AGREED", "MULE_ACCOUNT")
+    run.med_close_report(customer, incoming_id, "AGREED", "MULE_ACCOUNT", expect="Forbidden")
+    w.named(receiver.holder.tax_id, "receiver's tax id")
+    run.med_create_marker(analyst, receiver.holder.tax_id, "MULE_ACCOUNT", rid())  # DICT knows them by their key
+
+
 SCENARIOS = [
     key_lifecycle,
     possession,
@@ -851,7 +1055,9 @@ SCENARIOS = [
     portabilities,
     respond_to_ownership,
     lookups,
+    lookup_statistics,
     rfb_refusals,
+    med_fraud_team,
 ]
 
 

@@ -6,7 +6,9 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from common.grpc_server import build_server, serve_until_signalled
 from dictsim.grpc import ConnectServicer
+from dictsim.sim_grpc import SimulatorServicer
 from protos.dict.connect.v1 import connect_pb2, connect_pb2_grpc
+from protos.dict.sim.v1 import simulator_pb2, simulator_pb2_grpc
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +25,14 @@ class Command(BaseCommand):
         server, port, health = build_server(
             address=bind,
             workers=workers,
-            register=[lambda s: connect_pb2_grpc.add_ConnectServiceServicer_to_server(ConnectServicer(), s)],
-            service_names=[connect_pb2.DESCRIPTOR.services_by_name["ConnectService"].full_name],
+            register=[
+                lambda s: connect_pb2_grpc.add_ConnectServiceServicer_to_server(ConnectServicer(), s),
+                lambda s: simulator_pb2_grpc.add_SimulatorServiceServicer_to_server(SimulatorServicer(), s),
+            ],
+            service_names=[
+                connect_pb2.DESCRIPTOR.services_by_name["ConnectService"].full_name,
+                simulator_pb2.DESCRIPTOR.services_by_name["SimulatorService"].full_name,
+            ],
         )
         host = bind.rsplit(":", 1)[0]
         logger.info("dictsim serving Connect on %s:%s", host, port)

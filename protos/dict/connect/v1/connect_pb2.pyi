@@ -162,22 +162,68 @@ class CreateEntryResponse(_message.Message):
     def __init__(self, entry: _Optional[_Union[Entry, _Mapping]] = ..., correlation_id: _Optional[str] = ...) -> None: ...
 
 class GetEntryRequest(_message.Message):
-    __slots__ = ("key", "payer_id", "end_to_end_id")
+    __slots__ = ("key", "payer_id", "end_to_end_id", "include_statistics")
     KEY_FIELD_NUMBER: _ClassVar[int]
     PAYER_ID_FIELD_NUMBER: _ClassVar[int]
     END_TO_END_ID_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_STATISTICS_FIELD_NUMBER: _ClassVar[int]
     key: str
     payer_id: str
     end_to_end_id: str
-    def __init__(self, key: _Optional[str] = ..., payer_id: _Optional[str] = ..., end_to_end_id: _Optional[str] = ...) -> None: ...
+    include_statistics: bool
+    def __init__(self, key: _Optional[str] = ..., payer_id: _Optional[str] = ..., end_to_end_id: _Optional[str] = ..., include_statistics: _Optional[bool] = ...) -> None: ...
 
 class GetEntryResponse(_message.Message):
-    __slots__ = ("entry", "correlation_id")
+    __slots__ = ("entry", "correlation_id", "key_statistics", "owner_statistics")
     ENTRY_FIELD_NUMBER: _ClassVar[int]
     CORRELATION_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_STATISTICS_FIELD_NUMBER: _ClassVar[int]
+    OWNER_STATISTICS_FIELD_NUMBER: _ClassVar[int]
     entry: Entry
     correlation_id: str
-    def __init__(self, entry: _Optional[_Union[Entry, _Mapping]] = ..., correlation_id: _Optional[str] = ...) -> None: ...
+    key_statistics: Statistics
+    owner_statistics: Statistics
+    def __init__(self, entry: _Optional[_Union[Entry, _Mapping]] = ..., correlation_id: _Optional[str] = ..., key_statistics: _Optional[_Union[Statistics, _Mapping]] = ..., owner_statistics: _Optional[_Union[Statistics, _Mapping]] = ...) -> None: ...
+
+class WindowedValue(_message.Message):
+    __slots__ = ("d90", "m12", "m60")
+    D90_FIELD_NUMBER: _ClassVar[int]
+    M12_FIELD_NUMBER: _ClassVar[int]
+    M60_FIELD_NUMBER: _ClassVar[int]
+    d90: int
+    m12: int
+    m60: int
+    def __init__(self, d90: _Optional[int] = ..., m12: _Optional[int] = ..., m60: _Optional[int] = ...) -> None: ...
+
+class Statistics(_message.Message):
+    __slots__ = ("watermark", "settlements", "application_frauds", "mule_accounts", "scammer_accounts", "other_frauds", "unknown_frauds", "total_fraud_transaction_amount", "distinct_fraud_reporters", "open_reports", "open_reports_distinct_reporters", "rejected_reports", "accounts")
+    WATERMARK_FIELD_NUMBER: _ClassVar[int]
+    SETTLEMENTS_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_FRAUDS_FIELD_NUMBER: _ClassVar[int]
+    MULE_ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    SCAMMER_ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    OTHER_FRAUDS_FIELD_NUMBER: _ClassVar[int]
+    UNKNOWN_FRAUDS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FRAUD_TRANSACTION_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    DISTINCT_FRAUD_REPORTERS_FIELD_NUMBER: _ClassVar[int]
+    OPEN_REPORTS_FIELD_NUMBER: _ClassVar[int]
+    OPEN_REPORTS_DISTINCT_REPORTERS_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_REPORTS_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    watermark: _timestamp_pb2.Timestamp
+    settlements: WindowedValue
+    application_frauds: WindowedValue
+    mule_accounts: WindowedValue
+    scammer_accounts: WindowedValue
+    other_frauds: WindowedValue
+    unknown_frauds: WindowedValue
+    total_fraud_transaction_amount: WindowedValue
+    distinct_fraud_reporters: WindowedValue
+    open_reports: int
+    open_reports_distinct_reporters: int
+    rejected_reports: WindowedValue
+    accounts: WindowedValue
+    def __init__(self, watermark: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., settlements: _Optional[_Union[WindowedValue, _Mapping]] = ..., application_frauds: _Optional[_Union[WindowedValue, _Mapping]] = ..., mule_accounts: _Optional[_Union[WindowedValue, _Mapping]] = ..., scammer_accounts: _Optional[_Union[WindowedValue, _Mapping]] = ..., other_frauds: _Optional[_Union[WindowedValue, _Mapping]] = ..., unknown_frauds: _Optional[_Union[WindowedValue, _Mapping]] = ..., total_fraud_transaction_amount: _Optional[_Union[WindowedValue, _Mapping]] = ..., distinct_fraud_reporters: _Optional[_Union[WindowedValue, _Mapping]] = ..., open_reports: _Optional[int] = ..., open_reports_distinct_reporters: _Optional[int] = ..., rejected_reports: _Optional[_Union[WindowedValue, _Mapping]] = ..., accounts: _Optional[_Union[WindowedValue, _Mapping]] = ...) -> None: ...
 
 class UpdateEntryRequest(_message.Message):
     __slots__ = ("key", "account", "owner", "reason")
@@ -406,3 +452,283 @@ class HealthResponse(_message.Message):
     serving: bool
     now: _timestamp_pb2.Timestamp
     def __init__(self, serving: _Optional[bool] = ..., now: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class InfractionReport(_message.Message):
+    __slots__ = ("id", "transaction_id", "reason", "situation_type", "report_details", "contact_email", "contact_phone", "status", "reporter_participant", "counterparty_participant", "creation_time", "last_modified", "analysis_result", "analysis_details", "fraud_type", "fraud_marker_id")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SITUATION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    REPORT_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_EMAIL_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_PHONE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REPORTER_PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    COUNTERPARTY_PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    CREATION_TIME_FIELD_NUMBER: _ClassVar[int]
+    LAST_MODIFIED_FIELD_NUMBER: _ClassVar[int]
+    ANALYSIS_RESULT_FIELD_NUMBER: _ClassVar[int]
+    ANALYSIS_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    FRAUD_TYPE_FIELD_NUMBER: _ClassVar[int]
+    FRAUD_MARKER_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    transaction_id: str
+    reason: str
+    situation_type: str
+    report_details: str
+    contact_email: str
+    contact_phone: str
+    status: str
+    reporter_participant: str
+    counterparty_participant: str
+    creation_time: _timestamp_pb2.Timestamp
+    last_modified: _timestamp_pb2.Timestamp
+    analysis_result: str
+    analysis_details: str
+    fraud_type: str
+    fraud_marker_id: str
+    def __init__(self, id: _Optional[str] = ..., transaction_id: _Optional[str] = ..., reason: _Optional[str] = ..., situation_type: _Optional[str] = ..., report_details: _Optional[str] = ..., contact_email: _Optional[str] = ..., contact_phone: _Optional[str] = ..., status: _Optional[str] = ..., reporter_participant: _Optional[str] = ..., counterparty_participant: _Optional[str] = ..., creation_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_modified: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., analysis_result: _Optional[str] = ..., analysis_details: _Optional[str] = ..., fraud_type: _Optional[str] = ..., fraud_marker_id: _Optional[str] = ...) -> None: ...
+
+class CreateInfractionReportRequest(_message.Message):
+    __slots__ = ("transaction_id", "reason", "situation_type", "report_details", "contact_email", "contact_phone")
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SITUATION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    REPORT_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_EMAIL_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_PHONE_FIELD_NUMBER: _ClassVar[int]
+    transaction_id: str
+    reason: str
+    situation_type: str
+    report_details: str
+    contact_email: str
+    contact_phone: str
+    def __init__(self, transaction_id: _Optional[str] = ..., reason: _Optional[str] = ..., situation_type: _Optional[str] = ..., report_details: _Optional[str] = ..., contact_email: _Optional[str] = ..., contact_phone: _Optional[str] = ...) -> None: ...
+
+class InfractionReportIdRequest(_message.Message):
+    __slots__ = ("infraction_report_id",)
+    INFRACTION_REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    infraction_report_id: str
+    def __init__(self, infraction_report_id: _Optional[str] = ...) -> None: ...
+
+class UpdateInfractionReportRequest(_message.Message):
+    __slots__ = ("infraction_report_id", "situation_type", "report_details", "contact_email", "contact_phone")
+    INFRACTION_REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    SITUATION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    REPORT_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_EMAIL_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_PHONE_FIELD_NUMBER: _ClassVar[int]
+    infraction_report_id: str
+    situation_type: str
+    report_details: str
+    contact_email: str
+    contact_phone: str
+    def __init__(self, infraction_report_id: _Optional[str] = ..., situation_type: _Optional[str] = ..., report_details: _Optional[str] = ..., contact_email: _Optional[str] = ..., contact_phone: _Optional[str] = ...) -> None: ...
+
+class CloseInfractionReportRequest(_message.Message):
+    __slots__ = ("infraction_report_id", "analysis_result", "fraud_type", "analysis_details")
+    INFRACTION_REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    ANALYSIS_RESULT_FIELD_NUMBER: _ClassVar[int]
+    FRAUD_TYPE_FIELD_NUMBER: _ClassVar[int]
+    ANALYSIS_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    infraction_report_id: str
+    analysis_result: str
+    fraud_type: str
+    analysis_details: str
+    def __init__(self, infraction_report_id: _Optional[str] = ..., analysis_result: _Optional[str] = ..., fraud_type: _Optional[str] = ..., analysis_details: _Optional[str] = ...) -> None: ...
+
+class InfractionReportResponse(_message.Message):
+    __slots__ = ("infraction_report", "correlation_id")
+    INFRACTION_REPORT_FIELD_NUMBER: _ClassVar[int]
+    CORRELATION_ID_FIELD_NUMBER: _ClassVar[int]
+    infraction_report: InfractionReport
+    correlation_id: str
+    def __init__(self, infraction_report: _Optional[_Union[InfractionReport, _Mapping]] = ..., correlation_id: _Optional[str] = ...) -> None: ...
+
+class ListInfractionReportsRequest(_message.Message):
+    __slots__ = ("is_reporter", "is_counterparty", "status", "modified_after", "modified_before", "limit")
+    IS_REPORTER_FIELD_NUMBER: _ClassVar[int]
+    IS_COUNTERPARTY_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    MODIFIED_AFTER_FIELD_NUMBER: _ClassVar[int]
+    MODIFIED_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    is_reporter: bool
+    is_counterparty: bool
+    status: _containers.RepeatedScalarFieldContainer[str]
+    modified_after: _timestamp_pb2.Timestamp
+    modified_before: _timestamp_pb2.Timestamp
+    limit: int
+    def __init__(self, is_reporter: _Optional[bool] = ..., is_counterparty: _Optional[bool] = ..., status: _Optional[_Iterable[str]] = ..., modified_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., modified_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListInfractionReportsResponse(_message.Message):
+    __slots__ = ("infraction_reports", "has_more_elements")
+    INFRACTION_REPORTS_FIELD_NUMBER: _ClassVar[int]
+    HAS_MORE_ELEMENTS_FIELD_NUMBER: _ClassVar[int]
+    infraction_reports: _containers.RepeatedCompositeFieldContainer[InfractionReport]
+    has_more_elements: bool
+    def __init__(self, infraction_reports: _Optional[_Iterable[_Union[InfractionReport, _Mapping]]] = ..., has_more_elements: _Optional[bool] = ...) -> None: ...
+
+class FraudMarker(_message.Message):
+    __slots__ = ("id", "tax_id_number", "key", "fraud_type", "status", "participant", "creation_time", "last_modified", "infraction_report_id")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TAX_ID_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    FRAUD_TYPE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    CREATION_TIME_FIELD_NUMBER: _ClassVar[int]
+    LAST_MODIFIED_FIELD_NUMBER: _ClassVar[int]
+    INFRACTION_REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    tax_id_number: str
+    key: str
+    fraud_type: str
+    status: str
+    participant: str
+    creation_time: _timestamp_pb2.Timestamp
+    last_modified: _timestamp_pb2.Timestamp
+    infraction_report_id: str
+    def __init__(self, id: _Optional[str] = ..., tax_id_number: _Optional[str] = ..., key: _Optional[str] = ..., fraud_type: _Optional[str] = ..., status: _Optional[str] = ..., participant: _Optional[str] = ..., creation_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_modified: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., infraction_report_id: _Optional[str] = ...) -> None: ...
+
+class CreateFraudMarkerRequest(_message.Message):
+    __slots__ = ("tax_id_number", "key", "fraud_type", "request_id")
+    TAX_ID_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    FRAUD_TYPE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    tax_id_number: str
+    key: str
+    fraud_type: str
+    request_id: str
+    def __init__(self, tax_id_number: _Optional[str] = ..., key: _Optional[str] = ..., fraud_type: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class FraudMarkerIdRequest(_message.Message):
+    __slots__ = ("fraud_marker_id",)
+    FRAUD_MARKER_ID_FIELD_NUMBER: _ClassVar[int]
+    fraud_marker_id: str
+    def __init__(self, fraud_marker_id: _Optional[str] = ...) -> None: ...
+
+class FraudMarkerResponse(_message.Message):
+    __slots__ = ("fraud_marker", "correlation_id")
+    FRAUD_MARKER_FIELD_NUMBER: _ClassVar[int]
+    CORRELATION_ID_FIELD_NUMBER: _ClassVar[int]
+    fraud_marker: FraudMarker
+    correlation_id: str
+    def __init__(self, fraud_marker: _Optional[_Union[FraudMarker, _Mapping]] = ..., correlation_id: _Optional[str] = ...) -> None: ...
+
+class ListFraudMarkersRequest(_message.Message):
+    __slots__ = ("tax_id_number", "key", "page_number", "items_per_page")
+    TAX_ID_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_PER_PAGE_FIELD_NUMBER: _ClassVar[int]
+    tax_id_number: str
+    key: str
+    page_number: int
+    items_per_page: int
+    def __init__(self, tax_id_number: _Optional[str] = ..., key: _Optional[str] = ..., page_number: _Optional[int] = ..., items_per_page: _Optional[int] = ...) -> None: ...
+
+class ListFraudMarkersResponse(_message.Message):
+    __slots__ = ("fraud_markers", "has_more_elements")
+    FRAUD_MARKERS_FIELD_NUMBER: _ClassVar[int]
+    HAS_MORE_ELEMENTS_FIELD_NUMBER: _ClassVar[int]
+    fraud_markers: _containers.RepeatedCompositeFieldContainer[FraudMarker]
+    has_more_elements: bool
+    def __init__(self, fraud_markers: _Optional[_Iterable[_Union[FraudMarker, _Mapping]]] = ..., has_more_elements: _Optional[bool] = ...) -> None: ...
+
+class Refund(_message.Message):
+    __slots__ = ("id", "transaction_id", "refund_reason", "refund_amount", "refund_details", "status", "requesting_participant", "contested_participant", "creation_time", "last_modified", "infraction_report_id", "analysis_result", "analysis_details", "refund_rejection_reason", "refund_transaction_id")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    REFUND_REASON_FIELD_NUMBER: _ClassVar[int]
+    REFUND_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    REFUND_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REQUESTING_PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    CONTESTED_PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    CREATION_TIME_FIELD_NUMBER: _ClassVar[int]
+    LAST_MODIFIED_FIELD_NUMBER: _ClassVar[int]
+    INFRACTION_REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    ANALYSIS_RESULT_FIELD_NUMBER: _ClassVar[int]
+    ANALYSIS_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    REFUND_REJECTION_REASON_FIELD_NUMBER: _ClassVar[int]
+    REFUND_TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    transaction_id: str
+    refund_reason: str
+    refund_amount: str
+    refund_details: str
+    status: str
+    requesting_participant: str
+    contested_participant: str
+    creation_time: _timestamp_pb2.Timestamp
+    last_modified: _timestamp_pb2.Timestamp
+    infraction_report_id: str
+    analysis_result: str
+    analysis_details: str
+    refund_rejection_reason: str
+    refund_transaction_id: str
+    def __init__(self, id: _Optional[str] = ..., transaction_id: _Optional[str] = ..., refund_reason: _Optional[str] = ..., refund_amount: _Optional[str] = ..., refund_details: _Optional[str] = ..., status: _Optional[str] = ..., requesting_participant: _Optional[str] = ..., contested_participant: _Optional[str] = ..., creation_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_modified: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., infraction_report_id: _Optional[str] = ..., analysis_result: _Optional[str] = ..., analysis_details: _Optional[str] = ..., refund_rejection_reason: _Optional[str] = ..., refund_transaction_id: _Optional[str] = ...) -> None: ...
+
+class CreateRefundRequest(_message.Message):
+    __slots__ = ("transaction_id", "refund_reason", "refund_amount", "refund_details")
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    REFUND_REASON_FIELD_NUMBER: _ClassVar[int]
+    REFUND_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    REFUND_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    transaction_id: str
+    refund_reason: str
+    refund_amount: str
+    refund_details: str
+    def __init__(self, transaction_id: _Optional[str] = ..., refund_reason: _Optional[str] = ..., refund_amount: _Optional[str] = ..., refund_details: _Optional[str] = ...) -> None: ...
+
+class RefundIdRequest(_message.Message):
+    __slots__ = ("refund_id",)
+    REFUND_ID_FIELD_NUMBER: _ClassVar[int]
+    refund_id: str
+    def __init__(self, refund_id: _Optional[str] = ...) -> None: ...
+
+class CloseRefundRequest(_message.Message):
+    __slots__ = ("refund_id", "refund_analysis_result", "refund_analysis_details", "refund_rejection_reason", "refund_transaction_id")
+    REFUND_ID_FIELD_NUMBER: _ClassVar[int]
+    REFUND_ANALYSIS_RESULT_FIELD_NUMBER: _ClassVar[int]
+    REFUND_ANALYSIS_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    REFUND_REJECTION_REASON_FIELD_NUMBER: _ClassVar[int]
+    REFUND_TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    refund_id: str
+    refund_analysis_result: str
+    refund_analysis_details: str
+    refund_rejection_reason: str
+    refund_transaction_id: str
+    def __init__(self, refund_id: _Optional[str] = ..., refund_analysis_result: _Optional[str] = ..., refund_analysis_details: _Optional[str] = ..., refund_rejection_reason: _Optional[str] = ..., refund_transaction_id: _Optional[str] = ...) -> None: ...
+
+class RefundResponse(_message.Message):
+    __slots__ = ("refund", "correlation_id")
+    REFUND_FIELD_NUMBER: _ClassVar[int]
+    CORRELATION_ID_FIELD_NUMBER: _ClassVar[int]
+    refund: Refund
+    correlation_id: str
+    def __init__(self, refund: _Optional[_Union[Refund, _Mapping]] = ..., correlation_id: _Optional[str] = ...) -> None: ...
+
+class ListRefundsRequest(_message.Message):
+    __slots__ = ("participant_role", "status", "modified_after", "modified_before", "limit")
+    PARTICIPANT_ROLE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    MODIFIED_AFTER_FIELD_NUMBER: _ClassVar[int]
+    MODIFIED_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    participant_role: str
+    status: _containers.RepeatedScalarFieldContainer[str]
+    modified_after: _timestamp_pb2.Timestamp
+    modified_before: _timestamp_pb2.Timestamp
+    limit: int
+    def __init__(self, participant_role: _Optional[str] = ..., status: _Optional[_Iterable[str]] = ..., modified_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., modified_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListRefundsResponse(_message.Message):
+    __slots__ = ("refunds", "has_more_elements")
+    REFUNDS_FIELD_NUMBER: _ClassVar[int]
+    HAS_MORE_ELEMENTS_FIELD_NUMBER: _ClassVar[int]
+    refunds: _containers.RepeatedCompositeFieldContainer[Refund]
+    has_more_elements: bool
+    def __init__(self, refunds: _Optional[_Iterable[_Union[Refund, _Mapping]]] = ..., has_more_elements: _Optional[bool] = ...) -> None: ...

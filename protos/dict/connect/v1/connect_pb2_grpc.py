@@ -109,6 +109,86 @@ class ConnectServiceStub:
                 request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.GetEntryByCidRequest.SerializeToString,
                 response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.GetEntryByCidResponse.FromString,
                 _registered_method=True)
+        self.CreateInfractionReport = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/CreateInfractionReport',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CreateInfractionReportRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportResponse.FromString,
+                _registered_method=True)
+        self.GetInfractionReport = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/GetInfractionReport',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportIdRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportResponse.FromString,
+                _registered_method=True)
+        self.ListInfractionReports = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/ListInfractionReports',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListInfractionReportsRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListInfractionReportsResponse.FromString,
+                _registered_method=True)
+        self.UpdateInfractionReport = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/UpdateInfractionReport',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.UpdateInfractionReportRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportResponse.FromString,
+                _registered_method=True)
+        self.AcknowledgeInfractionReport = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/AcknowledgeInfractionReport',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportIdRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportResponse.FromString,
+                _registered_method=True)
+        self.CancelInfractionReport = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/CancelInfractionReport',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportIdRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportResponse.FromString,
+                _registered_method=True)
+        self.CloseInfractionReport = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/CloseInfractionReport',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CloseInfractionReportRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportResponse.FromString,
+                _registered_method=True)
+        self.CreateFraudMarker = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/CreateFraudMarker',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CreateFraudMarkerRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.FraudMarkerResponse.FromString,
+                _registered_method=True)
+        self.GetFraudMarker = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/GetFraudMarker',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.FraudMarkerIdRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.FraudMarkerResponse.FromString,
+                _registered_method=True)
+        self.ListFraudMarkers = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/ListFraudMarkers',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListFraudMarkersRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListFraudMarkersResponse.FromString,
+                _registered_method=True)
+        self.CancelFraudMarker = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/CancelFraudMarker',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.FraudMarkerIdRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.FraudMarkerResponse.FromString,
+                _registered_method=True)
+        self.CreateRefund = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/CreateRefund',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CreateRefundRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.RefundResponse.FromString,
+                _registered_method=True)
+        self.GetRefund = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/GetRefund',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.RefundIdRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.RefundResponse.FromString,
+                _registered_method=True)
+        self.ListRefunds = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/ListRefunds',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListRefundsRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListRefundsResponse.FromString,
+                _registered_method=True)
+        self.CancelRefund = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/CancelRefund',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.RefundIdRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.RefundResponse.FromString,
+                _registered_method=True)
+        self.CloseRefund = channel.unary_unary(
+                '/dict.connect.v1.ConnectService/CloseRefund',
+                request_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CloseRefundRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.RefundResponse.FromString,
+                _registered_method=True)
 
 
 class ConnectServiceServicer:
@@ -204,6 +284,102 @@ class ConnectServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateInfractionReport(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetInfractionReport(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListInfractionReports(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateInfractionReport(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcknowledgeInfractionReport(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelInfractionReport(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseInfractionReport(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateFraudMarker(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetFraudMarker(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListFraudMarkers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelFraudMarker(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateRefund(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRefund(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRefunds(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelRefund(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseRefund(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ConnectServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -281,6 +457,86 @@ def add_ConnectServiceServicer_to_server(servicer, server):
                     servicer.GetEntryByCid,
                     request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.GetEntryByCidRequest.FromString,
                     response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.GetEntryByCidResponse.SerializeToString,
+            ),
+            'CreateInfractionReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateInfractionReport,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CreateInfractionReportRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportResponse.SerializeToString,
+            ),
+            'GetInfractionReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInfractionReport,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportIdRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportResponse.SerializeToString,
+            ),
+            'ListInfractionReports': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListInfractionReports,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListInfractionReportsRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListInfractionReportsResponse.SerializeToString,
+            ),
+            'UpdateInfractionReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateInfractionReport,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.UpdateInfractionReportRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportResponse.SerializeToString,
+            ),
+            'AcknowledgeInfractionReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcknowledgeInfractionReport,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportIdRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportResponse.SerializeToString,
+            ),
+            'CancelInfractionReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelInfractionReport,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportIdRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportResponse.SerializeToString,
+            ),
+            'CloseInfractionReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseInfractionReport,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CloseInfractionReportRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportResponse.SerializeToString,
+            ),
+            'CreateFraudMarker': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateFraudMarker,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CreateFraudMarkerRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.FraudMarkerResponse.SerializeToString,
+            ),
+            'GetFraudMarker': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFraudMarker,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.FraudMarkerIdRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.FraudMarkerResponse.SerializeToString,
+            ),
+            'ListFraudMarkers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFraudMarkers,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListFraudMarkersRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListFraudMarkersResponse.SerializeToString,
+            ),
+            'CancelFraudMarker': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelFraudMarker,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.FraudMarkerIdRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.FraudMarkerResponse.SerializeToString,
+            ),
+            'CreateRefund': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateRefund,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CreateRefundRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.RefundResponse.SerializeToString,
+            ),
+            'GetRefund': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRefund,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.RefundIdRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.RefundResponse.SerializeToString,
+            ),
+            'ListRefunds': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRefunds,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListRefundsRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListRefundsResponse.SerializeToString,
+            ),
+            'CancelRefund': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelRefund,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.RefundIdRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.RefundResponse.SerializeToString,
+            ),
+            'CloseRefund': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseRefund,
+                    request_deserializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CloseRefundRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.RefundResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -688,6 +944,438 @@ class ConnectService:
             '/dict.connect.v1.ConnectService/GetEntryByCid',
             protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.GetEntryByCidRequest.SerializeToString,
             protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.GetEntryByCidResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateInfractionReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/CreateInfractionReport',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CreateInfractionReportRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInfractionReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/GetInfractionReport',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportIdRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListInfractionReports(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/ListInfractionReports',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListInfractionReportsRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListInfractionReportsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateInfractionReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/UpdateInfractionReport',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.UpdateInfractionReportRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcknowledgeInfractionReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/AcknowledgeInfractionReport',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportIdRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelInfractionReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/CancelInfractionReport',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportIdRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseInfractionReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/CloseInfractionReport',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CloseInfractionReportRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.InfractionReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateFraudMarker(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/CreateFraudMarker',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CreateFraudMarkerRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.FraudMarkerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFraudMarker(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/GetFraudMarker',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.FraudMarkerIdRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.FraudMarkerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListFraudMarkers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/ListFraudMarkers',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListFraudMarkersRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListFraudMarkersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelFraudMarker(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/CancelFraudMarker',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.FraudMarkerIdRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.FraudMarkerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateRefund(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/CreateRefund',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CreateRefundRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.RefundResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRefund(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/GetRefund',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.RefundIdRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.RefundResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRefunds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/ListRefunds',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListRefundsRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.ListRefundsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelRefund(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/CancelRefund',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.RefundIdRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.RefundResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseRefund(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.connect.v1.ConnectService/CloseRefund',
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.CloseRefundRequest.SerializeToString,
+            protos_dot_dict_dot_connect_dot_v1_dot_connect__pb2.RefundResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -447,14 +447,296 @@ class CancelPortabilityRequest(_message.Message):
     otp: str
     def __init__(self, id: _Optional[str] = ..., otp: _Optional[str] = ...) -> None: ...
 
-class LookupKeyRequest(_message.Message):
-    __slots__ = ("key",)
+class InfractionReport(_message.Message):
+    __slots__ = ("id", "dict_id", "status", "role", "transaction_id", "reason", "situation_type", "contact_email", "contact_phone", "report_details", "reporter_participant", "counterparty_participant", "analysis_result", "analysis_details", "fraud_type", "fraud_marker_dict_id", "dict_created_at", "last_modified", "closed_at", "analysis_deadline", "refund_deadline", "request_id", "failure_code", "intent", "created_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DICT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SITUATION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_EMAIL_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_PHONE_FIELD_NUMBER: _ClassVar[int]
+    REPORT_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    REPORTER_PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    COUNTERPARTY_PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    ANALYSIS_RESULT_FIELD_NUMBER: _ClassVar[int]
+    ANALYSIS_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    FRAUD_TYPE_FIELD_NUMBER: _ClassVar[int]
+    FRAUD_MARKER_DICT_ID_FIELD_NUMBER: _ClassVar[int]
+    DICT_CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_MODIFIED_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
+    ANALYSIS_DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    REFUND_DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_CODE_FIELD_NUMBER: _ClassVar[int]
+    INTENT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    dict_id: str
+    status: str
+    role: str
+    transaction_id: str
+    reason: str
+    situation_type: str
+    contact_email: str
+    contact_phone: str
+    report_details: str
+    reporter_participant: str
+    counterparty_participant: str
+    analysis_result: str
+    analysis_details: str
+    fraud_type: str
+    fraud_marker_dict_id: str
+    dict_created_at: _timestamp_pb2.Timestamp
+    last_modified: _timestamp_pb2.Timestamp
+    closed_at: _timestamp_pb2.Timestamp
+    analysis_deadline: _timestamp_pb2.Timestamp
+    refund_deadline: _timestamp_pb2.Timestamp
+    request_id: str
+    failure_code: str
+    intent: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., dict_id: _Optional[str] = ..., status: _Optional[str] = ..., role: _Optional[str] = ..., transaction_id: _Optional[str] = ..., reason: _Optional[str] = ..., situation_type: _Optional[str] = ..., contact_email: _Optional[str] = ..., contact_phone: _Optional[str] = ..., report_details: _Optional[str] = ..., reporter_participant: _Optional[str] = ..., counterparty_participant: _Optional[str] = ..., analysis_result: _Optional[str] = ..., analysis_details: _Optional[str] = ..., fraud_type: _Optional[str] = ..., fraud_marker_dict_id: _Optional[str] = ..., dict_created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_modified: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., analysis_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., refund_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., failure_code: _Optional[str] = ..., intent: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class OpenInfractionReportRequest(_message.Message):
+    __slots__ = ("transaction_id", "situation_type", "email", "phone", "report_details", "request_id")
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    SITUATION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    REPORT_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    transaction_id: str
+    situation_type: str
+    email: str
+    phone: str
+    report_details: str
+    request_id: str
+    def __init__(self, transaction_id: _Optional[str] = ..., situation_type: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., report_details: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class OpenInfractionReportResponse(_message.Message):
+    __slots__ = ("report", "replayed")
+    REPORT_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    report: InfractionReport
+    replayed: bool
+    def __init__(self, report: _Optional[_Union[InfractionReport, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
+class MedIdRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class ListMedRequest(_message.Message):
+    __slots__ = ("role", "status", "page_size", "page_token")
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    role: str
+    status: str
+    page_size: int
+    page_token: str
+    def __init__(self, role: _Optional[str] = ..., status: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListInfractionReportsResponse(_message.Message):
+    __slots__ = ("reports", "next_page_token")
+    REPORTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    reports: _containers.RepeatedCompositeFieldContainer[InfractionReport]
+    next_page_token: str
+    def __init__(self, reports: _Optional[_Iterable[_Union[InfractionReport, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class UpdateInfractionReportRequest(_message.Message):
+    __slots__ = ("id", "situation_type", "email", "phone", "report_details")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    SITUATION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    REPORT_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    situation_type: str
+    email: str
+    phone: str
+    report_details: str
+    def __init__(self, id: _Optional[str] = ..., situation_type: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., report_details: _Optional[str] = ...) -> None: ...
+
+class CloseInfractionReportRequest(_message.Message):
+    __slots__ = ("id", "analysis_result", "fraud_type", "analysis_details")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ANALYSIS_RESULT_FIELD_NUMBER: _ClassVar[int]
+    FRAUD_TYPE_FIELD_NUMBER: _ClassVar[int]
+    ANALYSIS_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    analysis_result: str
+    fraud_type: str
+    analysis_details: str
+    def __init__(self, id: _Optional[str] = ..., analysis_result: _Optional[str] = ..., fraud_type: _Optional[str] = ..., analysis_details: _Optional[str] = ...) -> None: ...
+
+class Refund(_message.Message):
+    __slots__ = ("id", "dict_id", "status", "role", "transaction_id", "reason", "amount", "details", "infraction_report_id", "infraction_report_dict_id", "requesting_participant", "contested_participant", "analysis_result", "analysis_details", "rejection_reason", "refund_transaction_id", "dict_created_at", "last_modified", "request_id", "failure_code", "intent", "created_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DICT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    INFRACTION_REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    INFRACTION_REPORT_DICT_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUESTING_PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    CONTESTED_PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    ANALYSIS_RESULT_FIELD_NUMBER: _ClassVar[int]
+    ANALYSIS_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    REJECTION_REASON_FIELD_NUMBER: _ClassVar[int]
+    REFUND_TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    DICT_CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_MODIFIED_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_CODE_FIELD_NUMBER: _ClassVar[int]
+    INTENT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    dict_id: str
+    status: str
+    role: str
+    transaction_id: str
+    reason: str
+    amount: str
+    details: str
+    infraction_report_id: str
+    infraction_report_dict_id: str
+    requesting_participant: str
+    contested_participant: str
+    analysis_result: str
+    analysis_details: str
+    rejection_reason: str
+    refund_transaction_id: str
+    dict_created_at: _timestamp_pb2.Timestamp
+    last_modified: _timestamp_pb2.Timestamp
+    request_id: str
+    failure_code: str
+    intent: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., dict_id: _Optional[str] = ..., status: _Optional[str] = ..., role: _Optional[str] = ..., transaction_id: _Optional[str] = ..., reason: _Optional[str] = ..., amount: _Optional[str] = ..., details: _Optional[str] = ..., infraction_report_id: _Optional[str] = ..., infraction_report_dict_id: _Optional[str] = ..., requesting_participant: _Optional[str] = ..., contested_participant: _Optional[str] = ..., analysis_result: _Optional[str] = ..., analysis_details: _Optional[str] = ..., rejection_reason: _Optional[str] = ..., refund_transaction_id: _Optional[str] = ..., dict_created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_modified: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., failure_code: _Optional[str] = ..., intent: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class RequestRefundRequest(_message.Message):
+    __slots__ = ("transaction_id", "reason", "amount", "details", "request_id")
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    transaction_id: str
+    reason: str
+    amount: str
+    details: str
+    request_id: str
+    def __init__(self, transaction_id: _Optional[str] = ..., reason: _Optional[str] = ..., amount: _Optional[str] = ..., details: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class RequestRefundResponse(_message.Message):
+    __slots__ = ("refund", "replayed")
+    REFUND_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    refund: Refund
+    replayed: bool
+    def __init__(self, refund: _Optional[_Union[Refund, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
+class ListRefundsResponse(_message.Message):
+    __slots__ = ("refunds", "next_page_token")
+    REFUNDS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    refunds: _containers.RepeatedCompositeFieldContainer[Refund]
+    next_page_token: str
+    def __init__(self, refunds: _Optional[_Iterable[_Union[Refund, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class CloseRefundRequest(_message.Message):
+    __slots__ = ("id", "result", "refund_transaction_id", "rejection_reason", "details")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    REFUND_TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    REJECTION_REASON_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    result: str
+    refund_transaction_id: str
+    rejection_reason: str
+    details: str
+    def __init__(self, id: _Optional[str] = ..., result: _Optional[str] = ..., refund_transaction_id: _Optional[str] = ..., rejection_reason: _Optional[str] = ..., details: _Optional[str] = ...) -> None: ...
+
+class FraudMarker(_message.Message):
+    __slots__ = ("id", "dict_id", "status", "tax_id", "key", "fraud_type", "request_id", "failure_code", "intent", "dict_created_at", "last_modified", "created_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DICT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TAX_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
+    FRAUD_TYPE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_CODE_FIELD_NUMBER: _ClassVar[int]
+    INTENT_FIELD_NUMBER: _ClassVar[int]
+    DICT_CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_MODIFIED_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    dict_id: str
+    status: str
+    tax_id: str
     key: str
-    def __init__(self, key: _Optional[str] = ...) -> None: ...
+    fraud_type: str
+    request_id: str
+    failure_code: str
+    intent: str
+    dict_created_at: _timestamp_pb2.Timestamp
+    last_modified: _timestamp_pb2.Timestamp
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., dict_id: _Optional[str] = ..., status: _Optional[str] = ..., tax_id: _Optional[str] = ..., key: _Optional[str] = ..., fraud_type: _Optional[str] = ..., request_id: _Optional[str] = ..., failure_code: _Optional[str] = ..., intent: _Optional[str] = ..., dict_created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_modified: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateFraudMarkerRequest(_message.Message):
+    __slots__ = ("tax_id", "key", "fraud_type", "request_id")
+    TAX_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    FRAUD_TYPE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    tax_id: str
+    key: str
+    fraud_type: str
+    request_id: str
+    def __init__(self, tax_id: _Optional[str] = ..., key: _Optional[str] = ..., fraud_type: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateFraudMarkerResponse(_message.Message):
+    __slots__ = ("marker", "replayed")
+    MARKER_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    marker: FraudMarker
+    replayed: bool
+    def __init__(self, marker: _Optional[_Union[FraudMarker, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
+class ListFraudMarkersResponse(_message.Message):
+    __slots__ = ("markers", "next_page_token")
+    MARKERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    markers: _containers.RepeatedCompositeFieldContainer[FraudMarker]
+    next_page_token: str
+    def __init__(self, markers: _Optional[_Iterable[_Union[FraudMarker, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class LookupKeyRequest(_message.Message):
+    __slots__ = ("key", "include_statistics", "payer_account_id")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_STATISTICS_FIELD_NUMBER: _ClassVar[int]
+    PAYER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    include_statistics: bool
+    payer_account_id: int
+    def __init__(self, key: _Optional[str] = ..., include_statistics: _Optional[bool] = ..., payer_account_id: _Optional[int] = ...) -> None: ...
 
 class LookupKeyResponse(_message.Message):
-    __slots__ = ("key", "key_type", "person_type", "name", "trade_name", "tax_id", "ispb", "end_to_end_id")
+    __slots__ = ("key", "key_type", "person_type", "name", "trade_name", "tax_id", "ispb", "end_to_end_id", "statistics", "statistics_absent_reason")
     KEY_FIELD_NUMBER: _ClassVar[int]
     KEY_TYPE_FIELD_NUMBER: _ClassVar[int]
     PERSON_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -463,6 +745,8 @@ class LookupKeyResponse(_message.Message):
     TAX_ID_FIELD_NUMBER: _ClassVar[int]
     ISPB_FIELD_NUMBER: _ClassVar[int]
     END_TO_END_ID_FIELD_NUMBER: _ClassVar[int]
+    STATISTICS_FIELD_NUMBER: _ClassVar[int]
+    STATISTICS_ABSENT_REASON_FIELD_NUMBER: _ClassVar[int]
     key: str
     key_type: KeyType
     person_type: PersonType
@@ -471,7 +755,57 @@ class LookupKeyResponse(_message.Message):
     tax_id: str
     ispb: str
     end_to_end_id: str
-    def __init__(self, key: _Optional[str] = ..., key_type: _Optional[_Union[KeyType, str]] = ..., person_type: _Optional[_Union[PersonType, str]] = ..., name: _Optional[str] = ..., trade_name: _Optional[str] = ..., tax_id: _Optional[str] = ..., ispb: _Optional[str] = ..., end_to_end_id: _Optional[str] = ...) -> None: ...
+    statistics: LookupStatistics
+    statistics_absent_reason: str
+    def __init__(self, key: _Optional[str] = ..., key_type: _Optional[_Union[KeyType, str]] = ..., person_type: _Optional[_Union[PersonType, str]] = ..., name: _Optional[str] = ..., trade_name: _Optional[str] = ..., tax_id: _Optional[str] = ..., ispb: _Optional[str] = ..., end_to_end_id: _Optional[str] = ..., statistics: _Optional[_Union[LookupStatistics, _Mapping]] = ..., statistics_absent_reason: _Optional[str] = ...) -> None: ...
+
+class WindowedValue(_message.Message):
+    __slots__ = ("d90", "m12", "m60")
+    D90_FIELD_NUMBER: _ClassVar[int]
+    M12_FIELD_NUMBER: _ClassVar[int]
+    M60_FIELD_NUMBER: _ClassVar[int]
+    d90: int
+    m12: int
+    m60: int
+    def __init__(self, d90: _Optional[int] = ..., m12: _Optional[int] = ..., m60: _Optional[int] = ...) -> None: ...
+
+class Statistics(_message.Message):
+    __slots__ = ("watermark", "settlements", "application_frauds", "mule_accounts", "scammer_accounts", "other_frauds", "unknown_frauds", "total_fraud_transaction_amount", "distinct_fraud_reporters", "open_reports", "open_reports_distinct_reporters", "rejected_reports", "accounts")
+    WATERMARK_FIELD_NUMBER: _ClassVar[int]
+    SETTLEMENTS_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_FRAUDS_FIELD_NUMBER: _ClassVar[int]
+    MULE_ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    SCAMMER_ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    OTHER_FRAUDS_FIELD_NUMBER: _ClassVar[int]
+    UNKNOWN_FRAUDS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FRAUD_TRANSACTION_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    DISTINCT_FRAUD_REPORTERS_FIELD_NUMBER: _ClassVar[int]
+    OPEN_REPORTS_FIELD_NUMBER: _ClassVar[int]
+    OPEN_REPORTS_DISTINCT_REPORTERS_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_REPORTS_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    watermark: _timestamp_pb2.Timestamp
+    settlements: WindowedValue
+    application_frauds: WindowedValue
+    mule_accounts: WindowedValue
+    scammer_accounts: WindowedValue
+    other_frauds: WindowedValue
+    unknown_frauds: WindowedValue
+    total_fraud_transaction_amount: WindowedValue
+    distinct_fraud_reporters: WindowedValue
+    open_reports: int
+    open_reports_distinct_reporters: int
+    rejected_reports: WindowedValue
+    accounts: WindowedValue
+    def __init__(self, watermark: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., settlements: _Optional[_Union[WindowedValue, _Mapping]] = ..., application_frauds: _Optional[_Union[WindowedValue, _Mapping]] = ..., mule_accounts: _Optional[_Union[WindowedValue, _Mapping]] = ..., scammer_accounts: _Optional[_Union[WindowedValue, _Mapping]] = ..., other_frauds: _Optional[_Union[WindowedValue, _Mapping]] = ..., unknown_frauds: _Optional[_Union[WindowedValue, _Mapping]] = ..., total_fraud_transaction_amount: _Optional[_Union[WindowedValue, _Mapping]] = ..., distinct_fraud_reporters: _Optional[_Union[WindowedValue, _Mapping]] = ..., open_reports: _Optional[int] = ..., open_reports_distinct_reporters: _Optional[int] = ..., rejected_reports: _Optional[_Union[WindowedValue, _Mapping]] = ..., accounts: _Optional[_Union[WindowedValue, _Mapping]] = ...) -> None: ...
+
+class LookupStatistics(_message.Message):
+    __slots__ = ("key", "owner")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    key: Statistics
+    owner: Statistics
+    def __init__(self, key: _Optional[_Union[Statistics, _Mapping]] = ..., owner: _Optional[_Union[Statistics, _Mapping]] = ...) -> None: ...
 
 class HealthCheckRequest(_message.Message):
     __slots__ = ()

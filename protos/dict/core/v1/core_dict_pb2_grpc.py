@@ -119,6 +119,86 @@ class CoreDictServiceStub:
                 request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ConfirmPossessionChallengeRequest.SerializeToString,
                 response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.PossessionChallenge.FromString,
                 _registered_method=True)
+        self.OpenInfractionReport = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/OpenInfractionReport',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.OpenInfractionReportRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.OpenInfractionReportResponse.FromString,
+                _registered_method=True)
+        self.GetInfractionReport = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/GetInfractionReport',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.InfractionReport.FromString,
+                _registered_method=True)
+        self.ListInfractionReports = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/ListInfractionReports',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ListMedRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ListInfractionReportsResponse.FromString,
+                _registered_method=True)
+        self.UpdateInfractionReport = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/UpdateInfractionReport',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.UpdateInfractionReportRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.InfractionReport.FromString,
+                _registered_method=True)
+        self.CancelInfractionReport = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/CancelInfractionReport',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.InfractionReport.FromString,
+                _registered_method=True)
+        self.AcknowledgeInfractionReport = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/AcknowledgeInfractionReport',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.InfractionReport.FromString,
+                _registered_method=True)
+        self.CloseInfractionReport = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/CloseInfractionReport',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CloseInfractionReportRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.InfractionReport.FromString,
+                _registered_method=True)
+        self.RequestRefund = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/RequestRefund',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.RequestRefundRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.RequestRefundResponse.FromString,
+                _registered_method=True)
+        self.GetRefund = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/GetRefund',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Refund.FromString,
+                _registered_method=True)
+        self.ListRefunds = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/ListRefunds',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ListMedRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ListRefundsResponse.FromString,
+                _registered_method=True)
+        self.CancelRefund = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/CancelRefund',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Refund.FromString,
+                _registered_method=True)
+        self.CloseRefund = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/CloseRefund',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CloseRefundRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Refund.FromString,
+                _registered_method=True)
+        self.CreateFraudMarker = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/CreateFraudMarker',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CreateFraudMarkerRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CreateFraudMarkerResponse.FromString,
+                _registered_method=True)
+        self.GetFraudMarker = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/GetFraudMarker',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.FraudMarker.FromString,
+                _registered_method=True)
+        self.ListFraudMarkers = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/ListFraudMarkers',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ListMedRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ListFraudMarkersResponse.FromString,
+                _registered_method=True)
+        self.CancelFraudMarker = channel.unary_unary(
+                '/dict.core.v1.CoreDictService/CancelFraudMarker',
+                request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.SerializeToString,
+                response_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.FraudMarker.FromString,
+                _registered_method=True)
         self.LookupKey = channel.unary_unary(
                 '/dict.core.v1.CoreDictService/LookupKey',
                 request_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.LookupKeyRequest.SerializeToString,
@@ -237,6 +317,102 @@ class CoreDictServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def OpenInfractionReport(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetInfractionReport(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListInfractionReports(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateInfractionReport(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelInfractionReport(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcknowledgeInfractionReport(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseInfractionReport(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestRefund(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRefund(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRefunds(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelRefund(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseRefund(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateFraudMarker(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetFraudMarker(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListFraudMarkers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelFraudMarker(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def LookupKey(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -336,6 +512,86 @@ def add_CoreDictServiceServicer_to_server(servicer, server):
                     servicer.ConfirmPossessionChallenge,
                     request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ConfirmPossessionChallengeRequest.FromString,
                     response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.PossessionChallenge.SerializeToString,
+            ),
+            'OpenInfractionReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.OpenInfractionReport,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.OpenInfractionReportRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.OpenInfractionReportResponse.SerializeToString,
+            ),
+            'GetInfractionReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInfractionReport,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.InfractionReport.SerializeToString,
+            ),
+            'ListInfractionReports': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListInfractionReports,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ListMedRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ListInfractionReportsResponse.SerializeToString,
+            ),
+            'UpdateInfractionReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateInfractionReport,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.UpdateInfractionReportRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.InfractionReport.SerializeToString,
+            ),
+            'CancelInfractionReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelInfractionReport,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.InfractionReport.SerializeToString,
+            ),
+            'AcknowledgeInfractionReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcknowledgeInfractionReport,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.InfractionReport.SerializeToString,
+            ),
+            'CloseInfractionReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseInfractionReport,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CloseInfractionReportRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.InfractionReport.SerializeToString,
+            ),
+            'RequestRefund': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestRefund,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.RequestRefundRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.RequestRefundResponse.SerializeToString,
+            ),
+            'GetRefund': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRefund,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Refund.SerializeToString,
+            ),
+            'ListRefunds': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRefunds,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ListMedRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ListRefundsResponse.SerializeToString,
+            ),
+            'CancelRefund': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelRefund,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Refund.SerializeToString,
+            ),
+            'CloseRefund': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseRefund,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CloseRefundRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Refund.SerializeToString,
+            ),
+            'CreateFraudMarker': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateFraudMarker,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CreateFraudMarkerRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CreateFraudMarkerResponse.SerializeToString,
+            ),
+            'GetFraudMarker': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFraudMarker,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.FraudMarker.SerializeToString,
+            ),
+            'ListFraudMarkers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFraudMarkers,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ListMedRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ListFraudMarkersResponse.SerializeToString,
+            ),
+            'CancelFraudMarker': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelFraudMarker,
+                    request_deserializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.FromString,
+                    response_serializer=protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.FraudMarker.SerializeToString,
             ),
             'LookupKey': grpc.unary_unary_rpc_method_handler(
                     servicer.LookupKey,
@@ -807,6 +1063,438 @@ class CoreDictService:
             '/dict.core.v1.CoreDictService/ConfirmPossessionChallenge',
             protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ConfirmPossessionChallengeRequest.SerializeToString,
             protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.PossessionChallenge.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OpenInfractionReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/OpenInfractionReport',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.OpenInfractionReportRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.OpenInfractionReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInfractionReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/GetInfractionReport',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.InfractionReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListInfractionReports(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/ListInfractionReports',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ListMedRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ListInfractionReportsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateInfractionReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/UpdateInfractionReport',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.UpdateInfractionReportRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.InfractionReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelInfractionReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/CancelInfractionReport',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.InfractionReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcknowledgeInfractionReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/AcknowledgeInfractionReport',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.InfractionReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseInfractionReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/CloseInfractionReport',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CloseInfractionReportRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.InfractionReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestRefund(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/RequestRefund',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.RequestRefundRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.RequestRefundResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRefund(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/GetRefund',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Refund.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRefunds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/ListRefunds',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ListMedRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ListRefundsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelRefund(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/CancelRefund',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Refund.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseRefund(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/CloseRefund',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CloseRefundRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.Refund.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateFraudMarker(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/CreateFraudMarker',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CreateFraudMarkerRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.CreateFraudMarkerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFraudMarker(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/GetFraudMarker',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.FraudMarker.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListFraudMarkers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/ListFraudMarkers',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ListMedRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.ListFraudMarkersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelFraudMarker(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dict.core.v1.CoreDictService/CancelFraudMarker',
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.MedIdRequest.SerializeToString,
+            protos_dot_dict_dot_core_dot_v1_dot_core__dict__pb2.FraudMarker.FromString,
             options,
             channel_credentials,
             insecure,
