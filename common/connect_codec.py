@@ -36,8 +36,8 @@ from dict_rules.directory import (
     EntryRequest,
     Owner,
 )
-from dict_rules.errors import RefundInvalid, ServiceUnavailable
-from dict_rules.med_rules import format_amount, parse_amount
+from dict_rules.errors import BadRequest, RefundInvalid, ServiceUnavailable
+from dict_rules.med_rules import amount_from_text, format_amount, parse_amount
 from protos.dict.connect.v1 import connect_pb2 as pb
 
 logger = logging.getLogger(__name__)
@@ -583,13 +583,10 @@ def refund_request_to_pb(request: med.RefundRequest) -> pb.CreateRefundRequest:
 
 def refund_request_from_pb(message: pb.CreateRefundRequest) -> med.RefundRequest:
     """A request's amount that is no two-place decimal is the client's RefundInvalid."""
-    amount = parse_amount(message.refund_amount)
-    if amount is None:
-        raise RefundInvalid.on_field("amount", "the amount is a decimal with two places, like 100.00.")
     return med.RefundRequest(
         transaction_id=message.transaction_id,
         reason=message.refund_reason,
-        amount=amount,
+        amount=amount_from_text(message.refund_amount, RefundInvalid),
         details=message.refund_details,
     )
 
@@ -619,7 +616,11 @@ def window_to_pb(modified_after: datetime | None, modified_before: datetime | No
 
 
 def window_from_pb(message) -> tuple[datetime | None, datetime | None]:
-    return (
-        from_timestamp(message.modified_after, message.HasField("modified_after")),
-        from_timestamp(message.modified_before, message.HasField("modified_before")),
-    )
+    """A list's LastModified window; a timestamp no datetime can hold is the caller's BadRequest."""
+    window = []
+    for field in ("modified_after", "modified_before"):
+        try:
+            window.append(from_timestamp(getattr(message, field), message.HasField(field)))
+        except (ValueError, OverflowError):
+            raise BadRequest.on_field(field, f"{field} is out of range.") from None
+    return window[0], window[1]

@@ -5,7 +5,7 @@ A real implementation, not a mock: the same services `run_dictsim` serves over g
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from dict_rules.directory import (
@@ -246,5 +246,5 @@ class LocalDirectorySimulator:
             payer_tax_id=payer_tax_id,
             receiver_key=receiver_key,
             amount=amount,
-            settled_at=clock.now() - timedelta(seconds=ago_seconds),
+            settled_at=spi.settled_ago(ago_seconds),
         )

@@ -12,7 +12,7 @@ import string
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from dict_rules.errors import BadRequest
+from dict_rules.errors import BadRequest, DomainError
 from dict_rules.masking import mask_tax_id
 from dict_rules.tax_ids import PersonType
 
@@ -32,9 +32,10 @@ def new_end_to_end_id(*, ispb: str, at: datetime) -> str:
     return f"E{ispb}{at.astimezone(UTC):%Y%m%d%H%M}{suffix}"
 
 
-def parse_end_to_end_id(raw: str) -> str:
+def parse_end_to_end_id(raw: str, *, error: type[DomainError] = BadRequest, field: str = "end_to_end_id") -> str:
+    """An EndToEndId as BCB makes them, else ``error`` on ``field`` (MED names it a transaction id)."""
     if not END_TO_END_ID_RE.fullmatch(raw or ""):
-        raise BadRequest.on_field("end_to_end_id", "an EndToEndId is E, 8 digits, 12 digits and 11 letters or digits.")
+        raise error.on_field(field, "an EndToEndId is E, 8 digits, 12 digits and 11 letters or digits.")
     return raw
 
 

@@ -36,6 +36,7 @@ CONTACT_EMAIL_RE = re.compile(
 CONTACT_PHONE_RE = re.compile(r"^\+[0-9]\d{1,14}$")
 TRANSACTION_ID_RE = re.compile(r"^\w{32}$", re.ASCII)  # an EndToEndId, RtrId or RefundTransactionId
 AMOUNT_RE = re.compile(r"^[0-9]{1,15}\.[0-9]{2}$")  # the wire's decimal: "100.00"
+MAX_AMOUNT = Decimal(10) ** 15  # AMOUNT_RE's 15 integer digits
 STATISTICS_TZ = ZoneInfo("America/Sao_Paulo")
 
 # The SPI's two kinds of settled transaction the directory's MED deals with.
@@ -68,13 +69,22 @@ def parse_amount(text: str) -> Decimal | None:
         return None
 
 
+def amount_from_text(text: str, error_cls: type[DomainError], field: str = "amount") -> Decimal:
+    """A wire amount every edge reads the same way; anything else is ``error_cls`` on ``field``."""
+    amount = parse_amount(text)
+    if amount is None:
+        raise error_cls.on_field(field, f'{field} is a decimal with two places, such as "150.00".')
+    check_amount(amount, error_cls, field)
+    return amount
+
+
 def format_amount(amount: Decimal) -> str:
     return f"{amount:.2f}"
 
 
 def check_amount(amount: Decimal, error_cls: type[DomainError], field: str = "amount") -> None:
-    """Positive, at most two decimal places."""
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+    """Positive, below the wire's 15 integer digits (what the columns hold), at most two decimal places."""
+    if not amount.is_finite() or not 0 < amount < MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
         raise error_cls.on_field(field, "the amount must be positive with at most two decimal places.")
 
 
@@ -174,7 +184,7 @@ def check_report_close(
     _require(party, Party.COUNTERPARTY, "close the report")
     if analysis_result not in med.ANALYSIS_RESULTS:
         raise InfractionReportInvalid.on_field("analysis_result", "AGREED or DISAGREED.")
-    if analysis_result == "AGREED" and (fraud_type not in med.FRAUD_TYPES or fraud_type == "UNKNOWN"):
+    if analysis_result == "AGREED" and fraud_type not in med.MARKABLE_FRAUD_TYPES:
         raise InfractionReportInvalid.on_field("fraud_type", "an AGREED close needs a FraudType other than UNKNOWN.")
     if analysis_result == "DISAGREED" and fraud_type:
         raise InfractionReportInvalid.on_field("fraud_type", "a DISAGREED close takes no FraudType.")
@@ -191,7 +201,7 @@ def check_report_close(
 
 
 def validate_fraud_marker(request: med.FraudMarkerRequest) -> None:
-    if request.fraud_type not in med.FRAUD_TYPES or request.fraud_type == "UNKNOWN":
+    if request.fraud_type not in med.MARKABLE_FRAUD_TYPES:
         raise FraudMarkerInvalid.on_field("fraud_type", "a FraudType other than UNKNOWN is required.")
 
 

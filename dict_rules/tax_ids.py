@@ -35,6 +35,27 @@ def is_valid_cnpj(value: str) -> bool:
     return bool(CNPJ_RE.fullmatch(value)) and _cnpj.validate(value)
 
 
+def _mod11_digit(digits: list[int], weights: list[int]) -> int:
+    rest = sum(d * w for d, w in zip(digits, weights, strict=True)) % 11
+    return 0 if rest < 2 else 11 - rest
+
+
+def cpf_from_base(base: str) -> str:
+    """The CPF whose first 9 digits are ``base``, with both check digits computed (for made-up people)."""
+    digits = [int(c) for c in base]
+    digits.append(_mod11_digit(digits, list(range(10, 1, -1))))
+    digits.append(_mod11_digit(digits, list(range(11, 1, -1))))
+    return "".join(map(str, digits))
+
+
+def cnpj_from_base(base: str) -> str:
+    """The CNPJ whose first 12 digits are ``base``, with both check digits computed."""
+    digits = [int(c) for c in base]
+    digits.append(_mod11_digit(digits, [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]))
+    digits.append(_mod11_digit(digits, [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]))
+    return "".join(map(str, digits))
+
+
 def person_type_for_tax_id(tax_id: str) -> PersonType:
     """A CPF is a natural person, a CNPJ a legal person; anything else is refused."""
     if is_valid_cpf(tax_id):

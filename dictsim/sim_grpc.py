@@ -2,22 +2,13 @@
 
 Every call names its caller as Connect's calls do (``dictsim.grpc.rpc``: the participant metadata)."""
 
-from datetime import timedelta
-from decimal import Decimal, InvalidOperation
-
 from common.pb_util import to_timestamp
 from dict_rules.errors import BadRequest
+from dict_rules.med_rules import amount_from_text
 from dictsim import bcb, clock, spi
 from dictsim.grpc import rpc
 from protos.dict.sim.v1 import simulator_pb2 as pb
 from protos.dict.sim.v1 import simulator_pb2_grpc
-
-
-def _amount(raw: str) -> Decimal:
-    try:
-        return Decimal(raw)
-    except InvalidOperation:
-        raise BadRequest.on_field("amount", "amount must be a decimal number.") from None
 
 
 class SimulatorServicer(simulator_pb2_grpc.SimulatorServiceServicer):
@@ -49,7 +40,7 @@ class SimulatorServicer(simulator_pb2_grpc.SimulatorServiceServicer):
             payer_participant=request.payer_participant,
             payer_tax_id=request.payer_tax_id,
             receiver_key=request.receiver_key,
-            amount=_amount(request.amount),
-            settled_at=clock.now() - timedelta(seconds=request.ago_seconds),
+            amount=amount_from_text(request.amount, BadRequest),
+            settled_at=spi.settled_ago(request.ago_seconds),
         )
         return pb.SettleResponse()

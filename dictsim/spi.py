@@ -5,7 +5,7 @@ payment to a key here (`settle`, `manage.py dictsim_settle`), and an accepted re
 pacs.004 (`record_refund`). Each settled transaction counts in its receiver's and key's statistics.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -18,6 +18,16 @@ from dictsim import clock
 from dictsim.models import DirEntry, DirTransaction
 
 KINDS = (PAYMENT, REFUND)
+
+
+MAX_AGO = timedelta(days=5 * 366)  # DICT's longest statistics window (m60)
+
+
+def settled_ago(seconds: int) -> datetime:
+    """The directory's time ``seconds`` ago: from now back to MAX_AGO, else BadRequest."""
+    if not 0 <= seconds <= MAX_AGO.total_seconds():
+        raise BadRequest.on_field("ago_seconds", f"ago_seconds must be from 0 to {int(MAX_AGO.total_seconds())}.")
+    return clock.now() - timedelta(seconds=seconds)
 
 
 def settle(

@@ -30,7 +30,7 @@ from accounts.services import accounts_import
 from common.logging import mask_pii
 from dict_rules.errors import DomainError
 from dict_rules.keys import KeyType
-from homologation.domain import cnpj_with_check_digits, cpf_with_check_digits
+from dict_rules.tax_ids import cnpj_from_base, cpf_from_base
 from med.models import MANAGE_PERMISSION
 from possession.delivery import MemorySmsSender
 from possession.services import challenge_confirm, challenge_start
@@ -87,14 +87,14 @@ def fresh_person(run: str, label: str) -> dict[str, str]:
 
     The digits come from ``secrets``, not ``random``: synthetic seeding reseeds ``random`` to be
     reproducible, which would hand every run the same "new" people."""
-    tax_id = cpf_with_check_digits(f"{secrets.randbelow(10**9):09d}")
+    tax_id = cpf_from_base(f"{secrets.randbelow(10**9):09d}")
     return customer_row(tax_id=tax_id, name=f"Cliente Ensaio {label}", number=_number(run, label))
 
 
 def fresh_company(run: str, label: str) -> dict[str, str]:
     """A new legal person (a valid CNPJ, head office) with an account, for this run only."""
     return customer_row(
-        tax_id=cnpj_with_check_digits(f"{secrets.randbelow(10**8):08d}0001"),
+        tax_id=cnpj_from_base(f"{secrets.randbelow(10**8):08d}0001"),
         name=f"EMPRESA ENSAIO {label.upper()} LTDA",
         trade_name="ENSAIO",
         number=_number(run, label),

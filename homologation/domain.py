@@ -76,21 +76,3 @@ def failed(results: list[StepResult]) -> bool:
 def acknowledged_in_time(*, created_at: datetime, acknowledged_at: datetime | None) -> bool:
     """The donor's acknowledgement came within ACKNOWLEDGE_WITHIN of the claim, by DICT's clock."""
     return acknowledged_at is not None and acknowledged_at - created_at <= ACKNOWLEDGE_WITHIN
-
-
-def cpf_with_check_digits(base: str) -> str:
-    """The CPF whose first nine digits are ``base`` (mod-11 check digits, DICT_RULES §1)."""
-    digits = [int(c) for c in base]
-    for weight in (10, 11):
-        total = sum(d * w for d, w in zip(digits, range(weight, 1, -1), strict=False))
-        digits.append(total * 10 % 11 % 10)
-    return "".join(map(str, digits))
-
-
-def cnpj_with_check_digits(base: str) -> str:
-    """The CNPJ whose first twelve digits are ``base`` (mod-11 check digits)."""
-    digits = [int(c) for c in base]
-    for weights in ((5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2), (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)):
-        remainder = sum(d * w for d, w in zip(digits, weights, strict=True)) % 11
-        digits.append(0 if remainder < 2 else 11 - remainder)
-    return "".join(map(str, digits))

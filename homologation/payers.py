@@ -13,9 +13,8 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from accounts.models import Holder
 from dict_rules.buckets import PAYER_COST, REFILL_PERIOD_MS, BucketPolicy
-from dict_rules.tax_ids import PersonType
+from dict_rules.tax_ids import PersonType, cnpj_from_base
 from homologation.customers import customer_row, import_customers
-from homologation.domain import cnpj_with_check_digits
 from lookup.buckets import get_buckets
 from lookup.services import payer_charge
 
@@ -76,7 +75,7 @@ def _row(index: int) -> dict[str, str]:
 
 def _cnpj(index: int) -> str:
     """A valid CNPJ for this index: the root, branch 0001, and its check digits."""
-    return cnpj_with_check_digits(CNPJ_ROOT.format(index=index) + "0001")
+    return cnpj_from_base(CNPJ_ROOT.format(index=index) + "0001")
 
 
 def _held_by_others(rows: list[dict[str, str]]) -> set[str]:

@@ -44,7 +44,7 @@ from dict_rules.keys import KeyType
 from dict_rules.lookups import new_end_to_end_id
 from dict_rules.med import ContactInformation, InfractionReportRequest, RefundClose, RefundRequest
 from dict_rules.possession import needs_possession_proof
-from dict_rules.tax_ids import PersonType
+from dict_rules.tax_ids import PersonType, cnpj_from_base, cpf_from_base
 from homologation.customers import (
     Customer,
     customer_row,
@@ -60,8 +60,6 @@ from homologation.domain import (
     ACKNOWLEDGE_WITHIN,
     StepResult,
     acknowledged_in_time,
-    cnpj_with_check_digits,
-    cpf_with_check_digits,
 )
 from keys.domain import EntryStatus
 from keys.models import LIVE, Entry
@@ -222,11 +220,9 @@ def step_nothing_pending(ctx: Rehearsal, result: StepResult) -> None:
 def _prepared_row(key_type: str, index: int) -> dict[str, str]:
     """The index-th prepared holder: the same on every run, so the preparation only tops up."""
     if key_type == KeyType.CNPJ:
-        tax_id = cnpj_with_check_digits(f"97{index:06d}0001")
+        tax_id = cnpj_from_base(f"97{index:06d}0001")
         return customer_row(tax_id=tax_id, name="EMPRESA PREPARADA ENSAIO LTDA", number=f"97{index:08d}")
-    return customer_row(
-        tax_id=cpf_with_check_digits(f"97{index:07d}"), name="Cliente Preparado", number=f"96{index:08d}"
-    )
+    return customer_row(tax_id=cpf_from_base(f"97{index:07d}"), name="Cliente Preparado", number=f"96{index:08d}")
 
 
 def step_prepared_keys(ctx: Rehearsal, result: StepResult) -> None:

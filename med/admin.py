@@ -29,14 +29,19 @@ from common.admin_helpers import (
     mask_user,
     short_pk,
 )
-from dict_rules.med import ANALYSIS_RESULTS, FRAUD_TYPES, REFUND_REJECTION_REASONS, REFUND_RESULTS
+from dict_rules.med import (
+    ANALYSIS_RESULTS,
+    MARKABLE_FRAUD_TYPES,
+    REFUND_REJECTION_REASONS,
+    REFUND_RESULTS,
+    REPORT_DETAILS_MAX,
+)
 from events.history import EventHistoryMixin
 from events.types import FraudMarkerEvent, InfractionReportEvent, RefundEvent
 from med import services
 from med.admin_filters import QueueFilter, RefundQueueFilter, ReportQueueFilter
 from med.models import MANAGE_PERMISSION, FraudMarker, InfractionReport, Refund
 
-MARKABLE_FRAUD_TYPES = tuple(t for t in FRAUD_TYPES if t != "UNKNOWN")  # DICT's rule: UNKNOWN is never sent
 WITHHELD = "withheld: needs view_pii"
 
 
@@ -56,9 +61,9 @@ class MedAnswers(forms.Form):
     analysis_result = forms.ChoiceField(required=False, choices=_menu("result", ANALYSIS_RESULTS))
     fraud_type = forms.ChoiceField(required=False, choices=_menu("fraud type", MARKABLE_FRAUD_TYPES))
     refund_result = forms.ChoiceField(required=False, choices=_menu("refund answer", REFUND_RESULTS))
-    refund_transaction_id = forms.CharField(required=False, max_length=35, label="refund transaction id")
+    refund_transaction_id = forms.CharField(required=False, max_length=32, label="refund transaction id")
     rejection_reason = forms.ChoiceField(required=False, choices=_menu("rejection reason", REFUND_REJECTION_REASONS))
-    details = forms.CharField(required=False, max_length=2000, label="details")
+    details = forms.CharField(required=False, max_length=REPORT_DETAILS_MAX, label="details")
 
 
 class MedActionForm(ActionForm, MedAnswers):

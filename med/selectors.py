@@ -7,6 +7,7 @@ from uuid import UUID
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from common.selectors import filter_choice
 from dict_rules.errors import BadRequest, NotFound
 from dict_rules.med import FRAUD_MARKER_STATUSES, REFUND_ROLES, REFUND_STATUSES, REPORT_STATUSES
 from med import domain
@@ -14,21 +15,12 @@ from med.access import require_fraud_team
 from med.models import FAILED, PENDING, REPORT_ROLES, FraudMarker, InfractionReport, Refund
 
 
-def _choice(value: str | None, allowed: tuple[str, ...], field: str) -> str | None:
-    """A list filter: empty is none, anything outside ``allowed`` a BadRequest naming the field."""
-    if not value:
-        return None
-    if value not in allowed:
-        raise BadRequest.on_field(field, f"{field} must be one of {', '.join(allowed)}.")
-    return value
-
-
 def report_list(*, user: AbstractBaseUser, role: str | None = None, status: str | None = None) -> QuerySet:
     require_fraud_team(user)
     qs = InfractionReport.objects.all()
-    if role := _choice(role, REPORT_ROLES, "role"):
+    if role := filter_choice(role, REPORT_ROLES, field="role"):
         qs = qs.filter(role=role)
-    if status := _choice(status, (PENDING, *REPORT_STATUSES, FAILED), "status"):
+    if status := filter_choice(status, (PENDING, *REPORT_STATUSES, FAILED), field="status"):
         qs = qs.filter(status=status)
     return qs
 
@@ -36,9 +28,9 @@ def report_list(*, user: AbstractBaseUser, role: str | None = None, status: str 
 def refund_list(*, user: AbstractBaseUser, role: str | None = None, status: str | None = None) -> QuerySet:
     require_fraud_team(user)
     qs = Refund.objects.all()
-    if role := _choice(role, REFUND_ROLES, "role"):
+    if role := filter_choice(role, REFUND_ROLES, field="role"):
         qs = qs.filter(role=role)
-    if status := _choice(status, (PENDING, *REFUND_STATUSES, FAILED), "status"):
+    if status := filter_choice(status, (PENDING, *REFUND_STATUSES, FAILED), field="status"):
         qs = qs.filter(status=status)
     return qs
 
@@ -49,7 +41,7 @@ def marker_list(*, user: AbstractBaseUser, role: str | None = None, status: str 
     if role:
         raise BadRequest.on_field("role", "fraud markers have no role.")
     qs = FraudMarker.objects.all()
-    if status := _choice(status, (PENDING, *FRAUD_MARKER_STATUSES, FAILED), "status"):
+    if status := filter_choice(status, (PENDING, *FRAUD_MARKER_STATUSES, FAILED), field="status"):
         qs = qs.filter(status=status)
     return qs
 

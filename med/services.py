@@ -652,7 +652,7 @@ def refund_request(
     require_fraud_team(user)
     domain.check_refund_reason(reason)
     domain.check_our_transaction(transaction_id, ispb=settings.DICT_ISPB, error=RefundInvalid)
-    value = domain.amount_from_text(amount)
+    value = med_rules.amount_from_text(amount, RefundInvalid)
     med_rules.validate_refund_request(RefundRequest(transaction_id, reason, value, details))
     report = None
     if reason == "FRAUD" and not Refund.objects.filter(request_id=request_id).exists():  # a replay was checked

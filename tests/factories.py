@@ -27,6 +27,7 @@ from claims.services import claims_poll
 from dict_rules.directory import BankAccount, ClaimRequest, DirectoryEntry, EntryRequest, Owner
 from dict_rules.errors import DomainError
 from dict_rules.possession import needs_possession_proof
+from dict_rules.tax_ids import cnpj_from_base, cpf_from_base
 from dictsim import claims as dir_claims
 from dictsim import services as dir_entries
 from dictsim.models import DirCidEvent, DirEntry, DirRequest
@@ -44,27 +45,6 @@ if TYPE_CHECKING:
 # Under pytest-xdist each worker ("gw0", "gw1"...) counts in a range of its own, so generated tax ids
 # differ across workers too: they share one Redis database (and its keys of payers and lookups).
 _seq = itertools.count(1 + 1_000_000 * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")))
-
-
-def _mod11_digit(digits: list[int], weights: list[int]) -> int:
-    rest = sum(d * w for d, w in zip(digits, weights, strict=True)) % 11
-    return 0 if rest < 2 else 11 - rest
-
-
-def cpf_from_base(base: str) -> str:
-    """A CPF (11 digits) from its first 9 digits, with both check digits computed."""
-    digits = [int(c) for c in base]
-    digits.append(_mod11_digit(digits, list(range(10, 1, -1))))
-    digits.append(_mod11_digit(digits, list(range(11, 1, -1))))
-    return "".join(map(str, digits))
-
-
-def cnpj_from_base(base: str) -> str:
-    """A CNPJ (14 digits) from its first 12 digits, with both check digits computed."""
-    digits = [int(c) for c in base]
-    digits.append(_mod11_digit(digits, [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]))
-    digits.append(_mod11_digit(digits, [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]))
-    return "".join(map(str, digits))
 
 
 def new_cpf() -> str:

@@ -15,6 +15,7 @@ from django_otp.oath import totp
 from claims.models import Claim
 from claims.services import claim_respond, claims_poll, claims_sweep
 from dict_rules.keys import key_spellings
+from dict_rules.tax_ids import cpf_from_base
 from dictsim import clock
 from events.models import DomainEvent
 from events.relay import relay_batch
@@ -23,7 +24,6 @@ from tests.factories import (
     DAY,
     claim_on_our_key,
     confirmed_device,
-    cpf_from_base,
     new_phone,
     our_key,
     owner_of,

@@ -17,6 +17,7 @@ from common import connect_codec as mappers
 from common.pb_util import to_timestamp
 from connect.local import LocalDirectoryClient
 from dict_rules.errors import (
+    BadRequest,
     Forbidden,
     FraudMarkerInvalid,
     InfractionReportAlreadyBeingProcessedForTransaction,
@@ -306,3 +307,14 @@ def test_creates_whose_connection_was_lost_after_they_arrived_are_not_sent_again
     assert counting.sent == [method]
     made = DirInfractionReport if method == "CreateInfractionReport" else DirRefund
     assert made.objects.filter(transaction=tx).count() == 1  # the directory did make it
+
+
+@pytest.mark.parametrize("field", ["modified_after", "modified_before"])
+def test_a_list_window_no_datetime_can_hold_is_bad_request(field) -> None:
+    """Timestamp.ToDatetime raised ValueError for it: an UNKNOWN status and a traceback at the directory."""
+    message = pb.ListInfractionReportsRequest()
+    getattr(message, field).seconds = 10**12
+
+    with pytest.raises(BadRequest) as refused:
+        mappers.window_from_pb(message)
+    assert [f.field for f in refused.value.fields] == [field]

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -166,6 +167,17 @@ def test_dictsim_settle_prints_the_transaction_and_backdates_it(receiver) -> Non
     assert printed["receiver_participant"] == OTHER
     settled_at = datetime.fromisoformat(printed["settled_at"])
     assert abs((clock.now() - settled_at) - 3 * DAY) < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("amount", ["1e30", "1E+16", "10.001", "abc", "-5.00"])
+def test_dictsim_settle_refuses_an_amount_the_wire_would_not_carry(receiver, amount) -> None:
+    """Not a traceback (decimal.InvalidOperation, or the column's DataError): the command's own error."""
+    with pytest.raises(CommandError, match="BadRequest: amount is a decimal with two places"):
+        call_command(
+            "dictsim_settle",
+            "--e2e", e2e(), "--payer-participant", OURS, "--payer-tax-id", PAYER,
+            "--key", receiver.tax_id, "--amount", amount,
+        )  # fmt: skip
 
 
 # Infraction reports ----------------------------------------------------------------------------

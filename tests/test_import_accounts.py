@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.models import Account, Holder
-from tests.factories import cnpj_from_base, cpf_from_base
+from dict_rules.tax_ids import cnpj_from_base, cpf_from_base
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ from hypothesis import strategies as st
 
 from dict_rules.errors import EntryInvalid, EntryTaxIdNumberByDifferentOwner, TaxIdInvalid
 from dict_rules.keys import check_key_matches_owner, normalize_key
-from dict_rules.tax_ids import is_valid_cnpj, is_valid_cpf, person_type_for_tax_id
-from tests.factories import cnpj_from_base, cpf_from_base
+from dict_rules.tax_ids import cnpj_from_base, cpf_from_base, is_valid_cnpj, is_valid_cpf, person_type_for_tax_id
 
 digits = st.text(alphabet="0123456789", min_size=1, max_size=1)
 

@@ -1,5 +1,7 @@
 """The per-client request limit (RATE_LIMIT_RPS) answers 429 problem+json with Retry-After."""
 
+import time
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -8,13 +10,14 @@ pytestmark = pytest.mark.django_db
 def test_a_client_over_its_rate_gets_429_and_others_do_not(make_user, client_for, settings) -> None:
     settings.RATE_LIMIT_RPS = 2
     greedy = client_for(make_user())
+    started = time.time()
     statuses = [greedy.get("/api/v1/accounts/").status_code for _ in range(10)]
-    # Ten calls cross at most two one-second windows, so at most four get through.
-    assert statuses.count(200) <= 4
-    assert statuses.count(429) >= 6
+    # At most two calls get through per one-second window the ten calls touch (a loaded machine may
+    # spread them over more than two windows).
+    windows = int(time.time()) - int(started) + 1
+    assert statuses.count(200) <= 2 * windows
     assert set(statuses) == {200, 429}
-    refused = greedy.get("/api/v1/accounts/")
-    assert refused.status_code == 429
+    refused = next(r for r in (greedy.get("/api/v1/accounts/") for _ in range(10)) if r.status_code == 429)
     assert refused["Content-Type"] == "application/problem+json"
     assert refused.json()["code"] == "RateLimited"
     assert 1 <= int(refused["Retry-After"]) <= 2

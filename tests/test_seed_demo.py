@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import Account, Holder
 from backoffice.roles import AUDITOR, COMPLIANCE_ANALYST, SUPPORT
+from dict_rules.tax_ids import cnpj_from_base, cpf_from_base
 from events.models import DomainEvent
-from tests.factories import cnpj_from_base, cpf_from_base
 
 pytestmark = pytest.mark.django_db
 

@@ -2,6 +2,7 @@
 port's refusals (dictsim.bcb's bounds, the caller's own entries), in-process and over SimulatorService."""
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError
@@ -115,3 +116,27 @@ def test_an_error_in_the_report_is_masked() -> None:
 
     assert "52998224725" not in text and "ana@example.com" not in text
     assert text.startswith("IntegrityError: duplicate key value")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("amount", "ago_seconds", "field"),
+    [
+        (Decimal("1e30"), 0, "amount"),  # was decimal.InvalidOperation: UNKNOWN over gRPC, a traceback here
+        (Decimal("1e16"), 0, "amount"),  # was a DataError from the numeric(17,2) column
+        (Decimal("10.00"), 10**12, "ago_seconds"),  # was an OverflowError
+        (Decimal("10.00"), -60, "ago_seconds"),  # was a payment settled in the future
+    ],
+)
+def test_a_settlement_out_of_range_is_bad_request(sim_port, amount, ago_seconds, field) -> None:
+    for simulator in adapters(sim_port):
+        with pytest.raises(BadRequest) as refused:
+            simulator.settle(
+                end_to_end_id=f"E{OURS}202611300000{'a' * 11}",
+                payer_participant=OURS,
+                payer_tax_id="52998224725",
+                receiver_key="nobody@example.com",
+                amount=amount,
+                ago_seconds=ago_seconds,
+            )
+        assert [f.field for f in refused.value.fields] == [field], simulator

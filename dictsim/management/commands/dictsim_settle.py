@@ -1,12 +1,12 @@
 """Record a settled Pix transaction in the simulated SPI's ledger and print it as JSON."""
 
 import json
-from decimal import Decimal, InvalidOperation
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dict_rules.errors import DomainError
-from dictsim import clock, spi
+from dict_rules.errors import BadRequest, DomainError
+from dict_rules.med_rules import amount_from_text
+from dictsim import spi
 from dictsim.management.commands.dictsim_clock import parse_duration
 
 
@@ -27,11 +27,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         try:
-            amount = Decimal(options["amount"])
-        except InvalidOperation:
-            raise CommandError(f"--amount takes a decimal like 100.00, not {options['amount']!r}.") from None
-        try:
-            settled_at = clock.now() - parse_duration(options["ago"]) if options["ago"] else None
+            ago = parse_duration(options["ago"]) if options["ago"] else None
         except CommandError:
             raise CommandError(f"--ago takes a duration like 3d, 36h or 90m, not {options['ago']!r}.") from None
         try:
@@ -40,8 +36,8 @@ class Command(BaseCommand):
                 payer_participant=options["payer_participant"],
                 payer_tax_id=options["payer_tax_id"],
                 receiver_key=options["key"],
-                amount=amount,
-                settled_at=settled_at,
+                amount=amount_from_text(options["amount"], BadRequest),
+                settled_at=None if ago is None else spi.settled_ago(int(ago.total_seconds())),
                 kind=options["kind"],
                 settled=not options["not_settled"],
             )
