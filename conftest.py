@@ -31,6 +31,9 @@ def pytest_configure(config) -> None:
 
     if not settings.DATABASES["default"]["ENGINE"].endswith(".postgresql") or not settings.REDIS_URL:  # wrapped too
         raise pytest.UsageError("tests need PostgreSQL and Redis: run `make test` (sets DATABASE_URL and REDIS_URL)")
+    # Tests rebuild the lookups' own-key view when they mean to (keys.own_view): a background rebuild would
+    # outlive the test's transaction and database. Servers a test starts as processes rebuild as in production.
+    settings.OWN_VIEW_AUTO_REBUILD = False
     if XDIST_WORKER:
         # pytest-xdist workers share REDIS_URL's database (each has its own PostgreSQL test database):
         # each keeps its cache keys, the lookup buckets among them, under a prefix of its own.
@@ -112,7 +115,9 @@ def client_for() -> Callable[..., APIClient]:
 
 @pytest.fixture
 def redis_unreachable(monkeypatch) -> None:
-    """The lookup buckets' Redis connection goes to a closed port: a real client, failing for real."""
-    from lookup import buckets
+    """The hot path's Redis client (common.redis_client) goes to a closed port: a real client, failing for real."""
+    from common import redis_client
 
-    monkeypatch.setattr(buckets, "get_redis_connection", lambda alias: Redis(port=1, socket_connect_timeout=0.5))
+    live = redis_client.shared_redis()
+    dead = redis_client.SharedRedis(client=Redis(port=1, socket_connect_timeout=0.5), prefix=live.prefix)
+    monkeypatch.setitem(redis_client._built, redis_client._cache_signature(), dead)

@@ -1,10 +1,10 @@
-"""A bare grpcio server that echoes bytes: the baseline for the gRPC benchmark (no Django)."""
+"""A bare grpcio server that echoes bytes: the floor of any gRPC call (no Django, no work)."""
 
 import argparse
-import signal
-from concurrent import futures
 
 import grpc
+
+from bench.bare import serve
 
 
 def main() -> None:
@@ -15,11 +15,7 @@ def main() -> None:
     handler = grpc.method_handlers_generic_handler(
         "bench.Echo", {"Echo": grpc.unary_unary_rpc_method_handler(lambda request, context: request)}
     )
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=args.workers), handlers=[handler])
-    server.add_insecure_port(f"127.0.0.1:{args.port}")
-    server.start()
-    signal.signal(signal.SIGTERM, lambda *_: server.stop(1))
-    server.wait_for_termination()
+    serve(lambda server: server.add_generic_rpc_handlers([handler]), args.port, args.workers)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,10 @@ import statistics
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 Call = Callable[[], bool]  # one request; True when the answer was the expected one
+Probe = Callable[[], dict[str, float]]  # CPU ms used so far, per named server (bench.cpu)
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Result:
     p50_ms: float
     p95_ms: float
     p99_ms: float
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # each server's CPU over the measured window
 
     @property
     def rps(self) -> float:
@@ -30,14 +32,29 @@ class Result:
 
 
 def run(
-    name: str, make_call: Callable[[int], Call], *, concurrency: int, seconds: float, warmup: float = 1.0
+    name: str,
+    make_call: Callable[[int], Call],
+    *,
+    concurrency: int,
+    seconds: float,
+    warmup: float = 1.0,
+    probe: Probe = dict,
 ) -> Result:
-    """Run ``make_call(worker_index)()`` in a loop on each thread; measure after ``warmup`` seconds."""
+    """Run ``make_call(worker_index)()`` in a loop on each thread; measure after ``warmup`` seconds.
+
+    ``probe`` is read when the measured window opens and when it closes: the result holds the difference.
+    """
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
     errors = [0] * concurrency
-    start = threading.Barrier(concurrency + 1)
     measure_from = [0.0]
     stop_at = [0.0]
+
+    def open_window() -> None:  # once every thread is connected: the clock starts when the load does
+        now = time.perf_counter()
+        measure_from[0] = now + warmup
+        stop_at[0] = now + warmup + seconds
+
+    start = threading.Barrier(concurrency + 1, action=open_window)
 
     def worker(index: int) -> None:
         call = make_call(index)
@@ -57,17 +74,19 @@ def run(
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
     for t in threads:
         t.start()
-    now = time.perf_counter()
-    measure_from[0] = now + warmup
-    stop_at[0] = now + warmup + seconds
     start.wait()
+    time.sleep(max(0.0, measure_from[0] - time.perf_counter()))
+    before = probe()
+    time.sleep(max(0.0, stop_at[0] - time.perf_counter()))
+    after = probe()
     for t in threads:
         t.join()
+    cpu_ms = {server: after[server] - before[server] for server in after}
     samples = sorted(x for per_thread in latencies for x in per_thread)
     if len(samples) < 2:
-        return Result(name, len(samples), sum(errors), seconds, 0.0, 0.0, 0.0)
+        return Result(name, len(samples), sum(errors), seconds, 0.0, 0.0, 0.0, cpu_ms)
     q = statistics.quantiles(samples, n=100, method="inclusive")
-    return Result(name, len(samples), sum(errors), seconds, q[49] * 1000, q[94] * 1000, q[98] * 1000)
+    return Result(name, len(samples), sum(errors), seconds, q[49] * 1000, q[94] * 1000, q[98] * 1000, cpu_ms)
 
 
 def http_get(host: str, port: int, paths: Callable[[], str], headers: dict[str, str], expect: int = 200) -> Call:
@@ -81,14 +100,3 @@ def http_get(host: str, port: int, paths: Callable[[], str], headers: dict[str, 
         return response.status == expect
 
     return call
-
-
-def report(results: list[Result], baseline: str) -> str:
-    base = next(r for r in results if r.name == baseline)
-    lines = [f"{'scenario':<28}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}  vs {baseline}"]
-    for r in results:
-        ratio = r.rps / base.rps if base.rps else 0.0
-        lines.append(
-            f"{r.name:<28}{r.rps:>9.0f}{r.p50_ms:>9.1f}{r.p95_ms:>9.1f}{r.p99_ms:>9.1f}{r.errors:>8}{ratio:>8.2f}x"
-        )
-    return "\n".join(lines)

@@ -6,12 +6,12 @@ class ClaimsConfig(AppConfig):
     verbose_name = "Claims (ownership) and the shared claim lifecycle"
 
     def ready(self) -> None:
-        # keys knows nothing of claims: a claim in progress holds one of its account's key slots
-        # through this counter (keys.services.check_key_slot).
-        from claims.selectors import key_slots_held_by_claims
-        from keys.services import register_key_slot_counter
+        # keys knows nothing of claims: a claim in progress holds one of its account's key slots,
+        # which keys counts among the rows these queries return (keys.services.check_key_slot).
+        from claims.selectors import key_slot_holders
+        from keys.services import register_key_slot_holders
 
-        register_key_slot_counter(key_slots_held_by_claims)
+        register_key_slot_holders(key_slot_holders)
 
         # Closing an account settles its open claims before keys deletes the keys left (stage 20).
         from accounts.services import register_account_closure_step

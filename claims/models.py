@@ -64,8 +64,15 @@ class Claim(models.Model):
             requester_is_consistent("claim_requester_is_consistent"),
         ]
         indexes = [
+            # The deadline sweep's scans (claims.services._due_scans) and the deadline buckets.
             models.Index(fields=["role", "status", "resolution_period_end"]),
             models.Index(fields=["last_modified"]),
+            # The sweep's day-30 cancel of the ownership claims we made: only those still open are in it.
+            models.Index(
+                fields=["dict_created_at"],
+                condition=models.Q(role=Role.CLAIMER, claim_type=ClaimType.OWNERSHIP, status__in=sorted(OPEN_STATUSES)),
+                name="claim_claimer_ownership_expiry",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -116,14 +116,12 @@ def unacknowledged_incoming_counts() -> dict[str, int]:
     return dict(unacknowledged.order_by().values_list("claim_type").annotate(n=Count("pk")))
 
 
-def key_slots_held_by_claims(account: Account) -> int:
-    """The account's key slots our claims in progress hold: each would bring one key to it.
-
-    A claim holds its slot from its start, while DICT is being asked to open it (a ClaimStart).
-    Registered with keys (claims.apps) as one of the counters keys.services.check_key_slot adds up.
+def key_slot_holders(account: Account) -> tuple[QuerySet, QuerySet]:
+    """Our rows that each hold one of the account's key slots: our claims in progress, each of which
+    would bring one key to it, from their start, while DICT is being asked to open them (a ClaimStart).
+    Registered with keys (claims.apps): keys.services.check_key_slot counts them with its own keys.
     """
-    opened = Claim.objects.open().filter(account=account, role=Role.CLAIMER).count()
-    return opened + ClaimStart.objects.filter(account=account).count()
+    return Claim.objects.open().filter(account=account, role=Role.CLAIMER), ClaimStart.objects.filter(account=account)
 
 
 def accounts_with_claims_to_settle() -> QuerySet:

@@ -13,16 +13,20 @@ idempotent where it matters: completing replays its RequestId).
 """
 
 import logging
+import threading
+import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -39,6 +43,7 @@ from connect.client import get_client
 from connect.ports import DirectoryNotAsked
 from dict_rules.claims import (
     CLAIMER_DEADLINE,
+    OPEN_STATUSES,
     OWNERSHIP_CLAIM_DEFAULT_KEY_TYPE,
     Action,
     ClaimReason,
@@ -758,15 +763,46 @@ def _guarded(counts: Counter, claims: Q, work: Callable[[], object], *, describe
 # --- the deadline sweep -----------------------------------------------------------------------
 
 
-def _maybe_due(now: datetime) -> Q:
-    """A coarse SQL filter for claims due_action may find due; due_action decides exactly."""
-    return (
-        Q(role=Role.DONOR, status=ClaimStatus.OPEN)
-        | Q(resolution_period_end__lte=now)
-        | Q(completion_period_end__lte=now)
-        | Q(role=Role.CLAIMER, status=ClaimStatus.CONFIRMED)
-        | Q(dict_created_at__lte=now - CLAIMER_DEADLINE)
+def _due_scans(now: datetime) -> tuple[tuple[Q, str], ...]:
+    """Every claim due_action may find due now, as index range scans, each with its index's column.
+
+    One scan per way a claim falls due (dict_rules.claims.due_action), disjoint: the donor's OPEN
+    claims (acknowledge) and unanswered ones past the resolution period (default confirm/cancel), the
+    claimer's confirmed ones it may complete, all three on the (role, status, resolution_period_end)
+    index; and the claimer's ownership claims past day 30 (default cancel) on
+    claim_claimer_ownership_expiry. Nothing else is read: a claim waiting for the other side, or for
+    its deadline, costs the sweep nothing.
+    """
+    expired = Q(claim_type=ClaimType.OWNERSHIP, dict_created_at__lte=now - CLAIMER_DEADLINE)
+    completable = (
+        Q(claim_type=ClaimType.PORTABILITY) | Q(completion_period_end__isnull=True) | Q(completion_period_end__lte=now)
     )
+    deadline = "resolution_period_end"
+    return (
+        (Q(role=Role.DONOR, status=ClaimStatus.OPEN), deadline),
+        (Q(role=Role.DONOR, status=ClaimStatus.WAITING_RESOLUTION, resolution_period_end__lte=now), deadline),
+        (Q(role=Role.CLAIMER, status=ClaimStatus.CONFIRMED) & completable & ~expired, deadline),
+        (Q(role=Role.CLAIMER, status__in=sorted(OPEN_STATUSES)) & expired, "dict_created_at"),
+    )
+
+
+def _due_batches(now: datetime, *, batch: int, claim_ids: list[UUID] | None) -> Iterator[list[Claim]]:
+    """The claims due now, ``batch`` at a time, each scan read in its index's order (keyset: column, id).
+
+    Each batch is read after the previous one was acted on, so it is one short indexed read.
+    """
+    for due, column in _due_scans(now):
+        rows = Claim.objects.filter(due).order_by(column, "pk")
+        if claim_ids is not None:
+            rows = rows.filter(pk__in=claim_ids)
+        page = list(rows[:batch])
+        while page:
+            yield page
+            if len(page) < batch:
+                break
+            value, last = getattr(page[-1], column), page[-1].pk
+            after = Q(**{f"{column}__gte": value}) & (Q(**{f"{column}__gt": value}) | Q(pk__gt=last))
+            page = list(rows.filter(after)[:batch])
 
 
 @contextmanager
@@ -796,28 +832,39 @@ def _action_lease(claim_id: UUID) -> Iterator[bool]:
                 logger.warning("could not release the lease for claim %s; it expires", claim_id, exc_info=True)
 
 
-def _due(claim_id: UUID, *, now: datetime, only: tuple[Action, ...]) -> tuple[Claim, tuple] | None:
-    """The claim as last committed and its due action, if one of ``only`` is due."""
-    claim = Claim.objects.select_related("account__holder").filter(pk=claim_id).first()
+def _due_on(claim: Claim | None, *, now: datetime, only: tuple[Action, ...]) -> tuple | None:
+    """The due action of the claim as given, if one of ``only`` is due."""
     due = claim and due_action(claim.facts, role=Role(claim.role), now=now)
     if not due or due[0] not in only:
         return None
     if due[0] is Action.COMPLETE and _waits_for_possession(claim):
         return None  # the claimer's customer has not proven possession yet: wait (day 30 cancels)
-    return claim, due
+    return due
+
+
+def _due(claim_id: UUID, *, now: datetime, only: tuple[Action, ...]) -> tuple[Claim, tuple] | None:
+    """The claim as last committed and its due action, if one of ``only`` is due."""
+    claim = Claim.objects.select_related("account__holder").filter(pk=claim_id).first()
+    due = _due_on(claim, now=now, only=only)
+    return (claim, due) if due else None
 
 
 def _run_due(
-    claim_id: UUID, *, now: datetime, only: tuple[Action, ...] = tuple(Action), counts: Counter | None = None
+    claim_id: UUID,
+    *,
+    now: datetime,
+    only: tuple[Action, ...] = tuple(Action),
+    counts: Counter | None = None,
+    read: Claim | None = None,
 ) -> None:
     """Do the claim's due deadline action, if any.
 
-    Whether anything is due is decided on the claim as read; only then is the claim's lease taken
-    (if another worker holds it, that worker acts) and the claim read again under it, the lease
-    released only once the answer is stored, so acting twice is impossible; DICT is asked with no
-    transaction open (see ``_act``).
+    Whether anything is due is decided on the claim as read (``read``, the sweep's batch row, or
+    read here); only then is the claim's lease taken (if another worker holds it, that worker acts)
+    and the claim read again under it, the lease released only once the answer is stored, so
+    acting twice is impossible; DICT is asked with no transaction open (see ``_act``).
     """
-    if _due(claim_id, now=now, only=only) is None:
+    if (_due_on(read, now=now, only=only) if read is not None else _due(claim_id, now=now, only=only)) is None:
         return
     with _action_lease(claim_id) as mine:
         if not mine:
@@ -831,31 +878,87 @@ def _run_due(
         counts[f"{due[0].lower()}_{claim.claim_type.lower()}"] += 1
 
 
-def claims_sweep(*, now: datetime | None = None, batch: int = 100, claim_ids: list[UUID] | None = None) -> Counter:
+@contextmanager
+def _sweep_pool(workers: int) -> Iterator[Callable[[Callable[[Claim], Counter], list[Claim]], Iterable[Counter]]]:
+    """A map over one batch on ``workers`` threads, each with its own database connection, all of
+    them closed when the sweep ends (Django's connections are per thread; the sweep runs in beat's
+    or a worker's thread, which would otherwise keep them). One worker, SQLite (one writer at a
+    time) and a caller inside a transaction (a test case's: other connections cannot see its rows;
+    any other would have the directory call refused) map in the caller's thread."""
+    if workers <= 1 or connection.vendor == "sqlite" or connection.in_atomic_block:
+        yield map
+        return
+    opened: list = []
+
+    def share_connection() -> None:  # closed by this thread once the pool's threads have ended
+        opened.append(connections[DEFAULT_DB_ALIAS])
+        opened[-1].inc_thread_sharing()
+
+    try:
+        with ThreadPoolExecutor(workers, thread_name_prefix="claims-sweep", initializer=share_connection) as pool:
+            yield pool.map
+    finally:
+        for worker_connection in opened:
+            worker_connection.close()
+            worker_connection.dec_thread_sharing()
+
+
+def _sweep_one(claim: Claim, *, now: datetime, ends: float, stop: threading.Event) -> Counter:
+    """One claim of a sweep's batch, on a pool thread: its counts (``out_of_time`` once the budget is
+    spent, ``stopped`` when the directory is unavailable, which stops the others too)."""
+    counts: Counter = Counter()
+    if stop.is_set():
+        return counts
+    if time.monotonic() >= ends:
+        counts["out_of_time"] = 1
+        return counts
+    try:
+        work = partial(_run_due, claim.pk, now=now, counts=counts, read=claim)
+        _guarded(counts, Q(pk=claim.pk), work, describe=f"claim {claim.pk}")
+    except ServiceUnavailable:
+        stop.set()
+        counts["stopped"] = 1
+    return counts
+
+
+def claims_sweep(
+    *,
+    now: datetime | None = None,
+    batch: int = 100,
+    claim_ids: list[UUID] | None = None,
+    workers: int | None = None,
+    budget: timedelta | None = None,
+) -> Counter:
     """Do what deadlines oblige our side to do (DICT_RULES §4.4), claim by claim.
 
-    Candidates are read in keyset batches of ``batch``; each is acted on by itself, its answer
-    stored in a short transaction of its own (a crash loses at most that one). A DICT refusal is recorded, an
-    unexpected error logged and counted as ``failed`` (the next run tries that claim again), and
-    the sweep goes on; ServiceUnavailable ends it (``stopped`` in the counts), for the next run.
-    ``now`` lets tests and --now act as of the directory's advanced clock.
+    Only the claims due now are read (``_due_scans``), in indexed keyset batches of ``batch``; a
+    batch's claims are acted on by ``workers`` threads at once (CLAIMS_SWEEP_WORKERS), each claim
+    under its lease, its answer stored in a short transaction of its own (a crash loses at most
+    that one). A DICT refusal is recorded, an unexpected error logged and counted as ``failed``
+    (the next run tries that claim again), and the sweep goes on; ServiceUnavailable ends it
+    (``stopped`` in the counts), and so does its time ``budget`` (CLAIMS_SWEEP_BUDGET_SEC:
+    ``out_of_time``), for the next run. Each batch logs the progress. ``now`` lets tests and
+    --now act as of the directory's advanced clock.
     """
     now = now or timezone.now()
+    budget = budget or timedelta(seconds=settings.CLAIMS_SWEEP_BUDGET_SEC)
+    ends, stop = time.monotonic() + budget.total_seconds(), threading.Event()
     counts: Counter = Counter()
-    candidates = Claim.objects.open().filter(_maybe_due(now)).order_by("pk")
-    if claim_ids is not None:
-        candidates = candidates.filter(pk__in=claim_ids)
-    after: UUID | None = None
-    while ids := list((candidates.filter(pk__gt=after) if after else candidates).values_list("pk", flat=True)[:batch]):
-        after = ids[-1]
-        for claim_id in ids:
-            try:
-                work = partial(_run_due, claim_id, now=now, counts=counts)
-                _guarded(counts, Q(pk=claim_id), work, describe=f"claim {claim_id}")
-            except ServiceUnavailable:
+    read = 0
+    with _sweep_pool(workers or settings.CLAIMS_SWEEP_WORKERS) as run:
+        for number, claims in enumerate(_due_batches(now, batch=batch, claim_ids=claim_ids), start=1):
+            for done in run(partial(_sweep_one, now=now, ends=ends, stop=stop), claims):
+                counts.update(done)
+            read += len(claims)
+            logger.info("claim sweep: batch %d, %d due claims read so far: %s", number, read, dict(counts))
+            if counts["stopped"]:
                 logger.warning("directory unavailable; the claim sweep stops until its next run")
                 counts["stopped"] = 1
-                return counts
+                break
+            if time.monotonic() >= ends:
+                logger.warning("the claim sweep spent its %s budget; the next run goes on", budget)
+                counts["out_of_time"] = 1
+                break
     return counts
 
 
@@ -867,7 +970,7 @@ def claim_redrive(*, user: AbstractBaseUser, claim_id: UUID) -> Claim:
     with transaction.atomic():
         record_event(claim, ClaimEvent.REDRIVEN, actor=user)
     claim_sync(get_client().get_claim(claim.dict_id), Role(claim.role), now=timezone.now())
-    claims_sweep(claim_ids=[claim.pk])
+    claims_sweep(claim_ids=[claim.pk], workers=1)  # one claim: in this thread, on its connection
     claim.refresh_from_db()
     return claim
 

@@ -13,5 +13,5 @@ def poll() -> dict[str, int]:
 
 @shared_task
 def sweep() -> dict[str, int]:
-    """Every minute: the deadline actions due (DICT_RULES §4.4)."""
+    """Every minute: the deadline actions due (DICT_RULES §4.4), within CLAIMS_SWEEP_BUDGET_SEC."""
     return dict(services.claims_sweep())

@@ -7,11 +7,15 @@ nested dicts of ``ErrorDetail``; here every refusal of a presented token is one
 ``WWW-Authenticate``) and by the gRPC auth interceptor (UNAUTHENTICATED).
 """
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from django.contrib.auth import get_user_model
 from rest_framework.exceptions import APIException, AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, InvalidToken, TokenError
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, Token
 
 CHALLENGE = 'Bearer realm="api"'
@@ -48,11 +52,17 @@ class _UsersWithHolder:
 
 
 class HolderJWTAuthentication(JWTAuthentication):
-    """simplejwt's bearer authentication: access tokens only, every refusal a ``TokenRefused``."""
+    """simplejwt's bearer authentication: access tokens only, every refusal a ``TokenRefused``.
 
-    def __init__(self, *args, **kwargs) -> None:
+    With ``token_only`` the user is a ``TokenPrincipal``, read from the verified token with no query:
+    for the lookup's hot path (its view and gRPC method), which checks the user itself. One class
+    either way, so the API's schema has one security scheme.
+    """
+
+    def __init__(self, *args, token_only: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user_model = _UsersWithHolder()
+        self.token_only = token_only
 
     def authenticate_header(self, request: Request) -> str:
         return CHALLENGE
@@ -72,9 +82,31 @@ class HolderJWTAuthentication(JWTAuthentication):
             raise TokenRefused(INVALID) from None
 
     def get_user(self, validated_token: Token):
+        if self.token_only:
+            return _principal(validated_token)
         try:
             return super().get_user(validated_token)
         except InvalidToken:  # no user id claim
             raise TokenRefused(INVALID) from None
         except AuthenticationFailed:
             raise TokenRefused(NO_USER) from None
+
+
+@dataclass(frozen=True)
+class TokenPrincipal:
+    """A caller known only by a verified access token: its user id, with no database read.
+
+    For the lookup's hot path, which checks the user (active, holder) in the same Redis call as
+    its buckets (lookup.payers). Anything that needs more of the user loads it and checks it.
+    """
+
+    pk: int
+    is_authenticated: ClassVar[bool] = True
+    is_anonymous: ClassVar[bool] = False
+
+
+def _principal(validated_token: Token) -> TokenPrincipal:
+    try:
+        return TokenPrincipal(pk=int(validated_token[api_settings.USER_ID_CLAIM]))
+    except (KeyError, TypeError, ValueError):
+        raise TokenRefused(INVALID) from None

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
-from common.authentication import www_authenticate
+from common.authentication import TokenRefused, www_authenticate
 from common.outages import outage_error
 from common.request_id import current_request_id
 from common.retry_after import retry_after_seconds
@@ -149,8 +149,10 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if isinstance(exc, errors.DomainError):
         fields = [{"field": f.field, "message": f.message} for f in exc.fields]
         retry_after = exc.retry_after  # RateLimited, and ServiceUnavailable when known
-        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-        return _response(problem(http_status_for(exc), exc.code, exc.message, fields), headers)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        if isinstance(exc, errors.Unauthenticated):  # a token refused after authentication (the lookup's user check)
+            headers["WWW-Authenticate"] = www_authenticate(TokenRefused(exc.message))
+        return _response(problem(http_status_for(exc), exc.code, exc.message, fields), headers or None)
     if isinstance(exc, RequestDataTooBig):  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE, met reading the body
         return _response(problem(413, "PayloadTooLarge", "The request body is larger than this API accepts."))
     if isinstance(exc, Http404):

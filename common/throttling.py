@@ -1,8 +1,10 @@
 """The per-client request limit on the whole API (RATE_LIMIT_RPS), counted by django-ratelimit.
 
 Counts live in the default cache, so with Redis every replica shares them; on the embedded
-in-process cache each process counts on its own. DRF runs throttles after authentication, so
-a client is its user when it has a token and its address otherwise.
+in-process cache each process counts on its own. With Redis they are counted on django-ratelimit's
+own keys through the process's one client (common.redis_client), in one script: the lookup's
+script counts on the same keys, and Django's cache would build a backend per gRPC call. DRF runs
+throttles after authentication, so a client is its user when it has a token and its address otherwise.
 
 A client's address is ``client_address``: REMOTE_ADDR, unless DRF's NUM_PROXIES (the
 TRUSTED_PROXY_COUNT setting) says that many proxies of ours stand in front, each appending to
@@ -10,17 +12,27 @@ X-Forwarded-For. Then it is the address the outermost of them took the connectio
 the client wrote there itself is ignored. django-axes reads the same function (AXES_CLIENT_IP_CALLABLE).
 """
 
-from collections.abc import Callable
+import functools
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import SimpleNamespace
 
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
-from django_ratelimit.core import get_usage
-from rest_framework.exceptions import Throttled
+from django_ratelimit import ALL
+from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate, get_usage
+from redis.commands.core import Script
+from rest_framework.exceptions import APIException, Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
+
+from common.redis_client import SharedRedis, shared_redis
+from dict_rules.errors import DomainError, RateLimited
 
 
 def client_address(request: HttpRequest | Request) -> str | None:
@@ -32,10 +44,14 @@ def _address(group: str, request: Request) -> str:
     return f"ip:{client_address(request)}"
 
 
+def _user_value(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
 def client_key(group: str, request: Request) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        return f"user:{user.pk}"
+        return _user_value(user.pk)
     return _address(group, request)
 
 
@@ -58,14 +74,85 @@ class _UsageThrottle(BaseThrottle):
         rate = self.rate()
         if not rate:
             return True
-        usage = get_usage(request, group=self.group, key=type(self).key, rate=rate, increment=True)
-        if usage is None or not usage["should_limit"]:
+        redis = shared_redis()
+        if redis is None:  # the embedded default: django-ratelimit on the in-process cache
+            usage = get_usage(request, group=self.group, key=type(self).key, rate=rate, increment=True)
+            if usage is None or not usage["should_limit"]:
+                return True
+            self._wait = max(float(usage["time_left"]), 1.0)
+            return False
+        window_left = _count_in_redis(redis, self.group, rate, type(self).key(self.group, request))
+        if window_left is None:
             return True
-        self._wait = max(float(usage["time_left"]), 1.0)
+        self._wait = max(window_left, 1.0)
         return False
 
     def wait(self) -> float | None:
         return self._wait
+
+
+# KEYS[1]: a counter; ARGV[1]: its seconds. One round trip where django-ratelimit takes two (add, incr).
+_INCR_LUA = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
+
+@functools.cache
+def _incr_script(redis: SharedRedis) -> Script:
+    return redis.client.register_script(_INCR_LUA)
+
+
+@dataclass(frozen=True)
+class Counter:
+    """django-ratelimit's counter of one client in the current window: its key (before the cache's prefix),
+    its limit, when its window ends (epoch seconds) and how long Redis keeps it."""
+
+    name: str
+    limit: int
+    window_end: int
+    keep_sec: int
+
+
+def counter(group: str, rate: str, value: str) -> Counter:
+    limit, period = _split_rate(rate)
+    window = _get_window(value, period)
+    return Counter(_make_cache_key(group, window, rate, value, ALL), limit, window, period + EXPIRATION_FUDGE)
+
+
+def count_user_request(user_id: int) -> bool:
+    """Count one request of this user on the per-client limit, as the edge's throttle does; False when over it."""
+    client = SimpleNamespace(user=SimpleNamespace(is_authenticated=True, pk=user_id), META={}, headers={})
+    return ClientRateThrottle().allow_request(client, None)
+
+
+@contextmanager
+def counted_on_refusal(user_id: int) -> Iterator[None]:
+    """For a call whose per-client limit is counted later, inside its own Redis call (the lookup's script):
+    a refusal before that is counted here instead, as the edge's throttle would have counted the call,
+    and answers RateLimited when the client is over its limit. Every call counts once, refused or not."""
+    try:
+        yield
+    except (DomainError, APIException):
+        if not count_user_request(user_id):
+            raise RateLimited(retry_after=1) from None
+        raise
+
+
+def user_counter(user_id: int) -> Counter | None:
+    """ClientRateThrottle's counter of a user now (the lookup's script counts on it); None when off."""
+    rate = ClientRateThrottle().rate()
+    return counter(ClientRateThrottle.group, rate, _user_value(user_id)) if rate else None
+
+
+def _count_in_redis(redis: SharedRedis, group: str, rate: str, value: str) -> float | None:
+    """Count one request on django-ratelimit's own counter (its key, window and expiry), through the
+    process's Redis client: Django's cache would build a backend per gRPC call (common.redis_client),
+    and the lookup's script counts on this same key. None when allowed, else the seconds left."""
+    now = counter(group, rate, value)
+    count = _incr_script(redis)(keys=[redis.key(now.name)], args=[now.keep_sec])
+    return None if count <= now.limit else float(now.window_end - int(time.time()))
 
 
 class ClientRateThrottle(_UsageThrottle):

@@ -12,6 +12,7 @@ import grpc
 from claims.grpc import ClaimMethods
 from common.grpc_service import HealthMethods, add_servicer
 from keys.grpc import KeyMethods
+from keys.own_view import warm_own_view
 from lookup.grpc import LookupMethods
 from med.grpc import MedMethods
 from portability.grpc import PortabilityMethods
@@ -37,5 +38,6 @@ class CoreDictServicer(
 
 def grpc_handlers(server: grpc.Server) -> list[str]:
     """Add every servicer to ``server``; return the full names of the services added (for health and reflection)."""
+    warm_own_view()  # lookups of our own keys answer from Redis once it is complete (keys.own_view)
     # Through the kernel's add_servicer: requests are decoded inside the interceptor chain.
     return add_servicer(core_dict_pb2_grpc.add_CoreDictServiceServicer_to_server, CoreDictServicer(), server)

@@ -307,6 +307,14 @@ SYNC_REPAIR_MAX_DIFFERENCES = env_int("SYNC_REPAIR_MAX_DIFFERENCES", 1000)
 SYNC_REPAIR_LEASE_SEC = env_int("SYNC_REPAIR_LEASE_SEC", 3600)
 if SYNC_REPAIR_MAX_DIFFERENCES < 1 or SYNC_REPAIR_LEASE_SEC < 1:
     raise ImproperlyConfigured("SYNC_REPAIR_MAX_DIFFERENCES and SYNC_REPAIR_LEASE_SEC must be positive")
+# The claims deadline sweep (claims.services.claims_sweep) asks DICT from this many threads at most, each with
+# its own database connection: 4, half the Connect bulkhead (CONNECT_MAX_IN_FLIGHT), leaves the other half to
+# the calls the process serves meanwhile. A run stops taking new claims after CLAIMS_SWEEP_BUDGET_SEC, so a beat
+# tick (every 60 s) never runs into the next for long: the next run goes on with what is still due.
+CLAIMS_SWEEP_WORKERS = env_int("CLAIMS_SWEEP_WORKERS", 4)
+CLAIMS_SWEEP_BUDGET_SEC = env_float("CLAIMS_SWEEP_BUDGET_SEC", 50.0)
+if CLAIMS_SWEEP_WORKERS < 1 or CLAIMS_SWEEP_BUDGET_SEC <= 0:
+    raise ImproperlyConfigured("CLAIMS_SWEEP_WORKERS and CLAIMS_SWEEP_BUDGET_SEC must be positive")
 CELERY_BEAT_SCHEDULE = {
     "sync-pending": {
         "task": "keys.tasks.sync_pending",
@@ -326,6 +334,10 @@ CELERY_BEAT_SCHEDULE = {
     "finish-account-closures": {"task": "keys.tasks.finish_account_closures", "schedule": 600.0 * SCHEDULE_SCALE},
     # Owners who became irregular at Receita Federal lose their keys (RFB_VALIDATION), once a day.
     "rfb-sweep": {"task": "keys.tasks.rfb_sweep", "schedule": 86400.0 * SCHEDULE_SCALE},
+    # The lookups' Redis view of our own keys is written through on commit; every hour it is rebuilt from the
+    # database and pruned, so a change no write-through reached (a bulk load, a Redis failover that lost a
+    # write) lives an hour at most (keys.own_view). 1M keys: about a minute of a worker's time.
+    "own-view-rebuild": {"task": "keys.tasks.own_view_rebuild", "schedule": 3600.0 * SCHEDULE_SCALE},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -415,6 +427,12 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@core-dict.invalid")
 
 # Requests per second per client on the whole API (0 turns the limit off).
 RATE_LIMIT_RPS = env_int("RATE_LIMIT_RPS", 50)
+# django-ratelimit's counters carry the lookup's hash tag: the lookup's one Redis script counts the same
+# per-client limit, and on Redis Cluster a script's keys must share a slot (common.redis_client).
+RATELIMIT_CACHE_PREFIX = "rl:{lookup}:"
+# The lookups' Redis view of our own keys (keys.own_view): rebuilt in the background when found incomplete
+# (a fresh or flushed Redis) and at start. Off, lookups read the database until `manage.py own_view_rebuild`.
+OWN_VIEW_AUTO_REBUILD = env_bool("OWN_VIEW_AUTO_REBUILD", True)
 
 # Password guessing (see common/throttling.py). django-axes counts failed logins per username
 # (token endpoint and admin login alike) in the default cache, so Redis shares the counts

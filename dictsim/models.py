@@ -154,7 +154,8 @@ class DirClaim(models.Model):
         indexes = [
             models.Index(fields=["donor_participant", "last_modified"]),
             models.Index(fields=["claimer_participant", "last_modified"]),
-            # services.won_back_by, asked on every entry create: the key's recent cancelled claims.
+            # services.won_back_by, asked on every entry create (with the open claim, one read): the key's
+            # recent cancelled claims.
             models.Index(
                 fields=["key", "last_modified"], condition=models.Q(status="CANCELLED"), name="dir_claim_cancelled_key"
             ),

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 
 from dict_rules.accounts import validate_account, validate_holder
 from dict_rules.cid import CID_RE, vsync
@@ -216,11 +217,20 @@ def claim_status(key: str) -> ClaimStatus | None:
 def won_back_by(key: str, now: datetime) -> str | None:
     """The participant a key won back in days 8-14 is kept for (dict_rules.claims.is_win_back), while
     WIN_BACK_RESERVATION after the donor's FRAUD cancel runs: no one else may register it meanwhile."""
-    recent = DirClaim.objects.filter(
-        key=key, status=ClaimStatus.CANCELLED, last_modified__gt=now - WIN_BACK_RESERVATION
-    ).order_by("-last_modified")
-    for claim in recent:
-        if is_win_back(
+    return _kept_for(_claims_holding(key, now))
+
+
+def _claims_holding(key: str, now: datetime) -> list[DirClaim]:
+    """The key's claims that may keep it from a create, newest first, in one read: the open one, and
+    those cancelled within WIN_BACK_RESERVATION (each index of the two is partial: open, cancelled)."""
+    recent = Q(status=ClaimStatus.CANCELLED, last_modified__gt=now - WIN_BACK_RESERVATION)
+    return list(DirClaim.objects.filter(Q(status__in=OPEN_STATUSES) | recent, key=key).order_by("-last_modified"))
+
+
+def _kept_for(claims: list[DirClaim]) -> str | None:
+    """``won_back_by`` over the key's claims, newest first."""
+    for claim in claims:
+        if claim.status == ClaimStatus.CANCELLED and is_win_back(
             claim_type=claim.claim_type,
             confirm_reason=claim.confirm_reason,
             cancel_reason=claim.cancel_reason,
@@ -234,23 +244,26 @@ def entry_create(*, participant: str, request: EntryRequest) -> DirectoryEntry:
     """createEntry: register a key for one of the participant's accounts.
 
     A repeat of the same RequestId with the same data returns the first answer; with other
-    data it is RequestIdAlreadyUsed.
+    data it is RequestIdAlreadyUsed. The insert is tried first: the unique indexes of the key
+    and of the RequestId find a duplicate or a repeat, and only a refusal reads what is there.
     """
     key = _validate(request, participant)
     fingerprint = request_fingerprint(request)
     try:
         with transaction.atomic():
             return _create(participant=participant, request=request, key=key, fingerprint=fingerprint)
-    except IntegrityError:
-        # A concurrent create won: with this RequestId, or for this key.
-        with transaction.atomic():
-            replay = _replay(participant, request, fingerprint)
-            if replay is not None:
-                return replay
-            existing = DirEntry.objects.filter(key=key).first() if key else None
+    except (IntegrityError, DomainError) as refusal:
+        # A repeat is answered as the first create was, whatever refuses it now (its own key, the
+        # account it filled, a claim opened since). A key already here is refused with DICT's duplicate
+        # codes, before the account's limit (DICT_RULES §3), though the insert found it after counting.
+        replay = _replay(participant, request, fingerprint)
+        if replay is not None:
+            return replay
+        if key is not None and isinstance(refusal, IntegrityError | EntryLimitExceeded):
+            existing = DirEntry.objects.filter(key=key).first()
             if existing is not None:
                 _refuse_duplicate(existing, request, participant)
-            raise
+        raise
 
 
 def _replay(participant: str, request: EntryRequest, fingerprint: str) -> DirectoryEntry | None:
@@ -265,22 +278,23 @@ def _replay(participant: str, request: EntryRequest, fingerprint: str) -> Direct
     return _to_port(entry)
 
 
+def _refuse_locked_key(key: str, participant: str, now: datetime) -> None:
+    """EntryLockedByClaim while a claim on the key is open, or while the key is kept for the holder
+    who won it back at another participant (``won_back_by``)."""
+    claims = _claims_holding(key, now)
+    if any(claim.status in OPEN_STATUSES for claim in claims):
+        raise EntryLockedByClaim("the key is being claimed; it cannot be registered until the claim ends.")
+    if _kept_for(claims) not in (None, participant):
+        raise EntryLockedByClaim("the key was won back by its holder; it is kept for the holder's participant.")
+
+
 def _create(*, participant: str, request: EntryRequest, key: str | None, fingerprint: str) -> DirectoryEntry:
-    replay = _replay(participant, request, fingerprint)
-    if replay is not None:
-        return replay
+    now = clock.now()  # once per operation: the claims' reservation, the entry's dates and its CID event's
     if key is not None:
-        if claim_status(key) is not None:
-            raise EntryLockedByClaim("the key is being claimed; it cannot be registered until the claim ends.")
-        if won_back_by(key, clock.now()) not in (None, participant):
-            raise EntryLockedByClaim("the key was won back by its holder; it is kept for the holder's participant.")
-        existing = DirEntry.objects.filter(key=key).first()
-        if existing is not None:
-            _refuse_duplicate(existing, request, participant)
+        _refuse_locked_key(key, participant, now)
     check_account_limit(
         participant, request.account, request.owner.person_type, "the account already holds the maximum number of keys."
     )
-    now = clock.now()  # once per operation: the entry's dates and its CID event's
     entry = DirEntry(
         key=key if key is not None else str(uuid.uuid4()),
         key_type=request.key_type,
@@ -298,8 +312,8 @@ def _create(*, participant: str, request: EntryRequest, key: str | None, fingerp
         key_ownership_date=now,
         updated_at=now,
     )
-    insert_entry(entry, now)
-    DirRequest.objects.create(
+    insert_entry(entry, now)  # the key's unique index refuses a key already here
+    DirRequest.objects.create(  # the RequestId's unique index refuses a repeat
         participant=participant, request_id=request.request_id, fingerprint=fingerprint, key=entry.key
     )
     return _to_port(entry)

@@ -16,7 +16,9 @@ from dict_rules.buckets import PAYER_COST, REFILL_PERIOD_MS, BucketPolicy
 from dict_rules.tax_ids import PersonType, cnpj_from_base
 from homologation.customers import customer_row, import_customers
 from lookup.buckets import get_buckets
-from lookup.services import payer_charge
+from lookup.payers import payer_of
+from lookup.store import payer_charge
+from lookup.store import payer_policy as lookup_payer_policy
 
 NAME = "EXAME DE CAPACIDADE {index:06d} LTDA"
 CNPJ_ROOT = "99{index:06d}"  # 8 digits: the exam's companies, each its headquarters (0001)
@@ -24,9 +26,9 @@ ACCOUNT = "99{index:08d}"
 
 
 def payer_policy() -> BucketPolicy:
-    """A legal person's bucket as lookup.services charges it (settings mirror DICT's PJ 20/min, size 1,000);
-    asked of lookup.services for a holder not yet saved, so the policy has one source."""
-    return payer_charge(Holder(person_type=PersonType.LEGAL_PERSON), 0).policy
+    """A legal person's bucket as the lookups charge it (settings mirror DICT's PJ 20/min, size 1,000);
+    asked of lookup.store, so the policy has one source."""
+    return lookup_payer_policy(PersonType.LEGAL_PERSON)
 
 
 def payers_needed(*, total: int, minutes: float) -> int:
@@ -87,6 +89,6 @@ def _held_by_others(rows: list[dict[str, str]]) -> set[str]:
 
 def _bucket_full(holder: Holder) -> bool:
     """A zero charge, ungated, only refills and reads the payer's bucket (lookup.services' own charge)."""
-    charge = payer_charge(holder, 0)
+    charge = payer_charge(payer_of(holder), 0)
     (state,) = get_buckets().settle([charge], gated=False).states
     return state.tokens >= charge.policy.capacity

@@ -46,7 +46,6 @@ class KeyListCreateApi(APIView):
         data = EntryCreateIn(data=request.data)
         data.is_valid(raise_exception=True)
         entry, replayed = services.entry_create(user=request.user, **data.validated_data)
-        entry = selectors.entry_get(user=request.user, entry_id=entry.pk)
         headers = {"Idempotent-Replayed": "true"} if replayed else {}
         return Response(EntryOut(entry).data, status=status.HTTP_201_CREATED, headers=headers)
 

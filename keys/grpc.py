@@ -94,7 +94,6 @@ class KeyMethods:
     @rpc
     def CreateKey(self, request: pb.CreateKeyRequest, user: AbstractBaseUser) -> pb.CreateKeyResponse:
         entry, replayed = key_services.entry_create(user=user, **create_key_args(request))
-        entry = key_selectors.entry_get(user=user, entry_id=entry.pk)
         return pb.CreateKeyResponse(entry=entry_to_pb(entry), replayed=replayed)
 
     @rpc

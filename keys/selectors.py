@@ -3,15 +3,13 @@
 Staff too: the back-office reads entries through the admin, never through these.
 """
 
-import hashlib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -107,66 +105,6 @@ def entry_counts_by_status() -> dict[str, int]:
     """Every entry, counted by status: one pass, which PostgreSQL can take on an index alone (COUNT(*), no column)."""
     rows = Entry.objects.order_by().values_list("status").annotate(count=Count("*"))
     return dict(rows)
-
-
-@dataclass(frozen=True)
-class OwnEntryView:
-    """What a lookup needs of one of our own live keys (cached; no ids that could leak)."""
-
-    key: str
-    key_type: str
-    person_type: str
-    tax_id: str
-    name: str
-    trade_name: str
-    ispb: str
-    branch: str
-    account_number: str
-    account_type: str
-    opening_date: str
-    created_at: str
-    key_ownership_date: str
-
-
-OWN_ENTRY_TTL = 300
-
-
-def _own_entry_cache_key(key: str) -> str:
-    """Keys are PII: the cache key holds a hash, never the key itself."""
-    return "own-entry:" + hashlib.sha256(key.encode()).hexdigest()
-
-
-def own_entry_view(key: str) -> OwnEntryView | None:
-    """Our ACTIVE entry for this key, through the cache (invalidated on every change, on commit)."""
-    cache_key = _own_entry_cache_key(key)
-    cached = cache.get(cache_key)
-    if cached is not None:
-        return OwnEntryView(**cached) if cached else None
-    entry = Entry.objects.filter(key_value=key, status=EntryStatus.ACTIVE).select_related("account__holder").first()
-    view = None
-    if entry is not None:
-        account, holder = entry.account, entry.account.holder
-        view = OwnEntryView(
-            key=key,
-            key_type=entry.key_type,
-            person_type=holder.person_type,
-            tax_id=holder.tax_id,
-            name=holder.name,
-            trade_name=holder.trade_name,
-            ispb=account.ispb,
-            branch=account.branch,
-            account_number=account.number,
-            account_type=account.account_type,
-            opening_date=account.opening_date.isoformat(),
-            created_at=(entry.registered_at or entry.created_at).isoformat(),
-            key_ownership_date=(entry.key_ownership_date or entry.created_at).isoformat(),
-        )
-    cache.set(cache_key, asdict(view) if view else {}, OWN_ENTRY_TTL)
-    return view
-
-
-def invalidate_own_entry(key: str) -> None:
-    cache.delete(_own_entry_cache_key(key))
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,15 @@
 """Write use cases for entries: create (idempotent), register at DICT, delete (soft, LGPD)."""
 
 import logging
-from collections.abc import Callable
+import operator
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from functools import partial
+from functools import partial, reduce
 from uuid import UUID, uuid4
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Func, IntegerField, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.dict_view import bank_account, owner
@@ -25,7 +26,6 @@ from dict_rules.errors import (
     EntryLimitExceeded,
     EntryStateInvalid,
     NotFound,
-    PossessionNotProven,
     RequestIdAlreadyUsed,
     ServiceUnavailable,
 )
@@ -41,7 +41,8 @@ from keys.domain import (
 )
 from keys.metrics import count_registration_failure
 from keys.models import LIVE, Entry, Requester, requester_fields
-from keys.selectors import entries_waiting, entry_list, invalidate_own_entry
+from keys.own_view import refresh_own_entry
+from keys.selectors import entries_waiting, entry_list
 from possession.services import proof_use
 from rfb.services import rfb_check
 
@@ -74,9 +75,13 @@ def _replay(
 def _refuse_local_duplicate(*, key: str, account: Account) -> None:
     """Look in our own database first (DICT_RULES §3): a live key here is answered without DICT."""
     holder = Entry.objects.filter(LIVE, key_value=key).values_list("account__holder__tax_id", flat=True).first()
-    if holder is None:
-        return
-    if holder == account.holder.tax_id:
+    if holder is not None:
+        _refuse_duplicate_of(holder, account=account)
+
+
+def _refuse_duplicate_of(key_holder: str, *, account: Account) -> None:
+    """DICT's answers for a key live here already, held by ``key_holder`` (a tax id)."""
+    if key_holder == account.holder.tax_id:
         raise EntryAlreadyExists.on_field("key_value", "this key is already registered for this owner.")
     raise EntryKeyOwnedByDifferentPerson.on_field(
         "key_value", "this key belongs to another person; an ownership claim may be opened."
@@ -94,42 +99,42 @@ def entry_create(
 ) -> tuple[Entry, bool]:
     """Save a new entry as PENDING and have it registered at DICT once committed.
 
-    Returns the entry and whether this call was a replay of an earlier one with the same
-    request id (idempotent retry). The account row is locked so the per-account limit holds
-    under concurrency; the partial unique index settles races on the key itself, and the
-    (user, request id) one races on the request id. Nothing serialises one user's creates: a
-    concurrent retry of this call meets the first one's key in the duplicate check (it waited
-    on the account's lock) or in the unique index, and is then replayed from what the first
-    one committed, rather than refused as a duplicate of its own key.
+    Returns the entry (registered already when tasks run in this process: ``register_created``) and
+    whether this call was a replay of an earlier one with the same request id (idempotent retry).
+    The account row is locked so the per-account limit holds under concurrency; the partial unique
+    index settles races on the key itself, and the (user, request id) one finds a retry: the insert
+    is tried first, and only a refusal or a unique index looks for an earlier call to replay (a
+    retry is refused by what its first call did: its key fills the limit or is a duplicate, its
+    proof is spent). Nothing serialises one user's creates: a concurrent retry of this call meets
+    the first one's key in the duplicate check (it waited on the account's lock) or in the unique
+    index, and is then replayed from what the first one committed, rather than refused as a
+    duplicate of its own key.
 
     A PHONE or EMAIL key needs ``possession_challenge_id``, the holder's confirmed proof of that key
     (DICT_RULES §1), spent in the insert's transaction; a replay needs none (the first call spent it).
     """
     key = normalize_key(key_type, key_value)
     same_call = {"user": user, "request_id": request_id, "account_id": account_id, "key_type": key_type, "key": key}
-    earlier = _replay(**same_call)
-    if earlier is not None:
-        return earlier, True
-    check_owner_at_rfb(user=user, account_id=account_id)
     try:
+        check_owner_at_rfb(user=user, account_id=account_id)
         with transaction.atomic():
             entry = _insert_pending(**same_call, possession_challenge_id=possession_challenge_id)
-    except (EntryAlreadyExists, EntryKeyOwnedByDifferentPerson, PossessionNotProven):
-        # Possibly a concurrent retry of this call, committed while we waited on the account's lock
-        # (having spent the proof this retry names).
-        earlier = _replay(**same_call)
-        if earlier is not None:
-            return earlier, True
-        raise
     except IntegrityError:
-        # A concurrent call won the race: either with this request id, or for this key. The
-        # savepoint is rolled back; this read sees what the winner committed.
+        # A unique index: this request id was used already (a retry, or a concurrent one), or a concurrent
+        # call won the race for this key. The transaction is rolled back; these reads see what the other committed.
         earlier = _replay(**same_call)
         if earlier is not None:
             return earlier, True
         account = Account.objects.select_related("holder").get(pk=account_id)
         _refuse_local_duplicate(key=key, account=account)
         raise EntryAlreadyExists.on_field("key_value", "this key was registered concurrently.") from None
+    except DomainError:
+        # A retry is answered as its first call was, whatever refuses it now (the first call's key, its
+        # spent proof, or what changed since: Receita Federal's answer, the account's closure).
+        earlier = _replay(**same_call)
+        if earlier is not None:
+            return earlier, True
+        raise
     return entry, False
 
 
@@ -161,52 +166,69 @@ def _insert_pending(
         raise EntryStateInvalid.on_field("account_id", "the account is closed.")
     holder = account.holder
     check_key_matches_owner(key_type=key_type, key=key, person_type=holder.person_type, tax_id=holder.tax_id)
-    check_key_slot(account)
+    key_holder = _check_key_slot(account, key=key)
     entry = Entry(account=account, key_type=key_type, key_value=key, request_id=request_id, **requester_fields(user))
     if needs_possession_proof(key_type):
-        # Before the duplicate check, so whether a phone or e-mail is registered here is told only to
+        # Before the duplicate is told, so whether a phone or e-mail is registered here is told only to
         # whoever proved they hold it; spent only if the insert commits (a refusal below rolls it back).
         proof = {"challenge_id": possession_challenge_id, "used_for": f"entry:{entry.pk}"}
         proof_use(holder_id=holder.pk, key_type=key_type, key=key, **proof)
-    if key is not None:
-        _refuse_local_duplicate(key=key, account=account)
+    if key_holder is not None:
+        _refuse_duplicate_of(key_holder, account=account)
     entry.save(force_insert=True)
     record_event(entry, EntryEvent.CREATED, actor=user)
-    entry_id = entry.pk
-    transaction.on_commit(lambda: enqueue_task("register_entry", entry_id))
+    transaction.on_commit(lambda: register_created(entry), robust=True)
     return entry
 
 
-SlotCounter = Callable[[Account], int]
-# Key slots other apps hold on an account: each counter answers how many of the account's slots
-# its app reserves for keys still on their way (claims registers one in ClaimsConfig.ready()).
-# keys knows nothing of those apps; a counter runs under the account's row lock, so it only reads.
-_SLOT_COUNTERS: list[SlotCounter] = []
+SlotHolders = Callable[[Account], Iterable[QuerySet]]
+# Key slots other apps hold on an account: each registered function returns the queries of its app's
+# rows that each reserve one of the account's slots for a key still on its way (claims registers its
+# claims and claim starts in ClaimsConfig.ready()). keys knows nothing of those apps, and counts the
+# rows with its own in one statement, under the account's row lock.
+_SLOT_HOLDERS: list[SlotHolders] = []
 
 
-def register_key_slot_counter(counter: SlotCounter) -> None:
-    """Make ``check_key_slot`` count the slots ``counter`` says are reserved (idempotent)."""
-    if counter not in _SLOT_COUNTERS:
-        _SLOT_COUNTERS.append(counter)
+def register_key_slot_holders(holders: SlotHolders) -> None:
+    """Make ``check_key_slot`` count the rows ``holders`` returns as reserved slots (idempotent)."""
+    if holders not in _SLOT_HOLDERS:
+        _SLOT_HOLDERS.append(holders)
 
 
 def check_key_slot(account: Account) -> None:
     """Refuse one more key for the account when its live keys and the slots other apps reserve
-    (the registered counters: e.g. claims bringing keys to it) fill DICT's limit (5 or 20).
+    (the registered holders: e.g. claims bringing keys to it) fill DICT's limit (5 or 20).
 
     A claim in progress holds a slot from its start, so completing it can never take the
     account past the limit (stricter than counting only registered keys). Callers hold the
     account's row lock, which serialises every path that takes a slot.
     """
-    limit = key_limit_for(account.holder.person_type)
+    _check_key_slot(account, key=None)
+
+
+def _count(rows: QuerySet) -> Subquery:
+    """How many ``rows``, as a scalar subquery (several add up in one statement)."""
+    counted = rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Subquery(counted, output_field=IntegerField())
+
+
+def _check_key_slot(account: Account, *, key: str | None) -> str | None:
+    """``check_key_slot``, returning the tax id of the holder of ``key``'s live entry here, if any: both
+    read in one statement, taken after the account's lock (so it counts what the lock waited for)."""
     # A key an update is moving here holds a slot here too until DICT has moved it (keys.updates).
     here = Q(account=account) | Q(update_pending=True, update_account=account)
-    live = Entry.objects.filter(LIVE).filter(here).count()
-    reserved = sum(count(account) for count in _SLOT_COUNTERS)
-    if live + reserved >= limit:
+    holders = [Entry.objects.filter(LIVE).filter(here), *(rows for held in _SLOT_HOLDERS for rows in held(account))]
+    read = {"taken": reduce(operator.add, map(_count, holders))}
+    if key is not None:
+        live = Entry.objects.filter(LIVE, key_value=key).order_by().values("account__holder__tax_id")[:1]
+        read["key_holder"] = Subquery(live)
+    row = Account.objects.filter(pk=account.pk).values(**read).get()
+    limit = key_limit_for(account.holder.person_type)
+    if row["taken"] >= limit:
         raise EntryLimitExceeded(
             f"this account already holds or is claiming {limit} keys, the most DICT allows for it."
         )
+    return row.get("key_holder")
 
 
 def enqueue_task(task_name: str, entry_id: UUID | int) -> None:
@@ -221,10 +243,10 @@ def enqueue_task(task_name: str, entry_id: UUID | int) -> None:
 
 
 def invalidate_lookup_on_commit(entry: Entry) -> None:
-    """Cached views of this key (lookups of our own keys) are dropped once the change commits."""
+    """The lookups' view of this key (keys.own_view) is refreshed once the change commits."""
     if entry.key_value:
         key = entry.key_value
-        transaction.on_commit(lambda: invalidate_own_entry(key))
+        transaction.on_commit(lambda: refresh_own_entry(key), robust=True)
 
 
 def _entry_request(entry: Entry) -> EntryRequest:
@@ -255,17 +277,42 @@ def entry_register(*, entry_id: UUID) -> Entry:
     """Ask DICT to register a PENDING entry; its answer makes it ACTIVE or FAILED.
 
     The committed PENDING row is the intent: DICT is asked with no transaction open, and its
-    answer is applied in a short one that locks the row again and applies it only if the entry
-    is still PENDING. Two workers (a retry, sync_pending) may both ask: DICT replays a RequestId,
-    so both get the same entry, and the second finds it applied. ServiceUnavailable propagates
-    with the entry still PENDING, so the caller retries; a crash after DICT answered leaves it
-    PENDING too, for sync_pending. Calling for an entry no longer PENDING does nothing.
-    An entry the system registers (``entry_restore_by_claim``) has its owner checked at Receita
-    Federal first, with no transaction open: a refusal fails it like DICT's, an outage propagates.
-    An entry that becomes ACTIVE on an account closed meanwhile is sent for deletion in the same
-    transaction (``request_delete_if_account_closed``), and returned DELETE_PENDING.
+    answer is applied in a short one, by an UPDATE only of a row still PENDING (which locks it
+    until the answer's event is written). Two workers (a retry, sync_pending) may both ask: DICT
+    replays a RequestId, so both get the same entry, and the second finds it applied.
+    ServiceUnavailable propagates with the entry still PENDING, so the caller retries; a crash
+    after DICT answered leaves it PENDING too, for sync_pending. Calling for an entry no longer
+    PENDING does nothing. An entry the system registers (``entry_restore_by_claim``) has its owner
+    checked at Receita Federal first, with no transaction open: a refusal fails it like DICT's, an
+    outage propagates. An entry that becomes ACTIVE on an account closed meanwhile is sent for
+    deletion in the same transaction (``request_delete_if_account_closed``), and returned DELETE_PENDING.
     """
-    entry = Entry.objects.select_related("account__holder").get(pk=entry_id)
+    return _register(Entry.objects.select_related("account__holder").get(pk=entry_id))
+
+
+def register_created(entry: Entry) -> None:
+    """Have DICT register the entry a create just committed (its on-commit callback).
+
+    Where tasks run in this process (the embedded default, tests: Celery's eager mode), this very
+    entry object is registered here, so the create answers with DICT's result without reading the
+    row again nor dispatching a task; a directory that does not answer leaves it PENDING for
+    sync_pending, as a worker's retries would. Otherwise a worker registers it.
+    """
+    from keys import tasks  # tasks import this module
+
+    if not tasks.tasks_run_here():
+        enqueue_task("register_entry", entry.pk)
+        return
+    try:
+        if _register(entry) is not entry:  # its deletion was asked at once (a closed account): as it is now
+            entry.refresh_from_db()
+    except ServiceUnavailable:
+        logger.warning("directory unavailable for entry %s; sync_pending will re-drive it", entry.pk)
+
+
+def _register(entry: Entry) -> Entry:
+    """``entry_register`` on an entry read with its account and holder, which DICT's answer updates in place
+    (the entry returned is another only when its deletion is asked at once)."""
     if entry.status != EntryStatus.PENDING:
         return entry
     try:
@@ -276,30 +323,33 @@ def entry_register(*, entry_id: UUID) -> Entry:
         raise
     except DomainError as refusal:
         with transaction.atomic():
-            entry = Entry.objects.select_for_update(of=("self",)).get(pk=entry_id)
-            if entry.status == EntryStatus.PENDING:
-                entry.status = EntryStatus.FAILED
-                entry.failure_code = refusal.code
-                entry.save(update_fields=["status", "failure_code", "updated_at"])
+            if _apply_if_pending(entry, status=EntryStatus.FAILED, failure_code=refusal.code):
                 record_event(entry, EntryEvent.REGISTRATION_FAILED, failure_code=refusal.code)
                 transaction.on_commit(partial(count_registration_failure, refusal.code))
         return entry
     entry.key_value = registered.key
     cid = entry_cid(entry)  # over the owner and account DICT was sent, with the key it holds
+    answer = {"key_value": registered.key, "cid": cid, "status": EntryStatus.ACTIVE}
+    answer |= {"registered_at": registered.created_at, "key_ownership_date": registered.key_ownership_date}
     with transaction.atomic():
-        entry = Entry.objects.select_for_update(of=("self",)).get(pk=entry_id)
-        if entry.status != EntryStatus.PENDING:
+        if not _apply_if_pending(entry, **answer):
             return entry
-        entry.key_value = registered.key
-        entry.cid = cid
-        entry.status = EntryStatus.ACTIVE
-        entry.registered_at = registered.created_at
-        entry.key_ownership_date = registered.key_ownership_date
-        entry.save(update_fields=["key_value", "cid", "status", "registered_at", "key_ownership_date", "updated_at"])
         record_event(entry, EntryEvent.ACTIVATED, cid=entry.cid)
         invalidate_lookup_on_commit(entry)
-        entry = request_delete_if_account_closed(entry)
-    return entry
+        return request_delete_if_account_closed(entry)
+
+
+def _apply_if_pending(entry: Entry, **answer) -> bool:
+    """Store DICT's answer on the entry's row if it is still PENDING (one UPDATE, which locks the row
+    until the caller's transaction ends), and on ``entry``; else ``entry`` is refreshed: another worker
+    applied an answer first, or the row moved on."""
+    answer["updated_at"] = timezone.now()
+    if not Entry.objects.filter(pk=entry.pk, status=EntryStatus.PENDING).update(**answer):
+        entry.refresh_from_db()
+        return False
+    for field, value in answer.items():
+        setattr(entry, field, value)
+    return True
 
 
 # The back-office's permission to delete keys at DICT: the admin never deletes rows, so the

@@ -7,7 +7,7 @@ from celery import Task, shared_task
 from celery.utils.time import get_exponential_backoff_interval
 
 from dict_rules.errors import ServiceUnavailable
-from keys import services, updates
+from keys import own_view, services, updates
 from keys.domain import EntryStatus
 from keys.sync import RepairRunning, sync_check
 
@@ -21,6 +21,12 @@ def _retry_later(task: Task, error: ServiceUnavailable, entry_id: str, waiting: 
         return waiting
     countdown = get_exponential_backoff_interval(factor=2, retries=task.request.retries, maximum=300, full_jitter=True)
     raise task.retry(exc=error, countdown=countdown, max_retries=20)
+
+
+def tasks_run_here() -> bool:
+    """Whether a task runs in the process that queues it (Celery's eager mode: the embedded default, tests,
+    a rehearsal's own jobs) rather than on a worker."""
+    return bool(register_entry.app.conf.task_always_eager)
 
 
 @shared_task(bind=True, acks_late=True)
@@ -102,3 +108,9 @@ def check_sync() -> dict[str, str]:
         logger.warning("sync check: another sync repair is running; the next run checks again")
         return {}
     return {r.key_type: "OK" if r.ok else "NOK" for r in reports}
+
+
+@shared_task(acks_late=True)
+def own_view_rebuild() -> int:
+    """Rebuild the lookups' Redis view of our own keys (keys.own_view); returns how many keys it wrote."""
+    return own_view.rebuild_own_view()

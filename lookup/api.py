@@ -5,12 +5,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.authentication import HolderJWTAuthentication
 from common.openapi import refusals
+from common.throttling import counted_on_refusal
 from lookup import services
-from lookup.serializers import LookupOut, LookupQueryIn, LookupStatisticsOut, PaymentIn, PaymentOut
+from lookup.serializers import LookupQueryIn, LookupStatisticsOut, PaymentIn, PaymentOut, customer_answer
 
 
 class LookupApi(APIView):
+    # The token's user id only; the user is checked, and the per-client limit counted, in the lookup's
+    # one Redis call (lookup.store), on the same counter as ClientRateThrottle.
+    throttle_classes: list = []
+
+    def get_authenticators(self) -> list:
+        return [HolderJWTAuthentication(token_only=True)]
+
     @extend_schema(
         summary="Resolve a PIX key before paying it",
         description="Answers the receiver's name, trade name, masked tax id and participant, with the "
@@ -25,14 +34,14 @@ class LookupApi(APIView):
         parameters=[LookupQueryIn],
         # One superset shape on purpose: a oneOf of LookupOut and LookupStatisticsOut (drf-spectacular's
         # only polymorphism) is wrong here, since every answer matches both; the statistics fields are optional.
-        responses={200: LookupStatisticsOut, **refusals(400, 403, 404)},
+        responses={200: LookupStatisticsOut, **refusals(400, 403, 404, 429)},  # 429: counted in the lookup itself
     )
     def get(self, request: Request, key: str) -> Response:
-        query = LookupQueryIn.from_query(request.query_params)
-        query.is_valid(raise_exception=True)
-        answer = services.lookup_key(user=request.user, key=key, **query.validated_data)
-        shape = LookupStatisticsOut if query.validated_data["include_statistics"] else LookupOut
-        return Response(shape(answer).data, headers={"Cache-Control": "no-store"})
+        with counted_on_refusal(request.user.pk):  # counted on the per-client limit as any call
+            query = LookupQueryIn.parse(request.query_params)
+        answer = services.lookup_key(user=request.user, key=key, **query)
+        body = LookupStatisticsOut(answer).data if query["include_statistics"] else customer_answer(answer)
+        return Response(body, headers={"Cache-Control": "no-store"})
 
 
 class PaymentCreditApi(APIView):

@@ -6,66 +6,81 @@ under a lock, the Lua script mirrors it step for step and runs atomically in Red
 clock unless the caller passes one, so replicas with skewed clocks still share one timeline.
 """
 
+import functools
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from django.core.cache import cache, caches
-from django_redis import get_redis_connection
-from django_redis.cache import RedisCache
-
+from common.redis_client import LOOKUP_TAG, SharedRedis, shared_redis
 from dict_rules.buckets import BucketPolicy, BucketState, Settlement, settle
+
+# The buckets' math in Lua, shared by SETTLE_LUA and the lookup's script (lookup/store.py). ``specs[i]``
+# is {capacity, refill_tokens, refill_period_ms, delta} of ``bkeys[i]``; ``now`` is ms. Returns allowed
+# (1/0), retry_after_sec, and each bucket's tokens and refilled_at_ms. A bucket's hash expires (timed
+# from ``now``) once it would be full again, which a missing bucket already is.
+BUCKETS_LUA = """
+local function clock_ms(arg)
+  local now = tonumber(arg)
+  if now then return now end
+  local clock = redis.call('TIME')
+  return tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+end
+local function settle_buckets(bkeys, specs, now, gated)
+  local tokens, at = {}, {}
+  local empty, longest = false, 0
+  for i = 1, #bkeys do
+    local cap, refill, period = specs[i][1], specs[i][2], specs[i][3]
+    local saved = redis.call('HMGET', bkeys[i], 'tokens', 'at')
+    local t, t_at = tonumber(saved[1]), tonumber(saved[2])
+    if t == nil then
+      t, t_at = cap, now
+    else
+      local periods = math.max(0, math.floor((now - t_at) / period))
+      t = math.min(cap, t + periods * refill)
+      if t >= cap then t_at = now else t_at = t_at + periods * period end
+    end
+    tokens[i], at[i] = t, t_at
+    if t <= 0 then
+      empty = true
+      longest = math.max(longest, t_at + (math.floor(-t / refill) + 1) * period - now)
+    end
+  end
+  if gated and empty then
+    return 0, math.max(1, math.ceil(longest / 1000)), tokens, at
+  end
+  for i = 1, #bkeys do
+    local cap, refill, period = specs[i][1], specs[i][2], specs[i][3]
+    tokens[i] = math.min(cap, tokens[i] + specs[i][4])
+    redis.call('HSET', bkeys[i], 'tokens', tokens[i], 'at', at[i])
+    local periods_to_full = math.ceil(math.max(0, cap - tokens[i]) / refill)
+    redis.call('PEXPIRE', bkeys[i], at[i] + (periods_to_full + 1) * period - now)
+  end
+  return 1, 0, tokens, at
+end
+"""
 
 # KEYS: the buckets. ARGV: now_ms ('' = Redis's clock), gated (1/0), then for each bucket its
 # capacity, refill_tokens, refill_period_ms and delta. Returns allowed (1/0), retry_after_sec,
-# then tokens and refilled_at_ms of each bucket. A bucket's hash expires (timed from the script's
-# ``now``) once it would be full again, which a missing bucket already is.
-SETTLE_LUA = """
-local now = tonumber(ARGV[1])
-if not now then
-  local clock = redis.call('TIME')
-  now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-end
-local gated = ARGV[2] == '1'
-local cap, refill, period, delta, tokens, at = {}, {}, {}, {}, {}, {}
-local empty, longest = false, 0
+# then tokens and refilled_at_ms of each bucket.
+SETTLE_LUA = (
+    BUCKETS_LUA
+    + """
+local specs = {}
 for i = 1, #KEYS do
   local a = 2 + (i - 1) * 4
-  cap[i], refill[i] = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
-  period[i], delta[i] = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
-  local saved = redis.call('HMGET', KEYS[i], 'tokens', 'at')
-  local t, t_at = tonumber(saved[1]), tonumber(saved[2])
-  if t == nil then
-    t, t_at = cap[i], now
-  else
-    local periods = math.max(0, math.floor((now - t_at) / period[i]))
-    t = math.min(cap[i], t + periods * refill[i])
-    if t >= cap[i] then t_at = now else t_at = t_at + periods * period[i] end
-  end
-  tokens[i], at[i] = t, t_at
-  if t <= 0 then
-    empty = true
-    longest = math.max(longest, t_at + (math.floor(-t / refill[i]) + 1) * period[i] - now)
-  end
+  specs[i] = {tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])}
 end
-local allowed, retry_after = 1, 0
-if gated and empty then
-  allowed, retry_after = 0, math.max(1, math.ceil(longest / 1000))
-else
-  for i = 1, #KEYS do tokens[i] = math.min(cap[i], tokens[i] + delta[i]) end
-end
+local allowed, retry_after, tokens, at = settle_buckets(KEYS, specs, clock_ms(ARGV[1]), ARGV[2] == '1')
 local reply = {allowed, retry_after}
 for i = 1, #KEYS do
-  redis.call('HSET', KEYS[i], 'tokens', tokens[i], 'at', at[i])
-  local periods_to_full = math.ceil(math.max(0, cap[i] - tokens[i]) / refill[i])
-  redis.call('PEXPIRE', KEYS[i], at[i] + (periods_to_full + 1) * period[i] - now)
   reply[#reply + 1] = tokens[i]
   reply[#reply + 1] = at[i]
 end
 return reply
 """
+)
 
 
 @dataclass(frozen=True)
@@ -101,14 +116,20 @@ class LocalBuckets:
         return result
 
 
+def bucket_key(bucket: str) -> str:
+    """A bucket's Redis name, under the hash tag every lookup script's keys share (common.redis_client)."""
+    return f"{LOOKUP_TAG}:bucket:{bucket}"
+
+
 class RedisBuckets:
     """Buckets in Redis, beside the cache and under its key prefix; one atomic script per call."""
 
-    def __init__(self) -> None:
-        self._script = get_redis_connection("default").register_script(SETTLE_LUA)
+    def __init__(self, redis: SharedRedis | None = None) -> None:
+        self._redis = redis or shared_redis()
+        self._script = self._redis.client.register_script(SETTLE_LUA)
 
     def settle(self, charges: Sequence[Charge], *, gated: bool, now_ms: int | None = None) -> Settlement:
-        keys = [cache.make_key(f"lookup:bucket:{c.bucket}") for c in charges]
+        keys = [self._redis.key(bucket_key(c.bucket)) for c in charges]
         args: list[int | str] = ["" if now_ms is None else now_ms, 1 if gated else 0]
         for c in charges:
             args += [c.policy.capacity, c.policy.refill_tokens, c.policy.refill_period_ms, c.delta]
@@ -122,8 +143,12 @@ class RedisBuckets:
 _local_buckets = LocalBuckets()
 
 
+@functools.cache
+def _redis_buckets(redis: SharedRedis) -> RedisBuckets:
+    return RedisBuckets(redis)
+
+
 def get_buckets() -> BucketStore:
-    """Redis when the cache is Redis (every replica shares it), else this process's own buckets."""
-    if isinstance(caches["default"], RedisCache):  # django-redis, or django-prometheus' wrapper of it
-        return RedisBuckets()
-    return _local_buckets
+    """Redis when the cache is Redis (every replica shares it; one store per client), else this process's own."""
+    redis = shared_redis()
+    return _local_buckets if redis is None else _redis_buckets(redis)

@@ -1,13 +1,8 @@
 """Prometheus metrics of lookups: refusals by the anti-scan buckets, by the kind of bucket that was empty."""
 
-from collections.abc import Sequence
-
 from prometheus_client import Counter
 
-from dict_rules.buckets import Settlement
-from lookup.buckets import Charge
-
-# Bucket names are "<kind>:<id>" (lookup.services): the kind is a label, the id (a holder, our ISPB) never.
+# The kind of bucket is a label; its id (a payer, our ISPB) never.
 BUCKET_KINDS = ("payer", "psp")
 
 REFUSALS = Counter(
@@ -20,9 +15,8 @@ for _kind in BUCKET_KINDS:
     REFUSALS.labels(_kind)  # exposed at zero from the start
 
 
-def count_refusal(charges: Sequence[Charge], refused: Settlement) -> None:
-    """Count a gated settle that was refused: each of its buckets at or below zero."""
-    for charge, state in zip(charges, refused.states, strict=True):
-        kind = charge.bucket.partition(":")[0]
-        if state.tokens <= 0 and kind in BUCKET_KINDS:
+def count_refusal(*, payer_empty: bool, psp_empty: bool) -> None:
+    """Count a refused lookup under each bucket that was empty."""
+    for kind, empty in (("payer", payer_empty), ("psp", psp_empty)):
+        if empty:
             REFUSALS.labels(kind).inc()

@@ -25,9 +25,17 @@ class LookupQueryIn(StrictSerializer):
     )
 
     @classmethod
-    def from_query(cls, query: dict) -> "LookupQueryIn":
-        """Only the parameters declared here: a client's unrelated parameters never change its answer."""
-        return cls(data={name: query[name] for name in cls().fields if name in query})
+    def parse(cls, query: dict) -> dict:
+        """The declared parameters, validated; a client's unrelated parameters never change its answer.
+
+        A customer's lookup sends none: it gets the defaults without a serializer built per call (the hot path).
+        """
+        given = {name: query[name] for name in _QUERY_FIELDS if name in query}
+        if not given:
+            return {"include_statistics": False}
+        parsed = cls(data=given)
+        parsed.is_valid(raise_exception=True)
+        return parsed.validated_data
 
 
 class LookupOut(serializers.Serializer):
@@ -39,6 +47,16 @@ class LookupOut(serializers.Serializer):
     tax_id = serializers.CharField(help_text="A CPF masked (***.456.789-**), a CNPJ in full.")
     ispb = serializers.CharField(help_text="The receiving participant.")
     end_to_end_id = serializers.CharField(help_text="The EndToEndId the payment order must carry.")
+
+
+_QUERY_FIELDS = tuple(LookupQueryIn().fields)
+_CUSTOMER_FIELDS = tuple(LookupOut().fields)
+
+
+def customer_answer(answer) -> dict:
+    """LookupOut's rendering of a customer's answer (every field a string or null), without a serializer
+    built per call: the hot path. tests/test_lookup.py holds it to LookupOut's own output."""
+    return {name: getattr(answer, name) for name in _CUSTOMER_FIELDS}
 
 
 class WindowedValueOut(serializers.Serializer):

@@ -87,7 +87,7 @@ def claim(key: str, claim_type: str) -> dict:
 
 def at_dict(key: str) -> dict:
     from dictsim.models import DirEntry
-    from keys.selectors import own_entry_view
+    from tests.factories import own_entry_view
 
     return {"dict": DirEntry.objects.get(key=key).account_number, "lookup": own_entry_view(key).account_number}
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import psycopg
 from django.conf import settings
@@ -95,16 +96,25 @@ def call(method: str, url: str, body: dict | None = None, token: str | None = No
         return error.code, json.loads(error.read() or b"{}")
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30, log: IO[str] | None = None) -> None:
+    """Wait until ``port`` accepts; a process that exits first is an error quoting its stderr (or ``log``)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"process exited early: {process.stderr.read() if process.stderr else ''}")
+            raise RuntimeError(f"process exited early: {_output_of(process, log)}")
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.1)
     raise TimeoutError(f"nothing listening on {port}")
+
+
+def _output_of(process: subprocess.Popen, log: IO[str] | None) -> str:
+    """What an exited process wrote: its ``log`` file (read from the start), else its stderr pipe."""
+    if log is not None:
+        log.seek(0)
+        return log.read()
+    return process.stderr.read() if process.stderr else ""
 
 
 def grpc_services(port: int) -> set[str]:
@@ -131,20 +141,19 @@ def running(
 ) -> Iterator[subprocess.Popen]:
     """A background process (listening on ``port`` when given), stopped with SIGTERM on exit.
 
-    With ``log`` its output goes to that file (a chatty process would fill an unread pipe and block).
+    With ``log`` its output goes to that file, else its stderr to an unnamed temporary file: never to a
+    pipe nobody reads, which a chatty process fills (64 kB) and then blocks on.
     """
-    output = log.open("w") if log else None
-    stdout, stderr = (output, subprocess.STDOUT) if output else (subprocess.DEVNULL, subprocess.PIPE)
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=stdout, stderr=stderr, text=True)
-    try:
-        if port is not None:
-            wait_for_port(port, process)
-        yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        if output:
-            output.close()
+    with log.open("w+") if log else tempfile.TemporaryFile("w+") as output:
+        stdout = output if log else subprocess.DEVNULL
+        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=stdout, stderr=output, text=True)
+        try:
+            if port is not None:
+                wait_for_port(port, process, log=output)
+            yield process
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def gunicorn(env: dict[str, str], port: int) -> list[str]:

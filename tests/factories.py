@@ -23,7 +23,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import dict_view
 from accounts.models import Account
 from claims.models import Claim
+from claims.selectors import key_slot_holders
 from claims.services import claims_poll
+from common.redis_client import shared_redis
 from dict_rules.directory import BankAccount, ClaimRequest, DirectoryEntry, EntryRequest, Owner
 from dict_rules.errors import DomainError
 from dict_rules.possession import needs_possession_proof
@@ -33,9 +35,11 @@ from dictsim import services as dir_entries
 from dictsim.models import DirCidEvent, DirEntry, DirRequest
 from events.models import DomainEvent
 from keys.models import Entry
+from keys.own_view import OWN_READY, decode_own_view, own_entry_from_db, own_view_key
 from keys.services import entry_create, entry_register
 from lookup.buckets import get_buckets
-from lookup.services import payer_charge, psp_charge
+from lookup.payers import payer_of
+from lookup.store import payer_charge, psp_charge
 from possession.delivery import MemorySmsSender
 from possession.services import challenge_confirm, challenge_start
 
@@ -262,7 +266,8 @@ def look(client, key: str):
 
 def tokens_left(holder) -> tuple[int, int]:
     """The payer's bucket and the PSP's now (a zero charge, ungated, only refills and reads)."""
-    payer_state, psp_state = get_buckets().settle([payer_charge(holder, 0), psp_charge(0)], gated=False).states
+    charges = [payer_charge(payer_of(holder), 0), psp_charge(0)]
+    payer_state, psp_state = get_buckets().settle(charges, gated=False).states
     return payer_state.tokens, psp_state.tokens
 
 
@@ -344,3 +349,17 @@ def otp(user) -> str:
 def incoming(acct: Account, key: str):
     """A portability another PSP opened on our key (not yet polled); DICT's view of it."""
     return claim_on_our_key(our_key(acct, "EMAIL", key), "PORTABILITY", owner_of(acct))
+
+
+def key_slots_held_by_claims(account) -> int:
+    """How many of the account's key slots our claims in progress hold (claims.selectors.key_slot_holders)."""
+    return sum(rows.count() for rows in key_slot_holders(account))
+
+
+def own_entry_view(key: str):
+    """Our key as a lookup finds it: the Redis view when it holds the key or is complete, else the database."""
+    redis = shared_redis()
+    if redis is None:  # the embedded default: no view, lookups read the database
+        return own_entry_from_db(key)
+    raw, ready = redis.client.mget([redis.key(own_view_key(key)), redis.key(OWN_READY)])
+    return decode_own_view(raw) if raw or ready else own_entry_from_db(key)

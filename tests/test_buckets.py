@@ -138,7 +138,7 @@ def test_redis_lua_and_in_process_buckets_give_identical_results() -> None:
 
 def test_redis_buckets_live_under_the_cache_prefix_and_expire_once_they_would_be_full() -> None:
     RedisBuckets().settle([Charge("ttl-check", NATURAL, -21)], gated=False, now_ms=T0)
-    key = cache.make_key("lookup:bucket:ttl-check")
+    key = cache.make_key("{lookup}:bucket:ttl-check")
     connection = get_redis_connection("default")
     assert connection.hgetall(key) == {b"tokens": b"79", b"at": str(T0).encode()}
     # 21 tokens at 2 a minute come back in 11 periods; the hash lasts one period longer.

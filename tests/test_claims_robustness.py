@@ -25,7 +25,7 @@ from django.utils import timezone
 from accounts.services import holder_upsert
 from claims import tasks
 from claims.models import Claim, PollCursor
-from claims.selectors import claim_get, claim_list, key_slots_held_by_claims
+from claims.selectors import claim_get, claim_list
 from claims.services import (
     POLL_RETRY,
     claim_cancel,
@@ -61,6 +61,7 @@ from tests.factories import (
     claim_on_our_key,
     incoming,
     key_at_other_psp,
+    key_slots_held_by_claims,
     new_cpf,
     otp,
     our_key,

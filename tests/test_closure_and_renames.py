@@ -17,10 +17,9 @@ from dict_rules.errors import Forbidden
 from dictsim.models import DirCidEvent, DirEntry
 from events.models import DomainEvent
 from keys.models import Entry
-from keys.selectors import own_entry_view
 from keys.services import entry_register
 from keys.updates import holder_keys_refresh
-from tests.factories import incoming_claim, key_at_other_psp, new_phone, stranger
+from tests.factories import incoming_claim, key_at_other_psp, new_phone, own_entry_view, stranger
 from tests.test_sync import closed_port_url, use_directory  # noqa: F401 - the fixture, shared
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -68,11 +67,11 @@ def test_closing_a_closed_account_again_changes_nothing(make_account, make_entry
 
 
 def registering(make_entry, monkeypatch, account) -> Entry:
-    """A key whose registration task the worker has not run yet (PENDING), as when the account closes."""
-    from keys import tasks
+    """A key whose registration has not run yet (PENDING), as when the account closes."""
+    from keys import services
 
     with monkeypatch.context() as patched:
-        patched.setattr(tasks.register_entry, "delay", lambda *args: None)
+        patched.setattr(services, "register_created", lambda entry: None)
         return make_entry(account, "EVP", register=False)
 
 

@@ -21,7 +21,6 @@ from django.utils import timezone
 from accounts.models import Account
 from claims import services as claim_services
 from claims.models import Claim, ClaimStart
-from claims.selectors import key_slots_held_by_claims
 from claims.services import claim_respond, claims_poll, claims_sweep
 from connect.breaker import Bulkhead
 from connect.client import (
@@ -44,15 +43,26 @@ from keys.services import entries_redrive, entry_delete, entry_register, entry_u
 from med.models import InfractionReport
 from med.services import med_poll, report_close
 from portability.services import portability_start
-from tests.factories import DAY, claim_events, create_entry, incoming, key_at_other_psp, otp, owner_of
+from tests.factories import (
+    DAY,
+    claim_events,
+    create_entry,
+    incoming,
+    key_at_other_psp,
+    key_slots_held_by_claims,
+    otp,
+    owner_of,
+)
 from tests.med_support import fraud_team, paid_to_our_customer, reported_by_other_psp
 
 pytestmark = pytest.mark.django_db
 
 
 def pending_entry(account: Account, key: str | None = None, monkeypatch=None) -> Entry:
-    """A PENDING entry, its registration not handed to a worker (so nothing else calls the directory)."""
+    """A PENDING entry, its registration not run and no later work handed to a worker (so nothing else
+    calls the directory)."""
     if monkeypatch is not None:
+        monkeypatch.setattr(key_services, "register_created", lambda entry: None)
         monkeypatch.setattr(key_services, "enqueue_task", lambda task_name, entry_id: None)
     return create_entry(account, "EMAIL", key or f"{uuid.uuid4().hex}@example.com")
 

@@ -17,7 +17,8 @@ from dictsim.models import DirEntry
 from homologation.capacity import CapacityResult, Sample, category_refusal, run_capacity
 from homologation.payers import exam_payers, payer_policy, payers_needed
 from lookup.buckets import get_buckets
-from lookup.services import payer_charge
+from lookup.payers import payer_of
+from lookup.store import payer_charge
 from tests.factories import OTHER_PSP
 
 pytestmark = [
@@ -144,7 +145,7 @@ def test_exam_payers_are_reused_and_a_drained_one_is_passed_over():
     assert [u.pk for u in exam_payers(2)] == [u.pk for u in first]  # a re-run adds no holders
 
     policy = payer_policy()
-    drain = payer_charge(first[0].holder, -policy.capacity)
+    drain = payer_charge(payer_of(first[0].holder), -policy.capacity)
     get_buckets().settle([drain], gated=False)
 
     again = exam_payers(2)

@@ -16,8 +16,8 @@ from dict_rules.errors import Forbidden, InvalidReason
 from dictsim.models import DirCidEvent, DirEntry
 from events.models import DomainEvent
 from keys.models import Entry
-from keys.selectors import own_entry_view
 from keys.updates import entry_update_by_staff
+from tests.factories import own_entry_view
 from tests.test_sync import closed_port_url, use_directory  # noqa: F401 - the fixture, shared
 
 pytestmark = pytest.mark.django_db(transaction=True)

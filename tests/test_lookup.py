@@ -12,17 +12,21 @@ from django.conf import settings
 from django.core.checks import ERROR, run_checks
 from django_redis import get_redis_connection
 from redis import Redis
+from rest_framework.renderers import JSONRenderer
 
 from connect.client import get_client
 from connect.local import LocalDirectoryClient
 from connect.ports import DirectoryNotAsked
 from dict_rules.buckets import PAYER_COST
 from dict_rules.errors import EntryCannotBeQueriedForBookTransfer, ServiceUnavailable
+from dict_rules.keys import KeyType
 from dict_rules.lookups import answer_cache_ttl
+from dict_rules.tax_ids import PersonType
 from dictsim import services as dictsim
 from dictsim.models import DirEntry
-from lookup import buckets
-from lookup.domain import normalize_lookup_key
+from lookup.domain import LookupAnswer, normalize_lookup_key
+from lookup.serializers import LookupOut, customer_answer
+from lookup.store import FINISH_LUA, get_lookup_store
 from tests.factories import (
     OTHER_PSP,
     at_other_psp,
@@ -143,7 +147,7 @@ def test_legal_persons_answers_are_cached_and_natural_persons_are_not(
     redis = get_redis_connection("default")
     names = [name.decode() for name in redis.keys("*")]
     assert not [name for name in names if cnpj in name or phone in name]
-    [cached] = [name for name in names if name.endswith("lookup:answer:" + hashlib.sha256(cnpj.encode()).hexdigest())]
+    [cached] = [name for name in names if name.endswith("{lookup}:answer:" + hashlib.sha256(cnpj.encode()).hexdigest())]
     assert 170 < redis.ttl(cached) <= 180
 
 
@@ -344,18 +348,20 @@ def test_a_lookup_the_breaker_refused_costs_the_payer_nothing(make_account, clie
 
 @pytest.fixture
 def redis_lost_once_the_directory_answers(monkeypatch):
-    """The buckets' Redis goes to a closed port (a real client, failing for real) right after the
-    in-process directory answers; call the fixture's value to bring it back."""
-    original_entry, original_redis = LocalDirectoryClient.get_entry, buckets.get_redis_connection
+    """The lookup's second script (the give-back) goes to a closed port (a real client, failing for real)
+    right after the in-process directory answers; call the fixture's value to bring it back."""
+    store = get_lookup_store()
+    original_entry, original_finish = LocalDirectoryClient.get_entry, store._finish
 
     def answer_then_lose_redis(self, **kwargs):
         entry = original_entry(self, **kwargs)
-        monkeypatch.setattr(buckets, "get_redis_connection", lambda alias: Redis(port=1, socket_connect_timeout=0.5))
+        dead = Redis(port=1, socket_connect_timeout=0.5)
+        monkeypatch.setattr(store, "_finish", dead.register_script(FINISH_LUA))
         return entry
 
     monkeypatch.setattr(LocalDirectoryClient, "get_entry", answer_then_lose_redis)
     get_client.cache_clear()  # the process's client binds the adapter's methods when built
-    yield lambda: monkeypatch.setattr(buckets, "get_redis_connection", original_redis)
+    yield lambda: monkeypatch.setattr(store, "_finish", original_finish)
     get_client.cache_clear()
 
 
@@ -405,3 +411,19 @@ def test_an_unknown_psp_category_fails_the_system_checks(settings) -> None:
     [error] = [m for m in run_checks() if m.id.startswith("lookup.")]
     assert (error.id, error.level) == ("lookup.E001", ERROR)
     assert "'Z'" in error.msg
+
+
+@pytest.mark.parametrize("trade_name", [None, "Loja"])
+def test_a_customers_answer_renders_exactly_as_lookup_out_declares(trade_name) -> None:
+    """The hot path renders without building LookupOut (lookup.serializers.customer_answer); the bytes are its."""
+    answer = LookupAnswer(
+        key="loja@example.com",
+        key_type=KeyType.EMAIL,
+        person_type=PersonType.LEGAL_PERSON if trade_name else PersonType.NATURAL_PERSON,
+        name="Loja Ltda",
+        trade_name=trade_name,
+        tax_id="***.456.789-**",
+        ispb=OTHER_PSP,
+        end_to_end_id="E12345678202611300000abcdefghijk",
+    )
+    assert JSONRenderer().render(customer_answer(answer)) == JSONRenderer().render(LookupOut(answer).data)

@@ -2,20 +2,21 @@
 names, never from the answer cache, charged as any lookup; a customer's answer never changes. REST here,
 against the simulated directory in-process; gRPC gives the same answers (tests/test_parity.py)."""
 
+import json
 from decimal import Decimal
 from urllib.parse import quote, urlencode
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.utils import timezone
 
 from backoffice.roles import RISK_ENGINE
+from common.redis_client import shared_redis
 from dict_rules.lookups import PayerView, new_end_to_end_id
 from dict_rules.med import ContactInformation, InfractionReportRequest
 from dictsim import infractions, spi
-from lookup.services import _answer_cache_key
+from lookup.store import answer_cache_key
 from tests.factories import OTHER_PSP, at_other_psp, look, new_cnpj, new_cpf, tokens_left, unknown_email
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_api_rate_limit")]
@@ -190,20 +191,27 @@ def test_each_statistics_lookup_is_logged_with_the_engine_and_the_account_it_nam
     assert not any(payer.holder.tax_id in message or key in message for message in caplog.messages)  # ids only
 
 
+def cached_answer(key: str) -> dict | None:
+    """The legal person's answer as the lookup cached it in Redis (lookup.store)."""
+    redis = shared_redis()
+    raw = redis.client.get(redis.key(answer_cache_key(key)))
+    return json.loads(raw) if raw else None
+
+
 def test_statistics_lookups_skip_the_answer_cache_and_never_fill_it_with_statistics(
     make_account, client_for, risk_engine, directory_calls
 ) -> None:
     payer = make_account()
     key = at_other_psp("EMAIL", f"empresa-{new_cnpj()}@example.com", tax_id=new_cnpj()).key  # a legal person's
     assert look(client_for(payer.holder.user), key).status_code == 200  # cached for 180 s
-    assert cache.get(_answer_cache_key(key))
+    assert cached_answer(key)
 
     pay(payer, key, "10.00")
     fresh = look_with_statistics(client_for(risk_engine), key, payer_account_id=payer.pk)
 
     assert directory_calls == [key, key]  # the cached answer did not serve it
     assert fresh.json()["statistics"]["key"]["settlements"]["d90"] == 1  # DICT's current counters
-    assert set(cache.get(_answer_cache_key(key))) == set(PayerView.__dataclass_fields__)
+    assert set(cached_answer(key)) == set(PayerView.__dataclass_fields__)
 
 
 def test_our_own_key_has_no_statistics_and_says_why(make_account, make_entry, client_for, risk_engine, directory_calls):

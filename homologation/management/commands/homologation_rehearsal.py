@@ -7,12 +7,19 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from connect.client import RehearsalRefused, require_rehearsal_directory
+from homologation.capacity import BCB_TIERS
 from homologation.domain import EXIT_CODES, Outcome, StepResult, Verdict
 from homologation.report import render
 from homologation.services import Capacity, ScheduledJobs, directory_at, rehearse
 from homologation.steps import PREPARED_KEY_TYPES
 
-TIERS = (1000, 2000, 4000)  # distinct keys a minute, by the PSP's accounts (art. 23)
+
+def _positive(text: str) -> int:
+    """--rate's type: a whole number of lookups a minute, at least one."""
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
 
 
 class Command(BaseCommand):
@@ -32,7 +39,15 @@ class Command(BaseCommand):
         parser.add_argument("--report", help="write the report here (.md Markdown, .html HTML)")
         parser.add_argument("--capacity", action="store_true", help="then the capacity test, if the steps pass")
         parser.add_argument("--capacity-only", action="store_true", help="only the capacity test")
-        parser.add_argument("--tier", type=int, choices=TIERS, default=1000, help="lookups of distinct keys a minute")
+        rate = parser.add_mutually_exclusive_group()
+        rate.add_argument(
+            "--tier", type=int, choices=BCB_TIERS, default=1000, help="BCB's tier: distinct keys a minute"
+        )
+        rate.add_argument(
+            "--rate",
+            type=_positive,
+            help="a stress rate in distinct keys a minute, not one of BCB's tiers (e.g. 16000); the report says so",
+        )
         parser.add_argument("--minutes", type=float, default=10.0, help="the capacity test's length")
 
     def handle(self, *args, **options) -> None:
@@ -49,7 +64,7 @@ class Command(BaseCommand):
                 key_type=options["key_type"],
                 prepared_keys=options["prepared_keys"],
                 functional=not options["capacity_only"],
-                capacity=Capacity(options["tier"], options["minutes"]) if capacity else None,
+                capacity=Capacity(options["rate"] or options["tier"], options["minutes"]) if capacity else None,
                 jobs=ScheduledJobs(options["scheduled_jobs"]),
                 stdout=self.stdout,
                 stderr=self.stderr,
