@@ -208,11 +208,22 @@ def _prune(redis: SharedRedis, version: int) -> None:
     pipe.execute()
 
 
+WARM_CHECK_EVERY_SEC = 30.0
+_last_warm_check = [float("-inf")]  # monotonic time of this process's last look
+
+
 def warm_own_view() -> None:
-    """Rebuild the view in the background unless it is complete, in one process at a time."""
+    """Rebuild the view in the background unless it is complete, in one process at a time.
+
+    Lookups call it on every miss of an incomplete view: it looks at most every WARM_CHECK_EVERY_SEC
+    per process, so a cold view costs them the database read, not two more round trips each."""
     redis = shared_redis()
     if redis is None or not settings.OWN_VIEW_AUTO_REBUILD:
         return
+    now = time.monotonic()
+    if now - _last_warm_check[0] < WARM_CHECK_EVERY_SEC:
+        return
+    _last_warm_check[0] = now
     try:
         if redis.client.exists(redis.key(OWN_READY)):
             return

@@ -40,7 +40,7 @@ answer carries no statistics and says why (``StatisticsAbsent.BOOK_TRANSFER``).
 """
 
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -61,7 +61,7 @@ from keys.own_view import OwnEntryView, own_entry_from_db, refresh_own_entry
 from lookup.buckets import get_buckets
 from lookup.domain import LookupAnswer, StatisticsAbsent, normalize_lookup_key
 from lookup.payers import Payer, payer_of
-from lookup.store import NO_USER, NOT_A_CUSTOMER, Begun, LookupStore, get_lookup_store, payer_charge, psp_charge
+from lookup.store import NO_USER, NOT_A_CUSTOMER, Begun, Finish, LookupStore, get_lookup_store, payer_charge, psp_charge
 
 logger = logging.getLogger(__name__)
 
@@ -98,11 +98,11 @@ def lookup_key(
         try:
             view = _payer_view_of(found)
         except Exception:  # an answer we cannot map was still DICT's found answer: its price stands
-            _finish(store, begun.payer, key=key, give_back=_FOUND_GIVE_BACK)
+            _finish(store, Finish(begun.payer, key, _FOUND_GIVE_BACK))
             raise
         if include_statistics:
             statistics = {"statistics": found.statistics}
-        _finish(store, begun.payer, key=key, end_to_end_id=end_to_end_id, give_back=_FOUND_GIVE_BACK, answer=view)
+        _finish(store, Finish(begun.payer, key, _FOUND_GIVE_BACK, answer=view, end_to_end_id=end_to_end_id))
     else:
         view = _own_payer_view(found) if isinstance(found, OwnEntryView) else found
         if include_statistics:
@@ -209,37 +209,20 @@ def _payer_view_of(entry: DirectoryEntry) -> PayerView:
 _FOUND_GIVE_BACK = (PAYER_COST.not_found - PAYER_COST.found, PSP_COST.not_found - PSP_COST.found)
 
 
-def _finish(
-    store: LookupStore,
-    payer: Payer,
-    *,
-    key: str,
-    give_back: tuple[int, int],
-    end_to_end_id: str | None = None,
-    answer: PayerView | None = None,
-    directory: bool = True,
-) -> None:
+def _finish(store: LookupStore, done: Finish) -> None:
     """Give back what the reservation overcharged; a found answer also caches a legal person's view (never
     statistics) and records the EndToEndId for the payment. An outage here costs the payer those tokens
     (and the payment's credit), never the answer."""
-    ttl = 0
-    if answer is not None:
-        ttl = answer_cache_ttl(person_type=answer.person_type, configured_sec=settings.LOOKUP_CACHE_TTL_LEGAL_SEC)
+    if done.answer is not None:
+        ttl = answer_cache_ttl(person_type=done.answer.person_type, configured_sec=settings.LOOKUP_CACHE_TTL_LEGAL_SEC)
+        done = replace(done, answer_ttl=ttl)
     try:
-        store.finish(
-            payer=payer,
-            key=key,
-            give_back=give_back,
-            answer=answer,
-            answer_ttl=ttl,
-            end_to_end_id=end_to_end_id,
-            directory=directory,
-        )
+        store.finish(done)
     except OUTAGES as error:
         logger.warning(
             "lookup %s: could not give payer #%s their tokens back (%s)",
-            end_to_end_id or "-",
-            payer.holder_id,
+            done.end_to_end_id or "-",
+            done.payer.holder_id,
             type(error).__name__,
         )
 
@@ -260,7 +243,7 @@ def _directory_entry(
             logger.warning("lookup %s: our own key was missing from the own-key view; answered here", end_to_end_id)
             refresh_own_entry(key)
             give_back = (PAYER_COST.not_found - PAYER_COST.found, 0)  # DICT was asked: the PSP's price stands
-            _finish(store, begun.payer, key=key, end_to_end_id=end_to_end_id, give_back=give_back, directory=False)
+            _finish(store, Finish(begun.payer, key, give_back, end_to_end_id=end_to_end_id, directory=False))
             return own
         # DICT holds it under our ISPB but it is not ACTIVE here (being deleted, or out of sync).
         logger.warning("lookup %s: the directory says the key is ours, but no active key here", end_to_end_id)
@@ -269,5 +252,5 @@ def _directory_entry(
         logger.info("lookup %s: no such key", end_to_end_id)
         raise
     except DirectoryNotAsked:
-        _finish(store, begun.payer, key=key, give_back=(PAYER_COST.not_found, PSP_COST.not_found))
+        _finish(store, Finish(begun.payer, key, (PAYER_COST.not_found, PSP_COST.not_found)))
         raise

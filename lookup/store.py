@@ -136,22 +136,27 @@ class Begun:
     cached: PayerView | None = None
 
 
+@dataclass(frozen=True)
+class Finish:
+    """What settles a lookup after the directory: tokens given back (payer's, PSP's); for a found answer a
+    legal person's view cached for ``answer_ttl`` s, and the EndToEndId's payment record (``directory``:
+    whether DICT was asked, so the payment credits the PSP's bucket too)."""
+
+    payer: Payer
+    key: str
+    give_back: tuple[int, int]
+    answer: PayerView | None = None
+    answer_ttl: int = 0
+    end_to_end_id: str | None = None
+    directory: bool = True
+
+
 class LookupStore(Protocol):
     def begin(
         self, *, caller_id: int, named: Payer | None, key: str, end_to_end_id: str, use_answer_cache: bool
     ) -> Begun: ...
 
-    def finish(
-        self,
-        *,
-        payer: Payer,
-        key: str,
-        give_back: tuple[int, int],
-        answer: PayerView | None = None,
-        answer_ttl: int = 0,
-        end_to_end_id: str | None = None,
-        directory: bool = True,
-    ) -> None: ...
+    def finish(self, done: Finish) -> None: ...
 
     def take_payment(self, end_to_end_id: str, *, user_id: int) -> bool | None:
         """Use the EndToEndId's record if it is this user's lookup: whether DICT was asked; None if not theirs."""
@@ -257,32 +262,24 @@ def lookup_call(
     return keys, args
 
 
-def finish_call(
-    *,
-    payer: Payer,
-    key: str,
-    give_back: tuple[int, int],
-    answer: PayerView | None,
-    answer_ttl: int,
-    end_to_end_id: str | None,
-    directory: bool = True,
-) -> tuple[list[str], list[int | str]]:
+def finish_call(done: Finish) -> tuple[list[str], list[int | str]]:
     """FINISH_LUA's keys (unprefixed, all under the hash tag) and arguments."""
+    payer = done.payer
     keys = [
         bucket_key(payer_bucket(payer.user_id, payer.holder_id)),
         bucket_key(f"psp:{settings.DICT_ISPB}"),
-        answer_cache_key(key),
-        payment_key(end_to_end_id or "none"),
+        answer_cache_key(done.key),
+        payment_key(done.end_to_end_id or "none"),
     ]
     args: list[int | str] = [
         "",
         *_policy_args(payer_policy(payer.person_type)),
-        give_back[0],
+        done.give_back[0],
         *_policy_args(psp_policy(settings.LOOKUP_PSP_CATEGORY)),
-        give_back[1],
-        json.dumps(asdict(answer)) if answer and answer_ttl else "",
-        answer_ttl,
-        payment_record(payer.user_id, directory=directory) if end_to_end_id else "",
+        done.give_back[1],
+        json.dumps(asdict(done.answer)) if done.answer and done.answer_ttl else "",
+        done.answer_ttl,
+        payment_record(payer.user_id, directory=done.directory) if done.end_to_end_id else "",
         END_TO_END_ID_TTL_SEC,
     ]
     return keys, args
@@ -345,26 +342,8 @@ class RedisLookupStore:
             return Begun(payer=payer, cached=PayerView(**json.loads(view)))
         return Begun(payer=payer)
 
-    def finish(
-        self,
-        *,
-        payer: Payer,
-        key: str,
-        give_back: tuple[int, int],
-        answer: PayerView | None = None,
-        answer_ttl: int = 0,
-        end_to_end_id: str | None = None,
-        directory: bool = True,
-    ) -> None:
-        keys, args = finish_call(
-            payer=payer,
-            key=key,
-            give_back=give_back,
-            answer=answer,
-            answer_ttl=answer_ttl,
-            end_to_end_id=end_to_end_id,
-            directory=directory,
-        )
+    def finish(self, done: Finish) -> None:
+        keys, args = finish_call(done)
         self._finish(keys=[self._redis.key(name) for name in keys], args=args)
 
     def take_payment(self, end_to_end_id: str, *, user_id: int) -> bool | None:
@@ -395,24 +374,14 @@ class LocalLookupStore:
             cache.set(payment_key(end_to_end_id), payment_record(payer.user_id, directory=False), END_TO_END_ID_TTL_SEC)
         return Begun(payer=payer, own=own, cached=PayerView(**cached) if cached else None)
 
-    def finish(
-        self,
-        *,
-        payer: Payer,
-        key: str,
-        give_back: tuple[int, int],
-        answer: PayerView | None = None,
-        answer_ttl: int = 0,
-        end_to_end_id: str | None = None,
-        directory: bool = True,
-    ) -> None:
-        get_buckets().settle([payer_charge(payer, give_back[0]), psp_charge(give_back[1])], gated=False)
-        if answer is not None and answer_ttl:
-            cache.set(answer_cache_key(key), asdict(answer), answer_ttl)
-        if end_to_end_id is not None:
-            cache.set(
-                payment_key(end_to_end_id), payment_record(payer.user_id, directory=directory), END_TO_END_ID_TTL_SEC
-            )
+    def finish(self, done: Finish) -> None:
+        payer = done.payer
+        get_buckets().settle([payer_charge(payer, done.give_back[0]), psp_charge(done.give_back[1])], gated=False)
+        if done.answer is not None and done.answer_ttl:
+            cache.set(answer_cache_key(done.key), asdict(done.answer), done.answer_ttl)
+        if done.end_to_end_id is not None:
+            record = payment_record(payer.user_id, directory=done.directory)
+            cache.set(payment_key(done.end_to_end_id), record, END_TO_END_ID_TTL_SEC)
 
     def take_payment(self, end_to_end_id: str, *, user_id: int) -> bool | None:
         record = cache.get(payment_key(end_to_end_id))

@@ -27,6 +27,7 @@ from lookup.store import (
     FINISH_LUA,
     LOOKUP_LUA,
     TAKE_LUA,
+    Finish,
     finish_call,
     lookup_call,
     payer_charge,
@@ -135,9 +136,7 @@ def test_a_directory_lookup_reserves_then_finishes_and_a_payment_takes_its_recor
 
     answer = PayerView(ELSEWHERE, "EMAIL", PersonType.LEGAL_PERSON, "Bob Ltda", "Bob", "12345678000195", "87654321")
     give_back = (PAYER_COST.not_found - PAYER_COST.found, PSP_COST.not_found - PSP_COST.found)  # DICT found it
-    finish = finish_call(
-        payer=PAYER, key=ELSEWHERE, give_back=give_back, answer=answer, answer_ttl=60, end_to_end_id=E2E
-    )
+    finish = finish_call(Finish(PAYER, ELSEWHERE, give_back, answer=answer, answer_ttl=60, end_to_end_id=E2E))
     assert _run(cluster.register_script(FINISH_LUA), finish) == 1
     assert _tokens(cluster, keys[1]) == payer_capacity - PAYER_COST.found
     assert _tokens(cluster, keys[2]) == psp_capacity - PSP_COST.found
@@ -167,7 +166,7 @@ def _untagged(names: list[str]) -> list[str]:
 
 
 def _finish(key: str, *, payer: Payer = PAYER, end_to_end_id: str | None = E2E) -> tuple[list[str], list]:
-    return finish_call(payer=payer, key=key, give_back=(1, 1), answer=None, answer_ttl=0, end_to_end_id=end_to_end_id)
+    return finish_call(Finish(payer, key, (1, 1), end_to_end_id=end_to_end_id))
 
 
 @pytest.mark.parametrize(("script", "call"), [(LOOKUP_LUA, _lookup), (FINISH_LUA, _finish)], ids=["lookup", "finish"])

@@ -8,9 +8,11 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from io import StringIO
 
 import grpc
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework_simplejwt.tokens import AccessToken
@@ -233,3 +235,11 @@ def test_a_holder_moved_to_another_login_is_no_longer_the_old_logins_payer(
     refused = look(client, three_keys["ours"])
     assert (refused.status_code, refused.json()["code"]) == (403, "Forbidden")  # no holder now: no customer
     assert look(client_for(holder.user), three_keys["ours"]).status_code == 200
+
+
+def test_the_rebuild_command_marks_the_view_complete(make_account, make_entry) -> None:
+    make_entry(make_account(), "EMAIL")
+    out = StringIO()
+    call_command("own_view_rebuild", stdout=out)
+    assert out.getvalue().strip().endswith("own-key view rebuilt: 1 keys")
+    assert redis().client.exists(redis().key(OWN_READY))

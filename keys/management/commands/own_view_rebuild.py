@@ -12,5 +12,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if shared_redis() is None:
             raise CommandError("the default cache is not Redis: there is no view (lookups read the database)")
-        written = rebuild_own_view(progress=lambda n: self.stdout.write(f"  {n} keys written"))
-        self.stdout.write(f"own-key view rebuilt: {written} keys")
+
+        def progress(written: int) -> None:
+            if written % 100_000 == 0:
+                self.stdout.write(f"  {written:,} keys written")
+
+        written = rebuild_own_view(progress=progress)
+        self.stdout.write(f"own-key view rebuilt: {written:,} keys")
