@@ -33,7 +33,7 @@ from dict_rules.errors import (
 CONTACT_EMAIL_RE = re.compile(
     r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
 )
-CONTACT_PHONE_RE = re.compile(r"^\+[0-9]\d{1,14}$")
+CONTACT_PHONE_RE = re.compile(r"^\+[0-9]{2,15}$")  # ASCII digits only: \d would take any script's
 TRANSACTION_ID_RE = re.compile(r"^\w{32}$", re.ASCII)  # an EndToEndId, RtrId or RefundTransactionId
 AMOUNT_RE = re.compile(r"^[0-9]{1,15}\.[0-9]{2}$")  # the wire's decimal: "100.00"
 MAX_AMOUNT = Decimal(10) ** 15  # AMOUNT_RE's 15 integer digits

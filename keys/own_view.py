@@ -38,7 +38,11 @@ from keys.models import Entry
 
 logger = logging.getLogger(__name__)
 
-OWN_READY = f"{LOOKUP_TAG}:own-ready"
+# The view's shape (OwnEntryView's fields) is in its names: a release that changes the shape finds the
+# view incomplete and reads the database until its rebuild, instead of failing on the old values.
+OWN_SHAPE = "v1"
+OWN_PREFIX = f"{LOOKUP_TAG}:own:{OWN_SHAPE}:"
+OWN_READY = f"{LOOKUP_TAG}:own-ready:{OWN_SHAPE}"
 REBUILD_LOCK = f"{LOOKUP_TAG}:own-rebuilding"
 REBUILD_LOCK_SEC = 900
 TOMBSTONE_SEC = 3600
@@ -86,7 +90,7 @@ class OwnEntryView:
 
 def own_view_key(key: str) -> str:
     """Keys are PII: the Redis key holds a hash, never the key itself."""
-    return f"{LOOKUP_TAG}:own:" + hashlib.sha256(key.encode()).hexdigest()
+    return OWN_PREFIX + hashlib.sha256(key.encode()).hexdigest()
 
 
 def decode_own_view(raw: bytes | str | None) -> OwnEntryView | None:
@@ -201,7 +205,7 @@ def _queue_script(pipe, sha: str, key: str | bytes, *args: int | str) -> None:
 def _prune(redis: SharedRedis, version: int) -> None:
     drop = redis.client.script_load(DROP_IF_OLDER_LUA)
     pipe = redis.client.pipeline(transaction=False)
-    for n, name in enumerate(redis.client.scan_iter(match=redis.key(f"{LOOKUP_TAG}:own:*"), count=1000), start=1):
+    for n, name in enumerate(redis.client.scan_iter(match=redis.key(f"{OWN_PREFIX}*"), count=1000), start=1):
         _queue_script(pipe, drop, name, version)
         if n % REBUILD_CHUNK == 0:
             pipe.execute()

@@ -7,6 +7,7 @@ from common.connect_codec import statistics_to_pb
 from common.grpc_fields import present
 from common.grpc_service import rpc
 from common.pb_util import enum_value
+from common.throttling import counted_on_refusal
 from dict_rules.errors import BadRequest
 from dict_rules.med import EntryStatistics
 from lookup import services as lookup_services
@@ -48,10 +49,12 @@ def _payer_account_id_from_pb(value: int) -> int | None:
 class LookupMethods:
     @rpc
     def LookupKey(self, request: pb.LookupKeyRequest, user: AbstractBaseUser) -> pb.LookupKeyResponse:
+        with counted_on_refusal(user.pk):  # counted on the per-client limit as any call (lookup.store)
+            payer_account_id = _payer_account_id_from_pb(request.payer_account_id)
         answer = lookup_services.lookup_key(
             user=user,
             key=request.key,
             include_statistics=request.include_statistics,
-            payer_account_id=_payer_account_id_from_pb(request.payer_account_id),
+            payer_account_id=payer_account_id,
         )
         return lookup_to_pb(answer)

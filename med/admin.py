@@ -29,6 +29,7 @@ from common.admin_helpers import (
     mask_user,
     short_pk,
 )
+from dict_rules.keys import key_type_of
 from dict_rules.med import (
     ANALYSIS_RESULTS,
     MARKABLE_FRAUD_TYPES,
@@ -38,6 +39,7 @@ from dict_rules.med import (
 )
 from events.history import EventHistoryMixin
 from events.types import FraudMarkerEvent, InfractionReportEvent, RefundEvent
+from keys.admin import mask_key
 from med import services
 from med.admin_filters import QueueFilter, RefundQueueFilter, ReportQueueFilter
 from med.models import MANAGE_PERMISSION, FraudMarker, InfractionReport, Refund
@@ -295,7 +297,7 @@ class FraudMarkerAdmin(KeySpellingSearchMixin, MedAdminBase):
 
     @admin.display(description="key")
     def key_masked(self, row: FraudMarker) -> str:
-        return mask_contact(row.key) if row.key else ""
+        return mask_key(key_type_of(row.key), row.key) if row.key else ""  # as the keys' admin shows it
 
     @admin.display(description="holder")
     def holder_masked(self, row: FraudMarker) -> str:
